@@ -1,0 +1,61 @@
+package io.uploadgateway.config;
+
+import io.quarkus.runtime.configuration.MemorySize;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+
+/**
+ * Everything an operator can set for the gateway, under {@code gateway.*}
+ * (env form {@code GATEWAY_*}). Datasource and S3 connection settings use the standard
+ * {@code quarkus.datasource.*} and {@code quarkus.s3.*} keys instead.
+ */
+@ConfigMapping(prefix = "gateway")
+public interface GatewayConfig {
+
+    /** The bucket that receives every upload. */
+    String bucket();
+
+    /** First segment of every object key: {@code <prefix>/<owner>/<uploadId>/<filename>}. */
+    @WithDefault("uploads")
+    String keyPrefix();
+
+    /** Largest upload accepted, in bytes (suffixes K, M, G, T allowed). Capped by the S3 object limit. */
+    @WithDefault("53687091200000")
+    MemorySize maxUploadSize();
+
+    /** Part size chosen when the client does not ask for one (raised when the upload needs more than 10,000 parts). */
+    @WithDefault("16M")
+    MemorySize defaultPartSize();
+
+    /** Create the bucket at startup when it does not exist (dev and tests; leave off in production). */
+    @WithDefault("false")
+    boolean createBucket();
+
+    /** An upload idle (no create, presign, part record or sync) this long expires; {@code expiresAt} tracks it. */
+    @WithDefault("P7D")
+    Duration uploadTtl();
+
+    Presign presign();
+
+    Listing listing();
+
+    interface Presign {
+        /** Lifetime of a presigned URL when the client does not ask for one. */
+        @WithDefault("PT15M")
+        Duration defaultExpiry();
+
+        /** Longest lifetime a client may ask for (S3 itself allows at most 7 days). */
+        @WithDefault("PT12H")
+        Duration maxExpiry();
+    }
+
+    interface Listing {
+        @WithDefault("20")
+        int defaultLimit();
+
+        @WithDefault("100")
+        int maxLimit();
+    }
+}

@@ -1,0 +1,141 @@
+package io.uploadgateway.embedded;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.gaul.s3proxy.AuthenticationType;
+import org.gaul.s3proxy.CrossOriginResourceSharing;
+import org.gaul.s3proxy.S3Proxy;
+import org.jclouds.ContextBuilder;
+import org.jclouds.blobstore.BlobStoreContext;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * A local stack for dev mode and tests only: a real PostgreSQL (zonky embedded binaries) and a
+ * real S3 endpoint (S3Proxy, checking SigV4 signatures) on loopback. Never part of the
+ * packaged application: its libraries are optional dependencies, filtered out of the build.
+ */
+public final class EmbeddedStack implements AutoCloseable {
+
+    public static final String ACCESS_KEY = "local-access-key";
+    public static final String SECRET_KEY = "local-secret-key-for-dev-and-tests";
+    public static final String REGION = "us-east-1";
+
+    private final EmbeddedPostgres postgres;
+    private final S3Proxy s3;
+    private final BlobStoreContext blobStore;
+
+    private EmbeddedStack(EmbeddedPostgres postgres, S3Proxy s3, BlobStoreContext blobStore) {
+        this.postgres = postgres;
+        this.s3 = s3;
+        this.blobStore = blobStore;
+    }
+
+    /**
+     * Starts both servers. With a {@code dataDir}, PostgreSQL data and S3 objects live there and
+     * survive restarts; without one, both are thrown away when the stack closes.
+     */
+    public static EmbeddedStack start(Path dataDir) throws Exception {
+        EmbeddedPostgres postgres = startPostgres(dataDir);
+        try {
+            BlobStoreContext blobStore = blobStore(dataDir);
+            S3Proxy s3 = startS3(blobStore);
+            return new EmbeddedStack(postgres, s3, blobStore);
+        } catch (Exception e) {
+            postgres.close();
+            throw e;
+        }
+    }
+
+    private static EmbeddedPostgres startPostgres(Path dataDir) throws IOException {
+        EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
+                .setServerConfig("max_connections", "100")
+                .setPGStartupWait(java.time.Duration.ofSeconds(30));
+        if (dataDir != null) {
+            Path pgData = dataDir.resolve("postgres");
+            Files.createDirectories(pgData);
+            // A stale pid file from a killed run would stop the server from starting.
+            Files.deleteIfExists(pgData.resolve("postmaster.pid"));
+            builder.setDataDirectory(pgData).setCleanDataDirectory(false);
+        }
+        return builder.start();
+    }
+
+    private static BlobStoreContext blobStore(Path dataDir) throws IOException {
+        Properties properties = new Properties();
+        String provider = "transient";
+        if (dataDir != null) {
+            Path objects = dataDir.resolve("s3");
+            Files.createDirectories(objects);
+            provider = "filesystem";
+            properties.setProperty("jclouds.filesystem.basedir", objects.toAbsolutePath().toString());
+        }
+        return ContextBuilder.newBuilder(provider).overrides(properties).build(BlobStoreContext.class);
+    }
+
+    private static S3Proxy startS3(BlobStoreContext blobStore) throws Exception {
+        // Browsers PUT parts straight to S3 and must read the ETag header: the rule every bucket needs.
+        CrossOriginResourceSharing cors = new CrossOriginResourceSharing(List.of("*"),
+                List.of("GET", "PUT", "POST", "HEAD"), List.of("*"), List.of("ETag"), "false");
+        S3Proxy s3 = S3Proxy.builder()
+                .blobStore(blobStore.getBlobStore())
+                .endpoint(URI.create("http://127.0.0.1:0"))
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
+                .corsRules(cors)
+                .build();
+        s3.start();
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!"STARTED".equals(s3.getState())) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("S3Proxy did not start: " + s3.getState());
+            }
+            Thread.sleep(20);
+        }
+        return s3;
+    }
+
+    public String s3Endpoint() {
+        return "http://127.0.0.1:" + s3.getPort();
+    }
+
+    public int postgresPort() {
+        return postgres.getPort();
+    }
+
+    /** The Quarkus configuration that points the gateway at this stack. */
+    public Map<String, String> config() {
+        Map<String, String> config = new LinkedHashMap<>();
+        config.put("quarkus.datasource.reactive.url", "postgresql://localhost:" + postgres.getPort() + "/postgres");
+        config.put("quarkus.datasource.jdbc.url", postgres.getJdbcUrl("postgres", "postgres"));
+        config.put("quarkus.datasource.username", "postgres");
+        config.put("quarkus.datasource.password", "postgres");
+        config.put("quarkus.s3.endpoint-override", s3Endpoint());
+        config.put("quarkus.s3.path-style-access", "true");
+        config.put("quarkus.s3.aws.region", REGION);
+        config.put("quarkus.s3.aws.credentials.type", "static");
+        config.put("quarkus.s3.aws.credentials.static-provider.access-key-id", ACCESS_KEY);
+        config.put("quarkus.s3.aws.credentials.static-provider.secret-access-key", SECRET_KEY);
+        return config;
+    }
+
+    /** Stops S3 only (to test outages); {@link #close()} is still required. */
+    public void stopS3() throws Exception {
+        s3.stop();
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            s3.stop();
+        } finally {
+            blobStore.close();
+            postgres.close();
+        }
+    }
+}

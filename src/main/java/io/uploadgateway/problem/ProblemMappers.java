@@ -1,0 +1,146 @@
+package io.uploadgateway.problem;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
+import io.uploadgateway.storage.StorageException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import java.net.ConnectException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+
+/**
+ * Every failure leaves as RFC 9457 {@code application/problem+json} with a stable {@code code}.
+ * Client mistakes are 4xx with a detail that says what to change; outages are 503; anything
+ * else is a 500 whose stack trace stays in the log.
+ */
+public class ProblemMappers {
+
+    public static final String PROBLEM_JSON = "application/problem+json";
+    private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+
+    @ServerExceptionMapper
+    public Response apiProblem(ApiProblem problem) {
+        return respond(problem);
+    }
+
+    @ServerExceptionMapper
+    public Response malformedJson(JsonProcessingException e) {
+        return respond(ApiProblem.invalid(describeJsonFailure(e)));
+    }
+
+    @ServerExceptionMapper({AuthenticationFailedException.class, UnauthorizedException.class})
+    public Response unauthenticated(RuntimeException e) {
+        ApiProblem problem = new ApiProblem(401, "unauthorized", "Unauthorized",
+                "send a valid, unexpired bearer token: Authorization: Bearer <JWT>");
+        return Response.fromResponse(respond(problem)).header("WWW-Authenticate", "Bearer").build();
+    }
+
+    @ServerExceptionMapper
+    public Response forbidden(ForbiddenException e) {
+        return respond(new ApiProblem(403, "forbidden", "Forbidden", "this call needs the 'admin' group in the bearer token"));
+    }
+
+    @ServerExceptionMapper
+    public Response storage(StorageException e) {
+        // NoSuchUpload and PartsRejected are translated by the service; reaching here means an outage.
+        LOG.warnf("object storage unavailable: %s", e.getMessage());
+        ApiProblem problem = new ApiProblem(503, "storage_unavailable", "Storage unavailable",
+                "object storage did not answer as expected; retry later");
+        return Response.fromResponse(respond(problem)).header("Retry-After", "5").build();
+    }
+
+    @ServerExceptionMapper
+    public Response web(WebApplicationException e) {
+        int status = e.getResponse().getStatus();
+        if (status >= 500) {
+            return unexpected(e);
+        }
+        String code = switch (status) {
+            case 400 -> "invalid_request";
+            case 401 -> "unauthorized";
+            case 403 -> "forbidden";
+            case 404 -> "not_found";
+            case 405 -> "method_not_allowed";
+            case 406 -> "not_acceptable";
+            case 413 -> "too_large";
+            case 415 -> "unsupported_media_type";
+            default -> "invalid_request";
+        };
+        if (e.getCause() instanceof JsonProcessingException json) {
+            return malformedJson(json);
+        }
+        String detail = switch (status) {
+            case 404 -> "no such resource";
+            case 405 -> "this path does not accept that method";
+            case 415 -> "send the body as application/json";
+            default -> e.getMessage();
+        };
+        Response.StatusType type = Response.Status.fromStatusCode(status);
+        return respond(new ApiProblem(status, code, type == null ? "Error" : type.getReasonPhrase(), detail));
+    }
+
+    @ServerExceptionMapper(priority = jakarta.ws.rs.Priorities.USER + 1000)
+    public Response unexpected(Throwable e) {
+        if (isDatabaseOutage(e)) {
+            LOG.warnf("database unavailable: %s", e.toString());
+            ApiProblem problem = new ApiProblem(503, "database_unavailable", "Database unavailable",
+                    "the upload ledger is unreachable; retry later");
+            return Response.fromResponse(respond(problem)).header("Retry-After", "5").build();
+        }
+        LOG.error("unexpected failure", e);
+        return respond(new ApiProblem(500, "internal_error", "Internal error",
+                "the gateway failed unexpectedly; the failure is logged"));
+    }
+
+    public static Response respond(ApiProblem problem) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("type", "urn:upload-gateway:problem:" + problem.code());
+        body.put("title", problem.title());
+        body.put("status", problem.status());
+        body.put("detail", problem.detail());
+        body.put("code", problem.code());
+        body.putAll(problem.extensions());
+        return Response.status(problem.status()).type(PROBLEM_JSON).entity(body).build();
+    }
+
+    static String describeJsonFailure(JsonProcessingException e) {
+        String where = "";
+        if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
+            where = " at '" + mapping.getPath().stream()
+                    .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
+                    .collect(Collectors.joining(".")).replace(".[", "[") + "'";
+        }
+        String reason = e.getOriginalMessage();
+        if (reason != null && reason.length() > 200) {
+            reason = reason.substring(0, 200) + "…";
+        }
+        return "the body is not the JSON this call expects" + where + ": " + reason;
+    }
+
+    /** Connection-level failures of the reactive pg client, however Hibernate wraps them. */
+    static boolean isDatabaseOutage(Throwable failure) {
+        for (Throwable t = failure; t != null && t.getCause() != t; t = t.getCause()) {
+            if (t instanceof ConnectException || t instanceof TimeoutException
+                    || t instanceof io.vertx.sqlclient.ClosedConnectionException
+                    || t.getClass().getName().startsWith("io.netty.channel")
+                    || (t instanceof io.vertx.pgclient.PgException pg && pg.getSqlState() != null
+                    && (pg.getSqlState().startsWith("08") || pg.getSqlState().startsWith("57P") || pg.getSqlState().startsWith("53")))) {
+                return true;
+            }
+            if (t instanceof io.vertx.core.VertxException vx && vx.getMessage() != null
+                    && (vx.getMessage().contains("Connection refused") || vx.getMessage().contains("closed"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,56 @@
+package io.uploadgateway.storage;
+
+import io.smallrye.mutiny.Uni;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The gateway's only view of object storage: S3 multipart calls and presigning. Calls return on
+ * the caller's Vert.x context, so ledger work can continue in the same reactive session.
+ * Failures surface as {@link StorageException}s, never as SDK types.
+ */
+public interface MultipartStorage {
+
+    /** CreateMultipartUpload; returns S3's upload id. */
+    Uni<String> createMultipartUpload(String key, String contentType, Map<String, String> metadata);
+
+    /** ListParts, every page, sorted by part number. */
+    Uni<List<StoredPart>> listParts(String key, String uploadId);
+
+    /** CompleteMultipartUpload with parts sorted by number; returns the object's ETag. */
+    Uni<String> completeMultipartUpload(String key, String uploadId, List<StoredPart> parts);
+
+    /** AbortMultipartUpload; an upload S3 no longer has counts as aborted. */
+    Uni<Void> abortMultipartUpload(String key, String uploadId);
+
+    /** HeadObject; empty when there is no such object. */
+    Uni<Optional<StoredObject>> headObject(String key);
+
+    /** ListMultipartUploads under a key prefix, every page. */
+    Uni<List<PendingMultipartUpload>> listMultipartUploads(String keyPrefix);
+
+    /** When the signing credentials expire, if they do (temporary/STS credentials). */
+    Uni<Optional<Instant>> credentialsExpiry();
+
+    /** A URL for one UploadPart with Content-Length signed to exactly {@code contentLength}. CPU only. */
+    PresignedRequest presignUploadPart(String key, String uploadId, int partNumber, long contentLength, Duration expiry);
+
+    /** A GetObject URL that makes S3 answer with the given Content-Disposition and Content-Type. CPU only. */
+    PresignedRequest presignDownload(String key, String contentDisposition, String contentType, Duration expiry);
+
+    record StoredPart(int partNumber, String etag, long size, Instant lastModified) {
+    }
+
+    record StoredObject(long size, String etag, String contentType) {
+    }
+
+    record PendingMultipartUpload(String key, String uploadId, Instant initiated) {
+    }
+
+    record PresignedRequest(String url, String method, Map<String, String> headers, Instant expiresAt) {
+    }
+}

@@ -1,0 +1,206 @@
+package io.uploadgateway.storage;
+
+import io.smallrye.mutiny.Uni;
+import io.uploadgateway.config.GatewayConfig;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.ListMultipartUploadsResponse;
+import software.amazon.awssdk.services.s3.model.ListPartsResponse;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
+
+/**
+ * {@link MultipartStorage} on the AWS SDK's async client (CRT HTTP client, no blocking) and its
+ * presigner. Works unchanged against AWS S3, R2, MinIO and S3Proxy: only {@code quarkus.s3.*}
+ * configuration differs.
+ */
+@ApplicationScoped
+public class S3MultipartStorage implements MultipartStorage {
+
+    private static final Logger LOG = Logger.getLogger(S3MultipartStorage.class);
+
+    private final S3AsyncClient s3;
+    private final S3Presigner presigner;
+    private final String bucket;
+
+    public S3MultipartStorage(S3AsyncClient s3, S3Presigner presigner, GatewayConfig config) {
+        this.s3 = s3;
+        this.presigner = presigner;
+        this.bucket = config.bucket();
+    }
+
+    @Override
+    public Uni<String> createMultipartUpload(String key, String contentType, Map<String, String> metadata) {
+        return call("CreateMultipartUpload", () -> s3.createMultipartUpload(r -> r
+                .bucket(bucket).key(key).contentType(contentType).metadata(metadata)))
+                .map(response -> response.uploadId());
+    }
+
+    @Override
+    public Uni<List<StoredPart>> listParts(String key, String uploadId) {
+        return listPartsFrom(key, uploadId, null, new ArrayList<>());
+    }
+
+    private Uni<List<StoredPart>> listPartsFrom(String key, String uploadId, Integer marker, List<StoredPart> into) {
+        return call("ListParts", () -> s3.listParts(r -> r.bucket(bucket).key(key).uploadId(uploadId)
+                .partNumberMarker(marker)))
+                .flatMap((ListPartsResponse page) -> {
+                    page.parts().forEach(p -> into.add(new StoredPart(p.partNumber(), p.eTag(),
+                            p.size() == null ? 0 : p.size(), p.lastModified())));
+                    if (Boolean.TRUE.equals(page.isTruncated()) && page.nextPartNumberMarker() != null
+                            && !page.nextPartNumberMarker().equals(marker)) {
+                        return listPartsFrom(key, uploadId, page.nextPartNumberMarker(), into);
+                    }
+                    into.sort(Comparator.comparingInt(StoredPart::partNumber));
+                    return Uni.createFrom().item(into);
+                });
+    }
+
+    @Override
+    public Uni<String> completeMultipartUpload(String key, String uploadId, List<StoredPart> parts) {
+        List<CompletedPart> completed = parts.stream()
+                .sorted(Comparator.comparingInt(StoredPart::partNumber))
+                .map(p -> CompletedPart.builder().partNumber(p.partNumber()).eTag(p.etag()).build())
+                .toList();
+        return call("CompleteMultipartUpload", () -> s3.completeMultipartUpload(r -> r
+                .bucket(bucket).key(key).uploadId(uploadId).multipartUpload(m -> m.parts(completed))))
+                .map(response -> response.eTag());
+    }
+
+    @Override
+    public Uni<Void> abortMultipartUpload(String key, String uploadId) {
+        return call("AbortMultipartUpload", () -> s3.abortMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId)))
+                .replaceWithVoid()
+                .onFailure(StorageException.NoSuchUpload.class).recoverWithNull();
+    }
+
+    @Override
+    public Uni<Optional<StoredObject>> headObject(String key) {
+        return call("HeadObject", () -> s3.headObject(r -> r.bucket(bucket).key(key)))
+                .map(h -> Optional.of(new StoredObject(h.contentLength(), h.eTag(), h.contentType())))
+                .onFailure(NotFound.class).recoverWithItem(Optional.empty());
+    }
+
+    @Override
+    public Uni<List<PendingMultipartUpload>> listMultipartUploads(String keyPrefix) {
+        return listUploadsFrom(keyPrefix, null, null, new ArrayList<>());
+    }
+
+    private Uni<List<PendingMultipartUpload>> listUploadsFrom(String prefix, String keyMarker, String idMarker,
+                                                             List<PendingMultipartUpload> into) {
+        return call("ListMultipartUploads", () -> s3.listMultipartUploads(r -> r.bucket(bucket).prefix(prefix)
+                .keyMarker(keyMarker).uploadIdMarker(idMarker)))
+                .flatMap((ListMultipartUploadsResponse page) -> {
+                    page.uploads().forEach(u -> into.add(new PendingMultipartUpload(u.key(), u.uploadId(), u.initiated())));
+                    boolean more = Boolean.TRUE.equals(page.isTruncated()) && page.nextKeyMarker() != null
+                            && !(page.nextKeyMarker().equals(keyMarker) && Objects.equals(page.nextUploadIdMarker(), idMarker));
+                    return more
+                            ? listUploadsFrom(prefix, page.nextKeyMarker(), page.nextUploadIdMarker(), into)
+                            : Uni.createFrom().item(into);
+                });
+    }
+
+    @Override
+    public Uni<Optional<Instant>> credentialsExpiry() {
+        return call("ResolveCredentials", () -> s3.serviceClientConfiguration().credentialsProvider().resolveIdentity()
+                .thenApply(identity -> identity.expirationTime()));
+    }
+
+    @Override
+    public PresignedRequest presignUploadPart(String key, String uploadId, int partNumber, long contentLength, Duration expiry) {
+        return describe(presigner.presignUploadPart(p -> p.signatureDuration(expiry).uploadPartRequest(r -> r
+                .bucket(bucket).key(key).uploadId(uploadId).partNumber(partNumber).contentLength(contentLength))));
+    }
+
+    @Override
+    public PresignedRequest presignDownload(String key, String contentDisposition, String contentType, Duration expiry) {
+        return describe(presigner.presignGetObject(p -> p.signatureDuration(expiry).getObjectRequest(r -> r
+                .bucket(bucket).key(key).responseContentDisposition(contentDisposition).responseContentType(contentType))));
+    }
+
+    /** The headers a client must send: the signed ones except Host, which every HTTP client sets itself. */
+    private static PresignedRequest describe(software.amazon.awssdk.awscore.presigner.PresignedRequest presigned) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        presigned.signedHeaders().forEach((name, values) -> {
+            if (!name.equalsIgnoreCase("host")) {
+                headers.put(canonicalHeaderName(name), String.join(",", values));
+            }
+        });
+        return new PresignedRequest(presigned.url().toString(),
+                presigned.httpRequest().method().name(), headers, presigned.expiration());
+    }
+
+    private static String canonicalHeaderName(String name) {
+        return name.equalsIgnoreCase("content-length") ? "Content-Length" : name;
+    }
+
+    /**
+     * Runs one SDK call and resumes on the Vert.x context of the subscriber (the SDK completes
+     * its futures on its own threads, where the reactive Hibernate session must not be used).
+     */
+    private <T> Uni<T> call(String operation, Supplier<CompletableFuture<T>> request) {
+        return Uni.createFrom().deferred(() -> {
+            Context context = Vertx.currentContext();
+            Uni<T> result = Uni.createFrom().completionStage(() -> {
+                try {
+                    return request.get();
+                } catch (RuntimeException e) {
+                    return CompletableFuture.failedFuture(e);
+                }
+            });
+            if (context != null) {
+                result = result.emitOn(task -> context.runOnContext(ignored -> task.run()));
+            }
+            return result.onFailure().transform(failure -> translate(operation, failure));
+        });
+    }
+
+    private static Throwable translate(String operation, Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (cause instanceof S3Exception s3) {
+            String code = s3.awsErrorDetails() == null ? null : s3.awsErrorDetails().errorCode();
+            if ("NoSuchUpload".equals(code)) {
+                return new StorageException.NoSuchUpload(operation + ": S3 has no such multipart upload", s3);
+            }
+            if ("InvalidPart".equals(code) || "InvalidPartOrder".equals(code) || "EntityTooSmall".equals(code)) {
+                return new StorageException.PartsRejected(code, s3.awsErrorDetails().errorMessage(), s3);
+            }
+            if (s3.statusCode() == 404 && operation.equals("HeadObject")) {
+                return new NotFound();
+            }
+            LOG.warnf("%s failed: HTTP %d %s %s", operation, s3.statusCode(), code, s3.getMessage());
+            return new StorageException.Unavailable(operation + " failed with HTTP " + s3.statusCode()
+                    + (code == null ? "" : " " + code), s3);
+        }
+        if (cause instanceof SdkException sdk) {
+            LOG.warnf("%s failed: %s", operation, sdk.getMessage());
+            return new StorageException.Unavailable(operation + " could not reach object storage", sdk);
+        }
+        return cause;
+    }
+
+    /** HeadObject's 404, handled inside this class. */
+    private static final class NotFound extends RuntimeException {
+        NotFound() {
+            super(null, null, false, false);
+        }
+    }
+}

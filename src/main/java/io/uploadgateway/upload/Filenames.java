@@ -1,0 +1,99 @@
+package io.uploadgateway.upload;
+
+import java.nio.charset.StandardCharsets;
+import java.text.Normalizer;
+
+/**
+ * The rules for client-supplied filenames: what is accepted (API.md) and how an accepted name
+ * becomes the last, storage-safe segment of an object key.
+ */
+public final class Filenames {
+
+    public static final int MAX_BYTES = 255;
+    /** Longest sanitised key segment; keeps whole keys far below S3's 1,024-byte limit. */
+    static final int MAX_SEGMENT_BYTES = 200;
+
+    private Filenames() {
+    }
+
+    /**
+     * Returns null when {@code filename} is acceptable, otherwise a sentence telling the
+     * client what to change.
+     */
+    public static String problemWith(String filename) {
+        if (filename == null || filename.isEmpty()) {
+            return "filename is required";
+        }
+        int bytes = filename.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > MAX_BYTES) {
+            return "filename must be at most " + MAX_BYTES + " UTF-8 bytes, got " + bytes;
+        }
+        for (int i = 0; i < filename.length(); ) {
+            int cp = filename.codePointAt(i);
+            if (Character.isSurrogate((char) cp) && Character.charCount(cp) == 1) {
+                return "filename is not valid UTF-8 text";
+            }
+            if (Character.getType(cp) == Character.CONTROL) {
+                return String.format("filename must not contain control characters (found U+%04X)", cp);
+            }
+            if (cp == '/' || cp == '\\') {
+                return "filename must not contain '/' or '\\'; send the base name only";
+            }
+            i += Character.charCount(cp);
+        }
+        if (filename.isBlank()) {
+            return "filename must not be blank";
+        }
+        if (filename.equals(".") || filename.equals("..")) {
+            return "filename must not be '.' or '..'";
+        }
+        return null;
+    }
+
+    /**
+     * A key segment safe on every S3-compatible store: letters and digits of any script,
+     * {@code . _ - ( )}; anything else becomes {@code _}. Never starts with a dot, never empty,
+     * at most {@value #MAX_SEGMENT_BYTES} UTF-8 bytes with the extension kept.
+     */
+    public static String sanitise(String name) {
+        String normalised = Normalizer.normalize(name == null ? "" : name, Normalizer.Form.NFC);
+        StringBuilder out = new StringBuilder(normalised.length());
+        normalised.codePoints().forEach(cp -> {
+            boolean safe = Character.isLetterOrDigit(cp) || cp == '.' || cp == '_' || cp == '-' || cp == '(' || cp == ')';
+            out.appendCodePoint(safe ? cp : '_');
+        });
+        String cleaned = out.toString().replaceAll("_{2,}", "_").replaceAll("\\.{2,}", ".");
+        cleaned = cleaned.replaceAll("^[._]+", "");
+        if (cleaned.isEmpty()) {
+            cleaned = "file";
+        }
+        return truncateKeepingExtension(cleaned, MAX_SEGMENT_BYTES);
+    }
+
+    private static String truncateKeepingExtension(String name, int maxBytes) {
+        if (utf8Length(name) <= maxBytes) {
+            return name;
+        }
+        int dot = name.lastIndexOf('.');
+        String extension = dot > 0 && name.length() - dot <= 16 ? name.substring(dot) : "";
+        String stem = extension.isEmpty() ? name : name.substring(0, dot);
+        int budget = maxBytes - utf8Length(extension);
+        StringBuilder kept = new StringBuilder();
+        int used = 0;
+        for (int i = 0; i < stem.length(); ) {
+            int cp = stem.codePointAt(i);
+            int len = utf8Length(new String(Character.toChars(cp)));
+            if (used + len > budget) {
+                break;
+            }
+            kept.appendCodePoint(cp);
+            used += len;
+            i += Character.charCount(cp);
+        }
+        return kept + extension;
+    }
+
+    private static int utf8Length(String s) {
+        return s.getBytes(StandardCharsets.UTF_8).length;
+    }
+}

@@ -1,0 +1,132 @@
+package io.uploadgateway.upload;
+
+import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.type.SqlTypes;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * One multipart upload in the ledger. State changes happen only through the methods below, so
+ * the lifecycle of API.md lives in one place.
+ */
+@Entity
+@Table(name = "uploads")
+public class Upload extends PanacheEntityBase {
+
+    @Id
+    public UUID id;
+
+    public String owner;
+
+    @Enumerated(EnumType.STRING)
+    public UploadState state;
+
+    @Column(name = "object_key")
+    public String key;
+
+    @Column(name = "s3_upload_id")
+    public String s3UploadId;
+
+    public String filename;
+
+    @Column(name = "content_type")
+    public String contentType;
+
+    public long size;
+
+    @Column(name = "part_size")
+    public long partSize;
+
+    @Column(name = "part_count")
+    public int partCount;
+
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(columnDefinition = "jsonb")
+    public Map<String, String> metadata;
+
+    @Column(name = "idempotency_key")
+    public String idempotencyKey;
+
+    @Column(name = "parts_uploaded")
+    public int partsUploaded;
+
+    @Column(name = "bytes_uploaded")
+    public long bytesUploaded;
+
+    /** ETag of the assembled object, once completed. */
+    public String etag;
+
+    @Column(name = "created_at")
+    public Instant createdAt;
+
+    @Column(name = "updated_at")
+    public Instant updatedAt;
+
+    @Column(name = "last_activity_at")
+    public Instant lastActivityAt;
+
+    @Column(name = "expires_at")
+    public Instant expiresAt;
+
+    @Column(name = "completed_at")
+    public Instant completedAt;
+
+    public PartPlan plan() {
+        return new PartPlan(size, partSize, partCount);
+    }
+
+    /** Any sign of life from a client pushes the upload's expiry out by the TTL. */
+    public void touch(Instant now, Duration ttl) {
+        lastActivityAt = now;
+        updatedAt = now;
+        expiresAt = now.plus(ttl);
+    }
+
+    public void markCompleted(String objectEtag, Instant now) {
+        requireState(UploadState.UPLOADING, UploadState.COMPLETING);
+        state = UploadState.COMPLETED;
+        etag = objectEtag;
+        completedAt = now;
+        updatedAt = now;
+        expiresAt = null;
+    }
+
+    public void markAborted(Instant now) {
+        requireState(UploadState.UPLOADING);
+        state = UploadState.ABORTED;
+        updatedAt = now;
+        expiresAt = null;
+    }
+
+    public void markExpired(Instant now) {
+        requireState(UploadState.UPLOADING);
+        state = UploadState.EXPIRED;
+        updatedAt = now;
+        expiresAt = null;
+    }
+
+    public void recountParts(int parts, long bytes, Instant now) {
+        partsUploaded = parts;
+        bytesUploaded = bytes;
+        updatedAt = now;
+    }
+
+    private void requireState(UploadState... allowed) {
+        for (UploadState s : allowed) {
+            if (state == s) {
+                return;
+            }
+        }
+        throw new IllegalStateException("upload " + id + " is " + state);
+    }
+}

@@ -1,0 +1,73 @@
+package io.uploadgateway.upload.rest;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.uploadgateway.storage.MultipartStorage.PresignedRequest;
+import io.uploadgateway.upload.Upload;
+import io.uploadgateway.upload.UploadPart;
+import io.uploadgateway.upload.UploadWithParts;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** The JSON shapes of the native API (API.md). */
+public final class UploadViews {
+
+    private UploadViews() {
+    }
+
+    public record CreateUploadRequest(String filename, Long size, String contentType, Long partSize,
+                                      Map<String, String> metadata) {
+    }
+
+    public record PresignRequest(List<Integer> partNumbers, Long expiresInSeconds) {
+    }
+
+    public record RecordPartRequest(String etag) {
+    }
+
+    public record PartView(int partNumber, long size, String etag, Instant uploadedAt) {
+        static PartView of(UploadPart part) {
+            return new PartView(part.partNumber, part.size, part.etag, part.uploadedAt);
+        }
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record UploadView(String id, String state, String filename, String contentType, long size, long partSize,
+                             int partCount, String key, Map<String, String> metadata, Instant createdAt,
+                             Instant updatedAt, Instant expiresAt, Instant completedAt, long bytesUploaded,
+                             int partsUploaded, List<PartView> parts, List<Integer> missingParts, String etag,
+                             String location) {
+
+        static UploadView of(UploadWithParts full, String bucket) {
+            Upload u = full.upload();
+            return new UploadView(u.id.toString(), u.state.name(), u.filename, u.contentType, u.size, u.partSize,
+                    u.partCount, u.key, u.metadata, u.createdAt, u.updatedAt, u.expiresAt, u.completedAt,
+                    u.bytesUploaded, u.partsUploaded, full.parts().stream().map(PartView::of).toList(),
+                    full.missingParts(), u.etag, u.etag == null ? null : "s3://" + bucket + "/" + u.key);
+        }
+
+        /** A listing item: the upload without its parts. */
+        static UploadView summary(Upload u, String bucket) {
+            return new UploadView(u.id.toString(), u.state.name(), u.filename, u.contentType, u.size, u.partSize,
+                    u.partCount, u.key, u.metadata, u.createdAt, u.updatedAt, u.expiresAt, u.completedAt,
+                    u.bytesUploaded, u.partsUploaded, null, null, u.etag,
+                    u.etag == null ? null : "s3://" + bucket + "/" + u.key);
+        }
+    }
+
+    public record PresignedUrl(int partNumber, String method, String url, Map<String, String> headers, Instant expiresAt) {
+    }
+
+    public record PresignResponse(List<PresignedUrl> urls) {
+    }
+
+    public record DownloadResponse(String url, Instant expiresAt) {
+        static DownloadResponse of(PresignedRequest request) {
+            return new DownloadResponse(request.url(), request.expiresAt());
+        }
+    }
+
+    public record UploadPage(List<UploadView> items, String nextCursor) {
+    }
+}
