@@ -4,6 +4,7 @@ import io.quarkus.security.Authenticated;
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.config.GatewayConfig;
 import io.uploadgateway.problem.ApiProblem;
+import io.uploadgateway.problem.RequestParams;
 import io.uploadgateway.security.Caller;
 import io.uploadgateway.upload.UploadService;
 import io.uploadgateway.upload.UploadService.CreateCommand;
@@ -39,7 +40,6 @@ import java.util.regex.Pattern;
 @Produces(MediaType.APPLICATION_JSON)
 public class UploadResource {
 
-    private static final Pattern UUID_TEXT = Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7E]{1,255}");
 
     private final UploadService uploads;
@@ -74,7 +74,7 @@ public class UploadResource {
     @GET
     public Uni<UploadPage> list(@QueryParam("state") String state, @QueryParam("limit") String limit,
                                 @QueryParam("cursor") String cursor) {
-        return uploads.list(caller.owner(), state, parseInt("limit", limit), cursor)
+        return uploads.list(caller.owner(), state, RequestParams.optionalInt("limit", limit), cursor)
                 .map(page -> new UploadPage(page.items().stream().map(u -> UploadView.summary(u, bucket)).toList(),
                         page.nextCursor()));
     }
@@ -82,8 +82,8 @@ public class UploadResource {
     @GET
     @Path("/{id}")
     public Uni<UploadView> get(@PathParam("id") String id, @QueryParam("sync") String sync) {
-        boolean reconcile = parseBoolean("sync", sync);
-        UUID uploadId = uploadId(id);
+        boolean reconcile = RequestParams.flag("sync", sync);
+        UUID uploadId = RequestParams.uploadId(id);
         return (reconcile ? uploads.sync(caller.owner(), uploadId) : uploads.get(caller.owner(), uploadId))
                 .map(full -> UploadView.of(full, bucket));
     }
@@ -92,7 +92,7 @@ public class UploadResource {
     @Path("/{id}/presign")
     @Consumes(MediaType.APPLICATION_JSON)
     public Uni<PresignResponse> presign(@PathParam("id") String id, PresignRequest request) {
-        UUID uploadId = uploadId(id);
+        UUID uploadId = RequestParams.uploadId(id);
         if (request == null) {
             throw ApiProblem.invalid("a JSON body is required: {\"partNumbers\": [1, 2], \"expiresInSeconds\"?}");
         }
@@ -108,8 +108,8 @@ public class UploadResource {
     @Consumes(MediaType.APPLICATION_JSON)
     public Uni<PartView> recordPart(@PathParam("id") String id, @PathParam("partNumber") String partNumber,
                                     RecordPartRequest request) {
-        UUID uploadId = uploadId(id);
-        Integer number = parseInt("partNumber", partNumber);
+        UUID uploadId = RequestParams.uploadId(id);
+        Integer number = RequestParams.optionalInt("partNumber", partNumber);
         if (request == null) {
             throw ApiProblem.invalid("a JSON body is required: {\"etag\": \"<the ETag header S3 returned>\"}");
         }
@@ -119,13 +119,13 @@ public class UploadResource {
     @POST
     @Path("/{id}/complete")
     public Uni<UploadView> complete(@PathParam("id") String id) {
-        return uploads.complete(caller.owner(), uploadId(id)).map(full -> UploadView.of(full, bucket));
+        return uploads.complete(caller.owner(), RequestParams.uploadId(id)).map(full -> UploadView.of(full, bucket));
     }
 
     @DELETE
     @Path("/{id}")
     public Uni<Response> abort(@PathParam("id") String id) {
-        return uploads.abort(caller.owner(), uploadId(id)).map(ignored -> Response.noContent().build());
+        return uploads.abort(caller.owner(), RequestParams.uploadId(id)).map(ignored -> Response.noContent().build());
     }
 
     @GET
@@ -133,38 +133,9 @@ public class UploadResource {
     public Uni<DownloadResponse> download(@PathParam("id") String id,
                                           @QueryParam("expiresInSeconds") String expiresInSeconds,
                                           @QueryParam("disposition") String disposition) {
-        UUID uploadId = uploadId(id);
-        Integer seconds = parseInt("expiresInSeconds", expiresInSeconds);
+        UUID uploadId = RequestParams.uploadId(id);
+        Integer seconds = RequestParams.optionalInt("expiresInSeconds", expiresInSeconds);
         return uploads.download(caller.owner(), uploadId, seconds == null ? null : seconds.longValue(), disposition)
                 .map(DownloadResponse::of);
-    }
-
-    /** Anything that is not a UUID cannot name an upload: answered like an unknown one. */
-    static UUID uploadId(String id) {
-        if (id == null || !UUID_TEXT.matcher(id).matches()) {
-            throw ApiProblem.notFound("no upload " + id);
-        }
-        return UUID.fromString(id);
-    }
-
-    static Integer parseInt(String name, String value) {
-        if (value == null || value.isEmpty()) {
-            return null;
-        }
-        try {
-            return Integer.valueOf(value);
-        } catch (NumberFormatException e) {
-            throw ApiProblem.invalid(name + " must be an integer, got '" + value + "'");
-        }
-    }
-
-    static boolean parseBoolean(String name, String value) {
-        if (value == null || value.isEmpty() || value.equalsIgnoreCase("false")) {
-            return false;
-        }
-        if (value.equalsIgnoreCase("true")) {
-            return true;
-        }
-        throw ApiProblem.invalid(name + " must be true or false, got '" + value + "'");
     }
 }
