@@ -1,15 +1,13 @@
 package io.uploadgateway.admin;
 
 import io.uploadgateway.problem.ApiProblem;
+import io.uploadgateway.problem.KeysetCursor;
 import io.uploadgateway.upload.UploadState;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.UUID;
 
 /**
  * The operators' listing as one SQL statement: most idle first, keyset-paginated on
@@ -19,7 +17,7 @@ import java.util.UUID;
 public record AdminQuery(String sql, Map<String, Object> parameters) {
 
     /** Filters of {@code GET /api/v1/admin/uploads}. {@code idleBefore} is now minus the idle threshold, if any. */
-    public record Filter(UploadState state, Instant idleBefore, String owner, Cursor after, int limit) {
+    public record Filter(UploadState state, Instant idleBefore, String owner, KeysetCursor after, int limit) {
     }
 
     public static AdminQuery of(Filter filter) {
@@ -39,7 +37,7 @@ public record AdminQuery(String sql, Map<String, Object> parameters) {
         }
         if (filter.after() != null) {
             sql.append(" and (u.last_activity_at, u.id) > (:cursorTime, :cursorId)");
-            parameters.put("cursorTime", filter.after().lastActivityAt());
+            parameters.put("cursorTime", filter.after().time());
             parameters.put("cursorId", filter.after().id());
         }
         sql.append(" order by u.last_activity_at, u.id limit :limit");
@@ -60,27 +58,6 @@ public record AdminQuery(String sql, Map<String, Object> parameters) {
             return idle;
         } catch (java.time.format.DateTimeParseException e) {
             throw ApiProblem.invalid("idleLongerThan must be an ISO-8601 duration such as PT1H or P2D, got '" + idleLongerThan + "'");
-        }
-    }
-
-    /** Keyset position: the last item's activity time and id. */
-    public record Cursor(Instant lastActivityAt, UUID id) {
-        public String encode() {
-            return Base64.getUrlEncoder().withoutPadding()
-                    .encodeToString((lastActivityAt + "|" + id).getBytes(StandardCharsets.UTF_8));
-        }
-
-        public static Cursor parse(String cursor) {
-            if (cursor == null || cursor.isBlank()) {
-                return null;
-            }
-            try {
-                String decoded = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
-                int bar = decoded.indexOf('|');
-                return new Cursor(Instant.parse(decoded.substring(0, bar)), UUID.fromString(decoded.substring(bar + 1)));
-            } catch (RuntimeException e) {
-                throw ApiProblem.invalid("cursor is not one this API returned; pass nextCursor unchanged");
-            }
         }
     }
 }

@@ -2,6 +2,7 @@ package io.uploadgateway.admin;
 
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.problem.ApiProblem;
+import io.uploadgateway.problem.KeysetCursor;
 import io.uploadgateway.problem.RequestParams;
 import io.uploadgateway.security.Caller;
 import io.uploadgateway.upload.Upload;
@@ -69,7 +70,7 @@ public class AdminResource {
         Instant idleBefore = idle != null ? now.minus(idle) : onlyStalled ? admin.stalledBefore() : null;
         int size = UploadService.validateLimit(RequestParams.optionalInt("limit", limit), DEFAULT_LIMIT, MAX_LIMIT);
         AdminQuery.Filter filter = new AdminQuery.Filter(onlyStalled ? UploadState.UPLOADING : wanted, idleBefore,
-                owner == null || owner.isBlank() ? null : owner, AdminQuery.Cursor.parse(cursor), size);
+                owner == null || owner.isBlank() ? null : owner, KeysetCursor.parse(cursor), size);
         return admin.list(filter).map(page -> new AdminPage(
                 page.items().stream().map(u -> AdminUploadView.of(u, now)).toList(), page.nextCursor()));
     }

@@ -3,7 +3,9 @@ package io.uploadgateway.admin;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.config.GatewayConfig;
+import io.uploadgateway.problem.KeysetCursor;
 import io.uploadgateway.upload.Upload;
+import io.uploadgateway.upload.UploadService;
 import io.uploadgateway.upload.UploadState;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -13,7 +15,6 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /** Read side of the operators' view: listings across owners and the ledger's vital signs. */
@@ -30,26 +31,16 @@ public class AdminService {
         this.stalledGauge = stalledGauge;
     }
 
-    public record Page(List<Upload> items, String nextCursor) {
-    }
-
     public record Stats(Map<String, Long> byState, long stalled, long bytesInFlight, Instant oldestStalledAt) {
     }
 
-    public Uni<Page> list(AdminQuery.Filter filter) {
+    public Uni<UploadService.Page> list(AdminQuery.Filter filter) {
         AdminQuery query = AdminQuery.of(filter);
         return Panache.withSession(() -> Panache.getSession().flatMap(session -> {
             var nativeQuery = session.createNativeQuery(query.sql(), Upload.class);
             query.parameters().forEach(nativeQuery::setParameter);
             return nativeQuery.getResultList();
-        })).map(rows -> {
-            if (rows.size() > filter.limit()) {
-                List<Upload> items = rows.subList(0, filter.limit());
-                Upload last = items.get(items.size() - 1);
-                return new Page(items, new AdminQuery.Cursor(last.lastActivityAt, last.id).encode());
-            }
-            return new Page(rows, null);
-        });
+        })).map(rows -> UploadService.pageOf(rows, filter.limit(), last -> new KeysetCursor(last.lastActivityAt, last.id).encode()));
     }
 
     /** The moment before which an idle UPLOADING upload counts as stalled. */

@@ -6,6 +6,7 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.uploadgateway.config.GatewayConfig;
 import io.uploadgateway.problem.ApiProblem;
+import io.uploadgateway.problem.KeysetCursor;
 import io.uploadgateway.storage.MultipartStorage;
 import io.uploadgateway.storage.MultipartStorage.PresignedRequest;
 import io.uploadgateway.storage.MultipartStorage.StoredPart;
@@ -26,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
 /**
@@ -389,16 +391,23 @@ public class UploadService {
      * HeadObject. Idempotent: a completed upload is returned as it is.
      */
     public Uni<UploadWithParts> complete(String owner, UUID id) {
+        AtomicBoolean completedNow = new AtomicBoolean();
         return Panache.withTransaction(() -> find(owner, id, LockModeType.PESSIMISTIC_WRITE).flatMap(upload -> {
             if (upload.state == UploadState.COMPLETED) {
                 return partsOf(upload).map(parts -> new UploadWithParts(upload, parts));
             }
             requireUploading(upload);
+            completedNow.set(true);
             return partsOf(upload).flatMap(ledger -> storage.listParts(upload.key, upload.s3UploadId)
                     .flatMap(stored -> completeChecked(upload, ledger, stored))
                     .onFailure(StorageException.NoSuchUpload.class)
                     .recoverWithUni(() -> adoptEarlierCompletion(upload, ledger)));
-        }));
+        })).invoke(result -> {
+            // Counted once the ledger committed, not when S3 answered.
+            if (completedNow.get()) {
+                events.completed(result.upload());
+            }
+        });
     }
 
     private Uni<UploadWithParts> completeChecked(Upload upload, List<UploadPart> ledger, List<StoredPart> stored) {
@@ -492,7 +501,6 @@ public class UploadService {
             }
             recount(upload, parts, now);
             upload.markCompleted(Objects.requireNonNullElse(object.get().etag(), objectEtag), now);
-            events.completed(upload);
             return writeParts(added, List.of()).replaceWith(new UploadWithParts(upload, parts));
         });
     }
@@ -501,6 +509,7 @@ public class UploadService {
 
     /** Aborts in S3 and marks the upload ABORTED; aborting an aborted or expired upload changes nothing. */
     public Uni<Upload> abort(String owner, UUID id) {
+        AtomicBoolean abortedNow = new AtomicBoolean();
         return Panache.withTransaction(() -> find(owner, id, LockModeType.PESSIMISTIC_WRITE).flatMap(upload -> {
             if (upload.state == UploadState.ABORTED || upload.state == UploadState.EXPIRED) {
                 return Uni.createFrom().item(upload);
@@ -510,10 +519,14 @@ public class UploadService {
             }
             return storage.abortMultipartUpload(upload.key, upload.s3UploadId).map(ignored -> {
                 upload.markAborted(now());
-                events.aborted(upload);
+                abortedNow.set(true);
                 return upload;
             });
-        }));
+        })).invoke(upload -> {
+            if (abortedNow.get()) {
+                events.aborted(upload);
+            }
+        });
     }
 
     // ---------------------------------------------------------------- download
@@ -540,7 +553,7 @@ public class UploadService {
     public Uni<Page> list(String owner, String state, Integer limit, String cursor) {
         UploadState wanted = parseState(state);
         int size = validateLimit(limit, config.listing().defaultLimit(), config.listing().maxLimit());
-        ListCursor after = ListCursor.parse(cursor);
+        KeysetCursor after = KeysetCursor.parse(cursor);
 
         StringBuilder query = new StringBuilder("owner = :owner");
         Map<String, Object> params = new HashMap<>();
@@ -551,13 +564,13 @@ public class UploadService {
         }
         if (after != null) {
             query.append(" and (createdAt < :cursorTime or (createdAt = :cursorTime and id < :cursorId))");
-            params.put("cursorTime", after.createdAt());
+            params.put("cursorTime", after.time());
             params.put("cursorId", after.id());
         }
         return Panache.withSession(() -> Upload.<Upload>find(query.toString(),
                         Sort.descending("createdAt").and("id", Sort.Direction.Descending), params)
                 .range(0, size).list())
-                .map(rows -> pageOf(rows, size, u -> new ListCursor(u.createdAt, u.id).encode()));
+                .map(rows -> pageOf(rows, size, u -> new KeysetCursor(u.createdAt, u.id).encode()));
     }
 
     public static Page pageOf(List<Upload> rows, int size, Function<Upload, String> cursorOf) {
@@ -624,26 +637,5 @@ public class UploadService {
     /** Ledger times have PostgreSQL's microsecond precision, so cursors round-trip exactly. */
     private Instant now() {
         return clock.instant().truncatedTo(ChronoUnit.MICROS);
-    }
-
-    /** Keyset position of a listing: the last item's creation time and id. */
-    public record ListCursor(Instant createdAt, UUID id) {
-        public String encode() {
-            return java.util.Base64.getUrlEncoder().withoutPadding()
-                    .encodeToString((createdAt + "|" + id).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        }
-
-        public static ListCursor parse(String cursor) {
-            if (cursor == null || cursor.isBlank()) {
-                return null;
-            }
-            try {
-                String decoded = new String(java.util.Base64.getUrlDecoder().decode(cursor), java.nio.charset.StandardCharsets.UTF_8);
-                int bar = decoded.indexOf('|');
-                return new ListCursor(Instant.parse(decoded.substring(0, bar)), UUID.fromString(decoded.substring(bar + 1)));
-            } catch (RuntimeException e) {
-                throw ApiProblem.invalid("cursor is not one this API returned; pass nextCursor unchanged");
-            }
-        }
     }
 }

@@ -2,6 +2,7 @@ package io.uploadgateway.admin;
 
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.uploadgateway.problem.KeysetCursor;
 import io.uploadgateway.support.Ledger;
 import io.uploadgateway.support.LocalStack;
 import io.uploadgateway.upload.UploadState;
@@ -36,7 +37,7 @@ class AdminQueryPlanTest {
     @Test
     void everyFilterCombinationUsesAnIndex() throws Exception {
         Instant now = Instant.now();
-        AdminQuery.Cursor cursor = new AdminQuery.Cursor(now.minusSeconds(7200), UUID.randomUUID());
+        KeysetCursor cursor = new KeysetCursor(now.minusSeconds(7200), UUID.randomUUID());
         List<AdminQuery.Filter> filters = List.of(
                 new AdminQuery.Filter(UploadState.UPLOADING, now.minusSeconds(3600), null, null, 50),   // stalled=true
                 new AdminQuery.Filter(UploadState.UPLOADING, now.minusSeconds(3600), null, cursor, 50), // next page
