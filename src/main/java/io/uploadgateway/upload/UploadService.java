@@ -304,18 +304,11 @@ public class UploadService {
 
     /** The requested lifetime, capped by configuration and by the credentials' expiry. */
     private Uni<Duration> signingWindow(Duration requested) {
-        Duration capped = requested.compareTo(config.presign().maxExpiry()) > 0 ? config.presign().maxExpiry() : requested;
-        return storage.credentialsExpiry().map(expiry -> {
-            if (expiry.isEmpty()) {
-                return capped;
-            }
-            Duration left = Duration.between(clock.instant(), expiry.get());
-            if (left.getSeconds() < 1) {
-                throw new StorageException.Unavailable("the signing credentials have expired", null);
-            }
-            return left.compareTo(capped) < 0 ? Duration.ofSeconds(left.getSeconds()) : capped;
-        });
+        return storage.credentialsExpiry().map(expiry -> PresignWindow
+                .of(requested, config.presign().maxExpiry(), expiry, clock.instant())
+                .orElseThrow(() -> new StorageException.Unavailable("the signing credentials have expired", null)));
     }
+
 
     private static List<Integer> validatePartNumbers(List<Integer> partNumbers) {
         if (partNumbers == null || partNumbers.isEmpty()) {
