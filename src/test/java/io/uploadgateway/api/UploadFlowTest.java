@@ -71,11 +71,13 @@ class UploadFlowTest {
     }
 
     @Test
-    void inlineDownloadCarriesTheStoredContentType() {
+    void inlineDownloadCarriesTheStoredContentTypeAndMetadata() {
         Gateway alice = Gateway.as("alice");
         byte[] file = "%PDF-1.7 tiny".getBytes();
-        String id = alice.api().body(Map.of("filename", "report.pdf", "size", file.length, "contentType", "application/pdf"))
-                .post("/api/v1/uploads").then().statusCode(201).extract().path("id");
+        String id = alice.api().body(Map.of("filename", "report.pdf", "size", file.length, "contentType", "application/pdf",
+                        "metadata", Map.of("department", "finance")))
+                .post("/api/v1/uploads").then().statusCode(201).body("metadata.department", equalTo("finance"))
+                .extract().path("id");
         alice.uploadPart(id, 1, file);
         alice.complete(id).then().statusCode(200);
 
@@ -85,5 +87,7 @@ class UploadFlowTest {
         assertEquals(200, download.status());
         assertEquals("application/pdf", download.headers().firstValue("Content-Type").orElse(""));
         assertTrue(download.headers().firstValue("Content-Disposition").orElse("").startsWith("inline;"));
+        assertEquals("finance", download.headers().firstValue("x-amz-meta-department").orElse(""));
+        alice.get(id).then().body("metadata.department", equalTo("finance"));
     }
 }
