@@ -13,6 +13,7 @@ import io.uploadgateway.support.Bytes;
 import io.uploadgateway.support.Gateway;
 import io.uploadgateway.support.Gateway.PresignedUrl;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -101,6 +102,25 @@ class TwoInstancesIT {
             instance.api(null).get("/q/openapi").then().statusCode(200);
             instance.api(null).get("/q/swagger-ui/").then().statusCode(404);
         }
+    }
+
+    @Test
+    @Order(1)
+    void deployMintTokenScriptSignsTokensTheGatewayAccepts() throws Exception {
+        Assumptions.assumeTrue(onPath("openssl") && onPath("bash"), "needs openssl and bash");
+        ProcessBuilder mint = new ProcessBuilder("bash", Path.of("deploy", "mint-token.sh").toString(), "bob")
+                .redirectError(ProcessBuilder.Redirect.INHERIT);
+        mint.environment().put("JWT_PRIVATE_KEY", keys.privateKey().toString());
+        mint.environment().put("JWT_ISSUER", ISSUER);
+        Process process = mint.start();
+        String token = new String(process.getInputStream().readAllBytes()).trim();
+        assertEquals(0, process.waitFor(), "mint-token.sh failed");
+        b.api(token).get("/api/v1/uploads").then().statusCode(200);
+    }
+
+    private static boolean onPath(String command) {
+        return Arrays.stream(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
+                .anyMatch(dir -> Files.isExecutable(Path.of(dir, command)));
     }
 
     @Test
