@@ -54,17 +54,15 @@ public class AccessLog {
             String owner = owner(rc);
             long millis = (System.nanoTime() - started) / 1_000_000;
             int status = rc.response().getStatusCode();
-            Object previousId = MDC.get(MDC_UPLOAD_ID);
             try {
                 put(MDC_UPLOAD_ID, uploadId);
                 put(MDC_OWNER, owner);
                 LOG.infof("%s %s %d %d ms upload=%s owner=%s", rc.request().method().name(), path, status, millis,
                         uploadId == null ? "-" : uploadId, owner == null ? "-" : owner);
             } finally {
+                // The request is over: nothing of it may leak into lines logged for the next one.
                 MDC.remove(MDC_OWNER);
-                if (previousId == null) {
-                    MDC.remove(MDC_UPLOAD_ID);
-                }
+                MDC.remove(MDC_UPLOAD_ID);
             }
         });
         rc.next();

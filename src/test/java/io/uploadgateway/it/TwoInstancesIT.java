@@ -21,7 +21,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -39,6 +42,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
+import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -167,10 +171,31 @@ class TwoInstancesIT {
         Map<Integer, PresignedUrl> urls = presign(a, id, List.of(1, 2, 3));
         Gateway.S3Answer first = Gateway.put(urls.get(1), part(file, 1, 5 * MIB));
         assertEquals(200, first.status(), first.body());
-        a.api(aliceToken).body(Map.of("etag", first.etag())).put("/api/v1/uploads/" + id + "/parts/1").then().statusCode(200);
 
+        // SIGTERM reaches A while it is still receiving the request that records part 1: A drains
+        // it (answers 200) before it stops.
+        String body = "{\"etag\": \"" + first.etag().replace("\"", "\\\"") + "\"}";
+        try (Socket socket = new Socket("localhost", a.port())) {
+            socket.setSoTimeout(30_000);
+            OutputStream out = socket.getOutputStream();
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            out.write(("PUT /api/v1/uploads/" + id + "/parts/1 HTTP/1.1\r\nHost: localhost:" + a.port()
+                    + "\r\nAuthorization: Bearer " + aliceToken + "\r\nContent-Type: application/json\r\nContent-Length: "
+                    + bytes.length + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(bytes, 0, 5);
+            out.flush();
+            Thread.sleep(500);
+            a.process().destroy();
+            Thread.sleep(1500);
+            assertTrue(a.process().isAlive(), "A waits for its in-flight request");
+            out.write(bytes, 5, bytes.length - 5);
+            out.flush();
+            String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(response.startsWith("HTTP/1.1 200"), "the in-flight request was drained, not cut: " + response);
+        }
         a.terminate(Duration.ofSeconds(40));
         assertTrue(a.log().contains("stopped in"), "A shut down gracefully on SIGTERM:\n" + tail(a.log()));
+        b.api(aliceToken).get("/api/v1/uploads/" + id).then().statusCode(200).body("parts.size()", equalTo(1));
 
         // URLs are S3's, not the gateway's: they outlive the instance that signed them.
         Gateway.S3Answer second = Gateway.put(urls.get(2), part(file, 2, 5 * MIB));
