@@ -33,8 +33,11 @@ create unique index uploads_owner_idempotency_key
 -- "My uploads, newest first" with keyset pagination.
 create index uploads_owner_created on uploads (owner, created_at desc, id desc);
 
--- Admin listing of stalled uploads and the janitor's expiry scan: state + last activity.
+-- Admin listing (most idle first) and the janitor's expiry scan: state + last activity,
+-- and the same order across states and per owner for the unfiltered admin views.
 create index uploads_state_activity on uploads (state, last_activity_at, id);
+create index uploads_activity on uploads (last_activity_at, id);
+create index uploads_owner_activity on uploads (owner, last_activity_at, id);
 
 create table upload_parts (
     upload_id   uuid         not null references uploads (id) on delete cascade,

@@ -37,6 +37,37 @@ public interface GatewayConfig {
     @WithDefault("P7D")
     Duration uploadTtl();
 
+    /** An UPLOADING upload with no activity for this long is "stalled" in the admin view. */
+    @WithDefault("PT1H")
+    Duration stalledAfter();
+
+    /** How often the janitor expires idle uploads and sweeps orphaned multipart uploads. */
+    @WithDefault("PT5M")
+    Duration janitorInterval();
+
+    /** Most uploads the janitor expires in one sweep (the rest wait for the next). */
+    @WithDefault("500")
+    int janitorBatchSize();
+
+    /**
+     * A multipart upload under the key prefix that the ledger does not know is aborted once it
+     * is this old (a crash between CreateMultipartUpload and the ledger insert leaves one).
+     */
+    @WithDefault("PT1H")
+    Duration orphanGrace();
+
+    /** Put the bucket's CORS rule and abort-incomplete-multipart lifecycle rule at startup. */
+    @WithDefault("false")
+    boolean manageBucket();
+
+    /** Days after which the bucket's lifecycle rule aborts incomplete multipart uploads (backstop for the janitor). */
+    @WithDefault("8")
+    int lifecycleAbortDays();
+
+    /** Origins allowed by the bucket CORS rule written when {@code manage-bucket} is on. */
+    @WithDefault("*")
+    java.util.List<String> corsAllowedOrigins();
+
     Presign presign();
 
     Listing listing();

@@ -139,6 +139,11 @@ public final class EmbeddedStack implements AutoCloseable {
         s3 = startS3(blobStore, s3Port);
     }
 
+    /** Stops PostgreSQL only (to test outages); {@link #close()} is still required. */
+    public void stopPostgres() throws IOException {
+        postgres.close();
+    }
+
     @Override
     public void close() throws Exception {
         try {

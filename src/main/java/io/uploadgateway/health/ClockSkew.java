@@ -32,12 +32,15 @@ public class ClockSkew {
     private static final Duration WARN_EVERY = Duration.ofMinutes(10);
     private static final Logger LOG = Logger.getLogger(ClockSkew.class);
 
-    private final Clock clock;
+    /**
+     * The host's clock, deliberately not the application's injectable {@code Clock}: the AWS SDK
+     * signs with the system clock, so that is the one whose skew breaks presigned URLs.
+     */
+    private final Clock clock = Clock.systemUTC();
     private volatile double skewSeconds = Double.NaN;
     private volatile Instant lastWarning = Instant.MIN;
 
-    public ClockSkew(Clock clock, MeterRegistry registry) {
-        this.clock = clock;
+    public ClockSkew(MeterRegistry registry) {
         Gauge.builder(METRIC, this, ClockSkew::skewSeconds)
                 .description("Local clock minus the Date of the latest S3 response, in seconds (positive: local clock ahead)")
                 .baseUnit("seconds")

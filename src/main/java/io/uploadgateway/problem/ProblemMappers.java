@@ -32,7 +32,14 @@ public class ProblemMappers {
         return respond(problem);
     }
 
-    @ServerExceptionMapper
+    // Listed one by one: Quarkus ships mappers for some of these subtypes, and the most specific mapper wins.
+    @ServerExceptionMapper({JsonProcessingException.class, com.fasterxml.jackson.core.JsonParseException.class,
+            JsonMappingException.class, com.fasterxml.jackson.databind.exc.MismatchedInputException.class,
+            com.fasterxml.jackson.databind.exc.InvalidFormatException.class,
+            com.fasterxml.jackson.databind.exc.InvalidDefinitionException.class,
+            com.fasterxml.jackson.databind.exc.ValueInstantiationException.class,
+            com.fasterxml.jackson.core.exc.InputCoercionException.class,
+            com.fasterxml.jackson.core.exc.StreamReadException.class})
     public Response malformedJson(JsonProcessingException e) {
         return respond(ApiProblem.invalid(describeJsonFailure(e)));
     }

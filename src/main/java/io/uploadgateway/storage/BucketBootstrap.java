@@ -2,27 +2,44 @@ package io.uploadgateway.storage;
 
 import io.quarkus.runtime.StartupEvent;
 import io.uploadgateway.config.GatewayConfig;
+import io.uploadgateway.upload.ObjectKeys;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
+import software.amazon.awssdk.services.s3.model.CORSRule;
+import software.amazon.awssdk.services.s3.model.ExpirationStatus;
+import software.amazon.awssdk.services.s3.model.LifecycleRule;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 import java.util.concurrent.CompletionException;
 
-/** Creates the bucket at startup when {@code gateway.create-bucket} is on (dev, tests, throwaway stacks). */
+/**
+ * Startup work on the bucket, each step opt-in: create it ({@code gateway.create-bucket}, for
+ * dev and throwaway stacks) and put the rules browsers and budgets need
+ * ({@code gateway.manage-bucket}): CORS allowing PUT and exposing {@code ETag}, and a
+ * lifecycle rule aborting incomplete multipart uploads as a backstop for the janitor.
+ * Runs once on the main thread before traffic, where blocking is allowed.
+ */
 @ApplicationScoped
 public class BucketBootstrap {
 
+    static final String LIFECYCLE_RULE_ID = "upload-gateway-abort-incomplete-multipart";
     private static final Logger LOG = Logger.getLogger(BucketBootstrap.class);
 
     void onStart(@Observes StartupEvent event, GatewayConfig config, S3AsyncClient s3) {
-        if (!config.createBucket()) {
-            return;
+        if (config.createBucket()) {
+            createIfMissing(s3, config.bucket());
         }
-        String bucket = config.bucket();
+        if (config.manageBucket()) {
+            putCorsRule(s3, config);
+            putLifecycleRule(s3, config);
+        }
+    }
+
+    private static void createIfMissing(S3AsyncClient s3, String bucket) {
         try {
             s3.headBucket(r -> r.bucket(bucket)).join();
         } catch (CompletionException e) {
@@ -40,6 +57,57 @@ public class BucketBootstrap {
                     LOG.warnf("could not create bucket %s: %s", bucket, created.getCause());
                 }
             }
+        }
+    }
+
+    /** Browsers PUT parts cross-origin and must read each part's ETag from the response. */
+    static CORSRule corsRule(GatewayConfig config) {
+        return CORSRule.builder()
+                .allowedOrigins(config.corsAllowedOrigins())
+                .allowedMethods("GET", "PUT", "HEAD")
+                .allowedHeaders("*")
+                .exposeHeaders("ETag")
+                .maxAgeSeconds(3600)
+                .build();
+    }
+
+    private static void putCorsRule(S3AsyncClient s3, GatewayConfig config) {
+        try {
+            s3.putBucketCors(r -> r.bucket(config.bucket()).corsConfiguration(c -> c.corsRules(corsRule(config)))).join();
+            LOG.infof("bucket %s: CORS rule set (PUT/GET/HEAD from %s, ETag exposed)", config.bucket(), config.corsAllowedOrigins());
+        } catch (CompletionException e) {
+            LOG.warnf("bucket %s: could not set the CORS rule (%s); browsers need PUT allowed and ETag exposed",
+                    config.bucket(), e.getCause().getMessage());
+        }
+    }
+
+    static LifecycleRule lifecycleRule(GatewayConfig config) {
+        return LifecycleRule.builder()
+                .id(LIFECYCLE_RULE_ID)
+                .status(ExpirationStatus.ENABLED)
+                .filter(f -> f.prefix(ObjectKeys.rootPrefix(config.keyPrefix())))
+                .abortIncompleteMultipartUpload(a -> a.daysAfterInitiation(config.lifecycleAbortDays()))
+                .build();
+    }
+
+    private static void putLifecycleRule(S3AsyncClient s3, GatewayConfig config) {
+        try {
+            // Keep the bucket's other rules; replace only ours.
+            java.util.List<LifecycleRule> rules = new java.util.ArrayList<>();
+            try {
+                s3.getBucketLifecycleConfiguration(r -> r.bucket(config.bucket())).join().rules().stream()
+                        .filter(rule -> !LIFECYCLE_RULE_ID.equals(rule.id()))
+                        .forEach(rules::add);
+            } catch (CompletionException none) {
+                // no lifecycle configuration yet
+            }
+            rules.add(lifecycleRule(config));
+            s3.putBucketLifecycleConfiguration(r -> r.bucket(config.bucket()).lifecycleConfiguration(l -> l.rules(rules))).join();
+            LOG.infof("bucket %s: lifecycle rule aborts incomplete multipart uploads after %d days",
+                    config.bucket(), config.lifecycleAbortDays());
+        } catch (CompletionException e) {
+            LOG.warnf("bucket %s: could not set the lifecycle rule (%s); the janitor still aborts abandoned uploads",
+                    config.bucket(), e.getCause().getMessage());
         }
     }
 }

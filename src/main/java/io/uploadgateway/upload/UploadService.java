@@ -273,9 +273,16 @@ public class UploadService {
                                 + " (this upload has " + upload.partCount + " parts)");
                     }
                     Instant now = now();
+                    // A plain UPDATE, not a lock: presigning stays cheap. Zero rows means the janitor or
+                    // an abort ended the upload since it was read.
                     return Upload.update("lastActivityAt = ?1, updatedAt = ?1, expiresAt = ?2 where id = ?3 and state = ?4",
                                     now, now.plus(config.uploadTtl()), upload.id, UploadState.UPLOADING)
-                            .replaceWith(upload);
+                            .map(touched -> {
+                                if (touched == 0) {
+                                    throw ApiProblem.notActive("upload " + upload.id + " is no longer UPLOADING");
+                                }
+                                return upload;
+                            });
                 }))
                 .flatMap(upload -> signingWindow(requested).map(window -> Map.entry(upload, window)))
                 .emitOn(Infrastructure.getDefaultWorkerPool())

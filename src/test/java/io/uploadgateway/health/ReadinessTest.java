@@ -3,6 +3,7 @@ package io.uploadgateway.health;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
+import io.uploadgateway.support.LocalStack;
 import io.uploadgateway.support.OutageStack;
 import org.junit.jupiter.api.Test;
 
@@ -30,7 +31,7 @@ class ReadinessTest {
         assertEquals("UP", bucket.get("status"));
         @SuppressWarnings("unchecked")
         Map<String, Object> data = (Map<String, Object>) bucket.get("data");
-        assertEquals("outage-uploads", data.get("bucket"));
+        assertEquals(LocalStack.BUCKET, data.get("bucket"));
         Number skew = (Number) data.get("clockSkewSeconds");
         assertNotNull(skew, "S3's Date header gives the clock skew: " + data);
         assertTrue(Math.abs(skew.longValue()) <= 5, "same host, same clock: " + skew);

@@ -26,12 +26,23 @@ public class LocalStack implements QuarkusTestResourceLifecycleManager {
         try {
             if (stack == null) {
                 stack = EmbeddedStack.start(null);
-                keys = DevKeys.in(Files.createTempDirectory("gateway-test-keys"));
             }
         } catch (Exception e) {
             throw new IllegalStateException("could not start the local test stack", e);
         }
-        Map<String, String> config = new HashMap<>(stack.config());
+        return withGatewayConfig(stack.config());
+    }
+
+    /** The gateway and token settings every test stack shares. */
+    static synchronized Map<String, String> withGatewayConfig(Map<String, String> stackConfig) {
+        try {
+            if (keys == null) {
+                keys = DevKeys.in(Files.createTempDirectory("gateway-test-keys"));
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("could not create test keys", e);
+        }
+        Map<String, String> config = new HashMap<>(stackConfig);
         config.put("gateway.bucket", BUCKET);
         config.put("gateway.create-bucket", "true");
         config.put("mp.jwt.verify.issuer", ISSUER);

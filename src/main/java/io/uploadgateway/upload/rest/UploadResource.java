@@ -6,6 +6,7 @@ import io.uploadgateway.config.GatewayConfig;
 import io.uploadgateway.problem.ApiProblem;
 import io.uploadgateway.problem.ProblemDocument;
 import io.uploadgateway.problem.ProblemMappers;
+import io.uploadgateway.problem.RequestParams;
 import io.uploadgateway.security.Caller;
 import io.uploadgateway.upload.UploadService;
 import io.uploadgateway.upload.UploadService.CreateCommand;
@@ -53,7 +54,6 @@ import java.util.regex.Pattern;
 @Produces(MediaType.APPLICATION_JSON)
 public class UploadResource {
 
-    private static final Pattern UUID_TEXT = Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7E]{1,255}");
 
     private final UploadService uploads;
@@ -118,7 +118,7 @@ public class UploadResource {
     public Uni<UploadPage> list(@Parameter(description = "Only uploads in this state", schema = @Schema(enumeration = {"UPLOADING", "COMPLETING", "COMPLETED", "ABORTED", "EXPIRED"})) @QueryParam("state") String state,
                                 @Parameter(description = "Page size", schema = @Schema(type = SchemaType.INTEGER, minimum = "1")) @QueryParam("limit") String limit,
                                 @Parameter(description = "nextCursor of the previous page") @QueryParam("cursor") String cursor) {
-        return uploads.list(caller.owner(), state, parseInt("limit", limit), cursor)
+        return uploads.list(caller.owner(), state, RequestParams.optionalInt("limit", limit), cursor)
                 .map(page -> new UploadPage(page.items().stream().map(u -> UploadView.summary(u, bucket)).toList(),
                         page.nextCursor()));
     }
@@ -142,8 +142,8 @@ public class UploadResource {
             content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
     public Uni<UploadView> get(@Parameter(description = "Upload id (UUID)", schema = @Schema(type = SchemaType.STRING, format = "uuid")) @PathParam("id") String id,
                                @Parameter(description = "Reconcile with S3 first", schema = @Schema(type = SchemaType.BOOLEAN)) @QueryParam("sync") String sync) {
-        boolean reconcile = parseBoolean("sync", sync);
-        UUID uploadId = uploadId(id);
+        boolean reconcile = RequestParams.flag("sync", sync);
+        UUID uploadId = RequestParams.uploadId(id);
         return (reconcile ? uploads.sync(caller.owner(), uploadId) : uploads.get(caller.owner(), uploadId))
                 .map(full -> UploadView.of(full, bucket));
     }
@@ -167,7 +167,7 @@ public class UploadResource {
     @APIResponse(responseCode = "503", description = "storage_unavailable or database_unavailable: an outage; retry after Retry-After seconds",
             content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
     public Uni<PresignResponse> presign(@Parameter(description = "Upload id (UUID)", schema = @Schema(type = SchemaType.STRING, format = "uuid")) @PathParam("id") String id, PresignRequest request) {
-        UUID uploadId = uploadId(id);
+        UUID uploadId = RequestParams.uploadId(id);
         if (request == null) {
             throw ApiProblem.invalid("a JSON body is required: {\"partNumbers\": [1, 2], \"expiresInSeconds\"?}");
         }
@@ -198,8 +198,8 @@ public class UploadResource {
     public Uni<PartView> recordPart(@Parameter(description = "Upload id (UUID)", schema = @Schema(type = SchemaType.STRING, format = "uuid")) @PathParam("id") String id,
                                     @Parameter(description = "1..partCount", schema = @Schema(type = SchemaType.INTEGER, minimum = "1", maximum = "10000")) @PathParam("partNumber") String partNumber,
                                     RecordPartRequest request) {
-        UUID uploadId = uploadId(id);
-        Integer number = parseInt("partNumber", partNumber);
+        UUID uploadId = RequestParams.uploadId(id);
+        Integer number = RequestParams.optionalInt("partNumber", partNumber);
         if (request == null) {
             throw ApiProblem.invalid("a JSON body is required: {\"etag\": \"<the ETag header S3 returned>\"}");
         }
@@ -222,7 +222,7 @@ public class UploadResource {
     @APIResponse(responseCode = "503", description = "storage_unavailable or database_unavailable: an outage; retry after Retry-After seconds",
             content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
     public Uni<UploadView> complete(@Parameter(description = "Upload id (UUID)", schema = @Schema(type = SchemaType.STRING, format = "uuid")) @PathParam("id") String id) {
-        return uploads.complete(caller.owner(), uploadId(id)).map(full -> UploadView.of(full, bucket));
+        return uploads.complete(caller.owner(), RequestParams.uploadId(id)).map(full -> UploadView.of(full, bucket));
     }
 
     @DELETE
@@ -239,7 +239,7 @@ public class UploadResource {
     @APIResponse(responseCode = "503", description = "storage_unavailable or database_unavailable: an outage; retry after Retry-After seconds",
             content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
     public Uni<Response> abort(@Parameter(description = "Upload id (UUID)", schema = @Schema(type = SchemaType.STRING, format = "uuid")) @PathParam("id") String id) {
-        return uploads.abort(caller.owner(), uploadId(id)).map(ignored -> Response.noContent().build());
+        return uploads.abort(caller.owner(), RequestParams.uploadId(id)).map(ignored -> Response.noContent().build());
     }
 
     @GET
@@ -261,38 +261,9 @@ public class UploadResource {
     public Uni<DownloadResponse> download(@Parameter(description = "Upload id (UUID)", schema = @Schema(type = SchemaType.STRING, format = "uuid")) @PathParam("id") String id,
                                           @Parameter(description = "1..604800, default and ceiling from config", schema = @Schema(type = SchemaType.INTEGER, minimum = "1", maximum = "604800")) @QueryParam("expiresInSeconds") String expiresInSeconds,
                                           @Parameter(description = "attachment (default) or inline", schema = @Schema(enumeration = {"attachment", "inline"})) @QueryParam("disposition") String disposition) {
-        UUID uploadId = uploadId(id);
-        Integer seconds = parseInt("expiresInSeconds", expiresInSeconds);
+        UUID uploadId = RequestParams.uploadId(id);
+        Integer seconds = RequestParams.optionalInt("expiresInSeconds", expiresInSeconds);
         return uploads.download(caller.owner(), uploadId, seconds == null ? null : seconds.longValue(), disposition)
                 .map(DownloadResponse::of);
-    }
-
-    /** Anything that is not a UUID cannot name an upload: answered like an unknown one. */
-    static UUID uploadId(String id) {
-        if (id == null || !UUID_TEXT.matcher(id).matches()) {
-            throw ApiProblem.notFound("no upload " + id);
-        }
-        return UUID.fromString(id);
-    }
-
-    static Integer parseInt(String name, String value) {
-        if (value == null || value.isEmpty()) {
-            return null;
-        }
-        try {
-            return Integer.valueOf(value);
-        } catch (NumberFormatException e) {
-            throw ApiProblem.invalid(name + " must be an integer, got '" + value + "'");
-        }
-    }
-
-    static boolean parseBoolean(String name, String value) {
-        if (value == null || value.isEmpty() || value.equalsIgnoreCase("false")) {
-            return false;
-        }
-        if (value.equalsIgnoreCase("true")) {
-            return true;
-        }
-        throw ApiProblem.invalid(name + " must be true or false, got '" + value + "'");
     }
 }

