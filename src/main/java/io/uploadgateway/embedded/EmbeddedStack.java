@@ -28,13 +28,15 @@ public final class EmbeddedStack implements AutoCloseable {
     public static final String REGION = "us-east-1";
 
     private final EmbeddedPostgres postgres;
-    private final S3Proxy s3;
     private final BlobStoreContext blobStore;
+    private final int s3Port;
+    private volatile S3Proxy s3;
 
     private EmbeddedStack(EmbeddedPostgres postgres, S3Proxy s3, BlobStoreContext blobStore) {
         this.postgres = postgres;
         this.s3 = s3;
         this.blobStore = blobStore;
+        this.s3Port = s3.getPort();
     }
 
     /**
@@ -45,7 +47,7 @@ public final class EmbeddedStack implements AutoCloseable {
         EmbeddedPostgres postgres = startPostgres(dataDir);
         try {
             BlobStoreContext blobStore = blobStore(dataDir);
-            S3Proxy s3 = startS3(blobStore);
+            S3Proxy s3 = startS3(blobStore, 0);
             return new EmbeddedStack(postgres, s3, blobStore);
         } catch (Exception e) {
             postgres.close();
@@ -79,13 +81,13 @@ public final class EmbeddedStack implements AutoCloseable {
         return ContextBuilder.newBuilder(provider).overrides(properties).build(BlobStoreContext.class);
     }
 
-    private static S3Proxy startS3(BlobStoreContext blobStore) throws Exception {
+    private static S3Proxy startS3(BlobStoreContext blobStore, int port) throws Exception {
         // Browsers PUT parts straight to S3 and must read the ETag header: the rule every bucket needs.
         CrossOriginResourceSharing cors = new CrossOriginResourceSharing(List.of("*"),
                 List.of("GET", "PUT", "POST", "HEAD"), List.of("*"), List.of("ETag"), "false");
         S3Proxy s3 = S3Proxy.builder()
                 .blobStore(blobStore.getBlobStore())
-                .endpoint(URI.create("http://127.0.0.1:0"))
+                .endpoint(URI.create("http://127.0.0.1:" + port))
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
                 .corsRules(cors)
                 .build();
@@ -101,7 +103,7 @@ public final class EmbeddedStack implements AutoCloseable {
     }
 
     public String s3Endpoint() {
-        return "http://127.0.0.1:" + s3.getPort();
+        return "http://127.0.0.1:" + s3Port;
     }
 
     public int postgresPort() {
@@ -125,8 +127,16 @@ public final class EmbeddedStack implements AutoCloseable {
     }
 
     /** Stops S3 only (to test outages); {@link #close()} is still required. */
-    public void stopS3() throws Exception {
+    public synchronized void stopS3() throws Exception {
         s3.stop();
+    }
+
+    /** Brings S3 back after {@link #stopS3()}: same port, same objects, same credentials. */
+    public synchronized void restartS3() throws Exception {
+        if ("STARTED".equals(s3.getState())) {
+            return;
+        }
+        s3 = startS3(blobStore, s3Port);
     }
 
     /** Stops PostgreSQL only (to test outages); {@link #close()} is still required. */

@@ -4,6 +4,8 @@ import io.quarkus.security.Authenticated;
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.config.GatewayConfig;
 import io.uploadgateway.problem.ApiProblem;
+import io.uploadgateway.problem.ProblemDocument;
+import io.uploadgateway.problem.ProblemMappers;
 import io.uploadgateway.problem.RequestParams;
 import io.uploadgateway.security.Caller;
 import io.uploadgateway.upload.UploadService;
@@ -29,13 +31,25 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import java.net.URI;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
-/** The native v1 API: a thin map from HTTP to {@link UploadService}. */
+/**
+ * The native v1 API: a thin map from HTTP to {@link UploadService}. The OpenAPI annotations
+ * document API.md; every error is {@code application/problem+json} ({@link ProblemDocument}).
+ */
 @Path("/api/v1/uploads")
+@Tag(name = "uploads", description = "Multipart uploads of the caller: start, presign parts, record ETags, complete, abort, download")
 @Authenticated
 @Produces(MediaType.APPLICATION_JSON)
 public class UploadResource {
@@ -54,7 +68,26 @@ public class UploadResource {
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    public Uni<Response> create(CreateUploadRequest request, @HeaderParam("Idempotency-Key") String idempotencyKey) {
+    @Operation(operationId = "createUpload", summary = "Start an upload",
+            description = "Creates the S3 multipart upload and its ledger row. The object key is built by the gateway. "
+                    + "With an Idempotency-Key already used by the same owner for the same file, answers 200 with that upload.")
+    @APIResponse(responseCode = "201", description = "Created; Location names the upload",
+            headers = @Header(name = "Location", description = "/api/v1/uploads/{id}", schema = @Schema(type = SchemaType.STRING)),
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = UploadView.class)))
+    @APIResponse(responseCode = "200", description = "Replayed: the upload created earlier with this Idempotency-Key",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = UploadView.class)))
+    @APIResponse(responseCode = "400", description = "invalid_request: bad filename, size, contentType, partSize or metadata; detail says what to change",
+            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    @APIResponse(responseCode = "413", description = "too_large: size exceeds the gateway's maximum upload size",
+            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    @APIResponse(responseCode = "422", description = "idempotency_key_reused: the Idempotency-Key was used for a different file",
+            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    @APIResponse(responseCode = "401", description = "unauthorized: missing, invalid or expired bearer token",
+            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    @APIResponse(responseCode = "503", description = "storage_unavailable or database_unavailable: an outage; retry after Retry-After seconds",
+            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    public Uni<Response> create(CreateUploadRequest request, @Parameter(description = "Makes the call safe to retry: the same key from the same owner returns the same upload")
+                                  @HeaderParam("Idempotency-Key") String idempotencyKey) {
         if (request == null) {
             throw ApiProblem.invalid("a JSON body is required: {\"filename\", \"size\", \"contentType\"?, \"partSize\"?, \"metadata\"?}");
         }
@@ -72,8 +105,19 @@ public class UploadResource {
     }
 
     @GET
-    public Uni<UploadPage> list(@QueryParam("state") String state, @QueryParam("limit") String limit,
-                                @QueryParam("cursor") String cursor) {
+    @Operation(operationId = "listUploads", summary = "The caller's uploads, newest first",
+            description = "Keyset-paginated: pass nextCursor back as cursor for the next page.")
+    @APIResponse(responseCode = "200", description = "A page of uploads (without their parts)",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = UploadPage.class)))
+    @APIResponse(responseCode = "400", description = "invalid_request: bad state, limit or cursor",
+            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    @APIResponse(responseCode = "401", description = "unauthorized: missing, invalid or expired bearer token",
+            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    @APIResponse(responseCode = "503", description = "storage_unavailable or database_unavailable: an outage; retry after Retry-After seconds",
+            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    public Uni<UploadPage> list(@Parameter(description = "Only uploads in this state", schema = @Schema(enumeration = {"UPLOADING", "COMPLETING", "COMPLETED", "ABORTED", "EXPIRED"})) @QueryParam("state") String state,
+                                @Parameter(description = "Page size", schema = @Schema(type = SchemaType.INTEGER, minimum = "1")) @QueryParam("limit") String limit,
+                                @Parameter(description = "nextCursor of the previous page") @QueryParam("cursor") String cursor) {
         return uploads.list(caller.owner(), state, RequestParams.optionalInt("limit", limit), cursor)
                 .map(page -> new UploadPage(page.items().stream().map(u -> UploadView.summary(u, bucket)).toList(),
                         page.nextCursor()));
@@ -81,7 +125,23 @@ public class UploadResource {
 
     @GET
     @Path("/{id}")
-    public Uni<UploadView> get(@PathParam("id") String id, @QueryParam("sync") String sync) {
+    @Operation(operationId = "getUpload", summary = "An upload with its parts and missing part numbers",
+            description = "With sync=true the ledger is first reconciled with S3 (ListParts, all pages), "
+                    + "so a client that lost its ETags can resume without re-sending bytes.")
+    @APIResponse(responseCode = "200", description = "The upload",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = UploadView.class)))
+    @APIResponse(responseCode = "400", description = "invalid_request: sync must be true or false",
+            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    @APIResponse(responseCode = "404", description = "not_found: no such upload, or it belongs to someone else",
+            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    @APIResponse(responseCode = "409", description = "upload_not_active: sync asked for an upload storage no longer has",
+            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    @APIResponse(responseCode = "401", description = "unauthorized: missing, invalid or expired bearer token",
+            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    @APIResponse(responseCode = "503", description = "storage_unavailable or database_unavailable: an outage; retry after Retry-After seconds",
+            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    public Uni<UploadView> get(@Parameter(description = "Upload id (UUID)", schema = @Schema(type = SchemaType.STRING, format = "uuid")) @PathParam("id") String id,
+                               @Parameter(description = "Reconcile with S3 first", schema = @Schema(type = SchemaType.BOOLEAN)) @QueryParam("sync") String sync) {
         boolean reconcile = RequestParams.flag("sync", sync);
         UUID uploadId = RequestParams.uploadId(id);
         return (reconcile ? uploads.sync(caller.owner(), uploadId) : uploads.get(caller.owner(), uploadId))
@@ -91,7 +151,22 @@ public class UploadResource {
     @POST
     @Path("/{id}/presign")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Uni<PresignResponse> presign(@PathParam("id") String id, PresignRequest request) {
+    @Operation(operationId = "presignParts", summary = "Presigned PUT URLs for parts",
+            description = "Up to 1000 part numbers a call. Each URL is signed for exactly its part's byte length "
+                    + "(Content-Length is a signed header). Every call issues fresh URLs.")
+    @APIResponse(responseCode = "200", description = "One URL per requested part",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PresignResponse.class)))
+    @APIResponse(responseCode = "400", description = "invalid_request: part numbers outside 1..partCount, too many, or expiresInSeconds out of range",
+            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    @APIResponse(responseCode = "404", description = "not_found: no such upload, or it belongs to someone else",
+            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    @APIResponse(responseCode = "409", description = "upload_not_active: the upload is not UPLOADING",
+            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    @APIResponse(responseCode = "401", description = "unauthorized: missing, invalid or expired bearer token",
+            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    @APIResponse(responseCode = "503", description = "storage_unavailable or database_unavailable: an outage; retry after Retry-After seconds",
+            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    public Uni<PresignResponse> presign(@Parameter(description = "Upload id (UUID)", schema = @Schema(type = SchemaType.STRING, format = "uuid")) @PathParam("id") String id, PresignRequest request) {
         UUID uploadId = RequestParams.uploadId(id);
         if (request == null) {
             throw ApiProblem.invalid("a JSON body is required: {\"partNumbers\": [1, 2], \"expiresInSeconds\"?}");
@@ -106,7 +181,22 @@ public class UploadResource {
     @PUT
     @Path("/{id}/parts/{partNumber}")
     @Consumes(MediaType.APPLICATION_JSON)
-    public Uni<PartView> recordPart(@PathParam("id") String id, @PathParam("partNumber") String partNumber,
+    @Operation(operationId = "recordPart", summary = "Record a part's ETag",
+            description = "Re-recording a part replaces its ETag (S3 keeps the last upload of a part number).")
+    @APIResponse(responseCode = "200", description = "The recorded part",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PartView.class)))
+    @APIResponse(responseCode = "400", description = "invalid_request: bad part number or ETag",
+            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    @APIResponse(responseCode = "404", description = "not_found: no such upload, or it belongs to someone else",
+            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    @APIResponse(responseCode = "409", description = "upload_not_active: the upload is not UPLOADING",
+            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    @APIResponse(responseCode = "401", description = "unauthorized: missing, invalid or expired bearer token",
+            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    @APIResponse(responseCode = "503", description = "storage_unavailable or database_unavailable: an outage; retry after Retry-After seconds",
+            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    public Uni<PartView> recordPart(@Parameter(description = "Upload id (UUID)", schema = @Schema(type = SchemaType.STRING, format = "uuid")) @PathParam("id") String id,
+                                    @Parameter(description = "1..partCount", schema = @Schema(type = SchemaType.INTEGER, minimum = "1", maximum = "10000")) @PathParam("partNumber") String partNumber,
                                     RecordPartRequest request) {
         UUID uploadId = RequestParams.uploadId(id);
         Integer number = RequestParams.optionalInt("partNumber", partNumber);
@@ -118,21 +208,59 @@ public class UploadResource {
 
     @POST
     @Path("/{id}/complete")
-    public Uni<UploadView> complete(@PathParam("id") String id) {
+    @Operation(operationId = "completeUpload", summary = "Complete the upload",
+            description = "Checks the ledger against S3's ListParts, completes the multipart upload and verifies the object. "
+                    + "Calling it again on a completed upload returns the same 200.")
+    @APIResponse(responseCode = "200", description = "The upload in state COMPLETED, with etag and location",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = UploadView.class)))
+    @APIResponse(responseCode = "404", description = "not_found: no such upload, or it belongs to someone else",
+            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    @APIResponse(responseCode = "409", description = "parts_missing (with missingParts), part_mismatch (with mismatchedParts), or upload_not_active",
+            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    @APIResponse(responseCode = "401", description = "unauthorized: missing, invalid or expired bearer token",
+            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    @APIResponse(responseCode = "503", description = "storage_unavailable or database_unavailable: an outage; retry after Retry-After seconds",
+            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    public Uni<UploadView> complete(@Parameter(description = "Upload id (UUID)", schema = @Schema(type = SchemaType.STRING, format = "uuid")) @PathParam("id") String id) {
         return uploads.complete(caller.owner(), RequestParams.uploadId(id)).map(full -> UploadView.of(full, bucket));
     }
 
     @DELETE
     @Path("/{id}")
-    public Uni<Response> abort(@PathParam("id") String id) {
+    @Operation(operationId = "abortUpload", summary = "Abort the upload",
+            description = "Aborts the S3 multipart upload and marks the upload ABORTED. Idempotent.")
+    @APIResponse(responseCode = "204", description = "Aborted (or already aborted)")
+    @APIResponse(responseCode = "404", description = "not_found: no such upload, or it belongs to someone else",
+            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    @APIResponse(responseCode = "409", description = "upload_not_active: a completed upload cannot be aborted",
+            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    @APIResponse(responseCode = "401", description = "unauthorized: missing, invalid or expired bearer token",
+            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    @APIResponse(responseCode = "503", description = "storage_unavailable or database_unavailable: an outage; retry after Retry-After seconds",
+            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    public Uni<Response> abort(@Parameter(description = "Upload id (UUID)", schema = @Schema(type = SchemaType.STRING, format = "uuid")) @PathParam("id") String id) {
         return uploads.abort(caller.owner(), RequestParams.uploadId(id)).map(ignored -> Response.noContent().build());
     }
 
     @GET
     @Path("/{id}/download")
-    public Uni<DownloadResponse> download(@PathParam("id") String id,
-                                          @QueryParam("expiresInSeconds") String expiresInSeconds,
-                                          @QueryParam("disposition") String disposition) {
+    @Operation(operationId = "downloadUpload", summary = "A presigned GET URL for a completed upload",
+            description = "The URL makes S3 answer with Content-Disposition carrying the original filename (RFC 6266 filename*).")
+    @APIResponse(responseCode = "200", description = "The URL and when it expires",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = DownloadResponse.class)))
+    @APIResponse(responseCode = "400", description = "invalid_request: bad expiresInSeconds or disposition",
+            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    @APIResponse(responseCode = "404", description = "not_found: no such upload, or it belongs to someone else",
+            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    @APIResponse(responseCode = "409", description = "upload_not_active: only COMPLETED uploads can be downloaded",
+            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    @APIResponse(responseCode = "401", description = "unauthorized: missing, invalid or expired bearer token",
+            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    @APIResponse(responseCode = "503", description = "storage_unavailable or database_unavailable: an outage; retry after Retry-After seconds",
+            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    public Uni<DownloadResponse> download(@Parameter(description = "Upload id (UUID)", schema = @Schema(type = SchemaType.STRING, format = "uuid")) @PathParam("id") String id,
+                                          @Parameter(description = "1..604800, default and ceiling from config", schema = @Schema(type = SchemaType.INTEGER, minimum = "1", maximum = "604800")) @QueryParam("expiresInSeconds") String expiresInSeconds,
+                                          @Parameter(description = "attachment (default) or inline", schema = @Schema(enumeration = {"attachment", "inline"})) @QueryParam("disposition") String disposition) {
         UUID uploadId = RequestParams.uploadId(id);
         Integer seconds = RequestParams.optionalInt("expiresInSeconds", expiresInSeconds);
         return uploads.download(caller.owner(), uploadId, seconds == null ? null : seconds.longValue(), disposition)

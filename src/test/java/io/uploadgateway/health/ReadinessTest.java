@@ -1,0 +1,86 @@
+package io.uploadgateway.health;
+
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import io.uploadgateway.support.LocalStack;
+import io.uploadgateway.support.OutageStack;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** Readiness follows the bucket: DOWN while S3 is stopped, UP again once it is back; liveness never moves. */
+@QuarkusTest
+@WithTestResource(OutageStack.class)
+class ReadinessTest {
+
+    @Test
+    void readinessGoesDownWithS3AndComesBackWithIt() throws Exception {
+        JsonPath ready = awaitReadiness(json -> "UP".equals(json.getString("status")), Duration.ofSeconds(20));
+        Map<String, Object> bucket = check(ready, StorageReadiness.NAME);
+        assertEquals("UP", bucket.get("status"));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> data = (Map<String, Object>) bucket.get("data");
+        assertEquals(LocalStack.BUCKET, data.get("bucket"));
+        Number skew = (Number) data.get("clockSkewSeconds");
+        assertNotNull(skew, "S3's Date header gives the clock skew: " + data);
+        assertTrue(Math.abs(skew.longValue()) <= 5, "same host, same clock: " + skew);
+        assertEquals("UP", check(ready, LedgerReadiness.NAME).get("status"));
+
+        OutageStack.stack().stopS3();
+        try {
+            JsonPath down = awaitReadiness(json -> "DOWN".equals(json.getString("status")), Duration.ofSeconds(20));
+            assertEquals("DOWN", check(down, StorageReadiness.NAME).get("status"));
+            assertEquals("UP", check(down, LedgerReadiness.NAME).get("status"), "the ledger is still there");
+            given().get("/q/health/live").then().statusCode(200);
+        } finally {
+            OutageStack.stack().restartS3();
+        }
+
+        JsonPath back = awaitReadiness(json -> "UP".equals(json.getString("status")), Duration.ofSeconds(30));
+        assertEquals("UP", check(back, StorageReadiness.NAME).get("status"));
+    }
+
+    @Test
+    void clockSkewIsAMetric() {
+        awaitReadiness(json -> json.getString("status") != null, Duration.ofSeconds(20));
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertTrue(metrics.contains("gateway_storage_clock_skew_seconds"), "gauge exported");
+        assertFalse(metrics.contains("gateway_storage_clock_skew_seconds NaN"), "measured after a readiness check");
+    }
+
+    private static JsonPath awaitReadiness(Predicate<JsonPath> wanted, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        JsonPath last = null;
+        while (System.nanoTime() < deadline) {
+            last = given().get("/q/health/ready").then().extract().jsonPath();
+            if (wanted.test(last)) {
+                return last;
+            }
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        fail("readiness never reached the expected state; last answer: " + (last == null ? null : last.prettify()));
+        return null;
+    }
+
+    private static Map<String, Object> check(JsonPath health, String name) {
+        List<Map<String, Object>> checks = health.getList("checks");
+        return checks.stream().filter(c -> name.equals(c.get("name"))).findFirst()
+                .orElseThrow(() -> new AssertionError("no check named " + name + " in " + checks));
+    }
+}

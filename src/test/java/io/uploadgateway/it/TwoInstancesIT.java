@@ -1,0 +1,370 @@
+package io.uploadgateway.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.restassured.RestAssured;
+import io.restassured.path.json.JsonPath;
+import io.restassured.specification.RequestSpecification;
+import io.smallrye.jwt.build.Jwt;
+import io.smallrye.jwt.util.KeyUtils;
+import io.uploadgateway.embedded.DevKeys;
+import io.uploadgateway.embedded.EmbeddedStack;
+import io.uploadgateway.support.Bytes;
+import io.uploadgateway.support.Gateway;
+import io.uploadgateway.support.Gateway.PresignedUrl;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Replicas scale out: two gateway processes started from the packaged jar (prod profile, as in
+ * the container image) share one PostgreSQL and one S3 endpoint. An upload is driven through
+ * both of them alternately, and another survives the instance that started it being stopped
+ * (SIGTERM) mid-upload. Real bytes go to presigned URLs; the downloaded object's SHA-256 is checked.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class TwoInstancesIT {
+
+    private static final String ISSUER = "https://issuer.two-instances.test";
+    private static final String BUCKET = "two-instances";
+    private static final int MIB = 1024 * 1024;
+    private static final Path LOGS = Path.of("target", "two-instances");
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private static EmbeddedStack stack;
+    private static DevKeys keys;
+    private static Instance a;
+    private static Instance b;
+    private static String aliceToken;
+    private static final List<String> uploadIds = new ArrayList<>();
+
+    @BeforeAll
+    static void startStackAndTwoInstances() throws Exception {
+        Files.createDirectories(LOGS);
+        stack = EmbeddedStack.start(null);
+        keys = DevKeys.in(LOGS.resolve("jwt"));
+        // A logs plain text, B logs JSON: both formats must carry the upload id and owner.
+        a = Instance.start("a", freePort(), Map.of());
+        b = Instance.start("b", freePort(), Map.of("quarkus.log.console.json.enabled", "true"));
+        a.awaitReady(Duration.ofSeconds(90));
+        b.awaitReady(Duration.ofSeconds(90));
+        aliceToken = token("alice");
+    }
+
+    @AfterAll
+    static void stopEverything() throws Exception {
+        for (Instance instance : Arrays.asList(a, b)) {
+            if (instance != null) {
+                instance.stop();
+            }
+        }
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void theProductionBuildHasNoDevTokensAndServesOpenApi() {
+        for (Instance instance : List.of(a, b)) {
+            instance.api(null).get("/dev/token?user=mallory").then().statusCode(404);
+            instance.api(null).get("/api/v1/uploads").then().statusCode(401);
+            instance.api(null).get("/q/health/live").then().statusCode(200);
+            instance.api(null).get("/q/openapi").then().statusCode(200);
+            instance.api(null).get("/q/swagger-ui/").then().statusCode(404);
+        }
+    }
+
+    @Test
+    @Order(1)
+    void deployMintTokenScriptSignsTokensTheGatewayAccepts() throws Exception {
+        Assumptions.assumeTrue(onPath("openssl") && onPath("bash"), "needs openssl and bash");
+        ProcessBuilder mint = new ProcessBuilder("bash", Path.of("deploy", "mint-token.sh").toString(), "bob")
+                .redirectError(ProcessBuilder.Redirect.INHERIT);
+        mint.environment().put("JWT_PRIVATE_KEY", keys.privateKey().toString());
+        mint.environment().put("JWT_ISSUER", ISSUER);
+        Process process = mint.start();
+        String token = new String(process.getInputStream().readAllBytes()).trim();
+        assertEquals(0, process.waitFor(), "mint-token.sh failed");
+        b.api(token).get("/api/v1/uploads").then().statusCode(200);
+    }
+
+    private static boolean onPath(String command) {
+        return Arrays.stream(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
+                .anyMatch(dir -> Files.isExecutable(Path.of(dir, command)));
+    }
+
+    @Test
+    @Order(2)
+    void createPresignRecordAndCompleteAlternateBetweenInstances() {
+        byte[] file = Bytes.random(2 * 5 * MIB + 4321, 7);
+        String id = a.api(aliceToken).body(Map.of("filename", "alternating.bin", "size", file.length, "partSize", 5 * MIB))
+                .post("/api/v1/uploads").then().statusCode(201).extract().path("id");
+        uploadIds.add(id);
+
+        Map<Integer, String> etags = new LinkedHashMap<>();
+        for (int n = 1; n <= 3; n++) {
+            Instance presigner = n % 2 == 1 ? b : a;
+            Instance recorder = n % 2 == 1 ? a : b;
+            PresignedUrl url = presign(presigner, id, List.of(n)).get(n);
+            Gateway.S3Answer answer = Gateway.put(url, part(file, n, 5 * MIB));
+            assertEquals(200, answer.status(), answer.body());
+            recorder.api(aliceToken).body(Map.of("etag", answer.etag()))
+                    .put("/api/v1/uploads/" + id + "/parts/" + n).then().statusCode(200);
+            etags.put(n, answer.etag());
+        }
+        JsonPath seenByA = a.api(aliceToken).get("/api/v1/uploads/" + id).then().statusCode(200).extract().jsonPath();
+        assertEquals(List.of(), seenByA.getList("missingParts"));
+        assertEquals(file.length, seenByA.getLong("bytesUploaded"));
+
+        b.api(aliceToken).post("/api/v1/uploads/" + id + "/complete").then().statusCode(200);
+        // Completing again on the other instance is the same answer (safe to retry anywhere).
+        String state = a.api(aliceToken).post("/api/v1/uploads/" + id + "/complete").then().statusCode(200)
+                .extract().path("state");
+        assertEquals("COMPLETED", state);
+
+        assertDownloadMatches(a, id, file);
+        assertDownloadMatches(b, id, file);
+    }
+
+    @Test
+    @Order(3)
+    void theOtherInstanceFinishesAnUploadWhenTheFirstIsStoppedMidway() throws Exception {
+        byte[] file = Bytes.random(2 * 5 * MIB + 999, 11);
+        String id = a.api(aliceToken).body(Map.of("filename", "survivor.bin", "size", file.length, "partSize", 5 * MIB))
+                .post("/api/v1/uploads").then().statusCode(201).extract().path("id");
+        uploadIds.add(id);
+        // The client holds URLs for every part, all issued by A.
+        Map<Integer, PresignedUrl> urls = presign(a, id, List.of(1, 2, 3));
+        Gateway.S3Answer first = Gateway.put(urls.get(1), part(file, 1, 5 * MIB));
+        assertEquals(200, first.status(), first.body());
+
+        // SIGTERM reaches A while it is still receiving the request that records part 1: A drains
+        // it (answers 200) before it stops.
+        String body = "{\"etag\": \"" + first.etag().replace("\"", "\\\"") + "\"}";
+        try (Socket socket = new Socket("localhost", a.port())) {
+            socket.setSoTimeout(30_000);
+            OutputStream out = socket.getOutputStream();
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            out.write(("PUT /api/v1/uploads/" + id + "/parts/1 HTTP/1.1\r\nHost: localhost:" + a.port()
+                    + "\r\nAuthorization: Bearer " + aliceToken + "\r\nContent-Type: application/json\r\nContent-Length: "
+                    + bytes.length + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(bytes, 0, 5);
+            out.flush();
+            Thread.sleep(500);
+            a.process().destroy();
+            Thread.sleep(1500);
+            assertTrue(a.process().isAlive(), "A waits for its in-flight request");
+            out.write(bytes, 5, bytes.length - 5);
+            out.flush();
+            String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(response.startsWith("HTTP/1.1 200"), "the in-flight request was drained, not cut: " + response);
+        }
+        a.terminate(Duration.ofSeconds(40));
+        assertTrue(a.log().contains("stopped in"), "A shut down gracefully on SIGTERM:\n" + tail(a.log()));
+        b.api(aliceToken).get("/api/v1/uploads/" + id).then().statusCode(200).body("parts.size()", equalTo(1));
+
+        // URLs are S3's, not the gateway's: they outlive the instance that signed them.
+        Gateway.S3Answer second = Gateway.put(urls.get(2), part(file, 2, 5 * MIB));
+        assertEquals(200, second.status(), second.body());
+        b.api(aliceToken).body(Map.of("etag", second.etag())).put("/api/v1/uploads/" + id + "/parts/2").then().statusCode(200);
+        // ...and B issues fresh ones for what is left.
+        PresignedUrl third = presign(b, id, List.of(3)).get(3);
+        Gateway.S3Answer last = Gateway.put(third, part(file, 3, 5 * MIB));
+        assertEquals(200, last.status(), last.body());
+        b.api(aliceToken).body(Map.of("etag", last.etag())).put("/api/v1/uploads/" + id + "/parts/3").then().statusCode(200);
+
+        JsonPath completed = b.api(aliceToken).post("/api/v1/uploads/" + id + "/complete").then().statusCode(200)
+                .extract().jsonPath();
+        assertEquals("COMPLETED", completed.getString("state"));
+        assertEquals(3, completed.getList("parts").size());
+        assertDownloadMatches(b, id, file);
+    }
+
+    @Test
+    @Order(4)
+    void logsCarryUploadAndOwnerButNeverSecrets() throws Exception {
+        String textLog = a.log();
+        String jsonLog = b.log();
+        for (String log : List.of(textLog, jsonLog)) {
+            assertFalse(log.contains("X-Amz-Signature"), "a presigned URL was logged");
+            assertFalse(log.contains(aliceToken.substring(aliceToken.lastIndexOf('.') + 1)), "a bearer token was logged");
+            assertFalse(log.contains(EmbeddedStack.SECRET_KEY), "the S3 secret key was logged");
+        }
+        String created = uploadIds.get(0);
+        assertTrue(textLog.lines().anyMatch(line -> line.contains("io.uploadgateway.access") || line.contains("POST /api/v1/uploads 201")),
+                "A logs access lines:\n" + tail(textLog));
+        assertTrue(textLog.lines().anyMatch(line -> line.contains("POST /api/v1/uploads 201") && line.contains(created)
+                && line.contains("owner=alice")), "A's access line for the create names the upload and owner:\n" + tail(textLog));
+
+        ObjectMapper json = new ObjectMapper();
+        boolean found = false;
+        for (String line : jsonLog.lines().filter(l -> l.startsWith("{")).toList()) {
+            JsonNode entry = json.readTree(line);
+            JsonNode mdc = entry.path("mdc");
+            if ("io.uploadgateway.access".equals(entry.path("loggerName").asText())
+                    && created.equals(mdc.path("uploadId").asText()) && "alice".equals(mdc.path("owner").asText())) {
+                found = true;
+            }
+        }
+        assertTrue(found, "B's JSON access lines carry uploadId and owner in the MDC:\n" + tail(jsonLog));
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static Map<Integer, PresignedUrl> presign(Instance instance, String id, List<Integer> parts) {
+        List<Map<String, Object>> urls = instance.api(aliceToken).body(Map.of("partNumbers", parts))
+                .post("/api/v1/uploads/" + id + "/presign").then().statusCode(200).extract().jsonPath().getList("urls");
+        Map<Integer, PresignedUrl> byPart = new LinkedHashMap<>();
+        for (Map<String, Object> url : urls) {
+            @SuppressWarnings("unchecked")
+            Map<String, String> headers = (Map<String, String>) url.get("headers");
+            byPart.put((Integer) url.get("partNumber"), new PresignedUrl((String) url.get("url"), (String) url.get("method"), headers));
+        }
+        return byPart;
+    }
+
+    private static void assertDownloadMatches(Instance instance, String id, byte[] file) {
+        String url = instance.api(aliceToken).get("/api/v1/uploads/" + id + "/download").then().statusCode(200)
+                .extract().path("url");
+        Gateway.Downloaded downloaded = Gateway.download(url);
+        assertEquals(200, downloaded.status());
+        assertEquals(Bytes.sha256(file), Bytes.sha256(downloaded.body()), "downloaded object differs");
+    }
+
+    private static byte[] part(byte[] file, int n, int partSize) {
+        return Arrays.copyOfRange(file, (n - 1) * partSize, Math.min(file.length, n * partSize));
+    }
+
+    /** A token as the real identity provider would sign it (the prod build has no /dev/token). */
+    private static String token(String subject) throws Exception {
+        PrivateKey key = KeyUtils.decodePrivateKey(Files.readString(keys.privateKey()));
+        Instant now = Instant.now();
+        return Jwt.issuer(ISSUER).subject(subject).groups(Set.of("user"))
+                .issuedAt(now.minusSeconds(5)).expiresAt(now.plusSeconds(3600)).sign(key);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        }
+    }
+
+    private static String tail(String log) {
+        List<String> lines = log.lines().toList();
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+    }
+
+    /** One gateway process: {@code java -jar target/quarkus-app/quarkus-run.jar}, configured with -D. */
+    private record Instance(String name, int port, Process process, Path logFile) {
+
+        static Instance start(String name, int port, Map<String, String> extra) throws IOException {
+            Map<String, String> config = new LinkedHashMap<>(stack.config());
+            config.put("gateway.bucket", BUCKET);
+            config.put("gateway.create-bucket", "true");
+            config.put("mp.jwt.verify.issuer", ISSUER);
+            config.put("mp.jwt.verify.publickey.location", keys.publicKey().toUri().toString());
+            config.put("quarkus.http.port", String.valueOf(port));
+            config.putAll(extra);
+
+            List<String> command = new ArrayList<>();
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.addAll(List.of("-Xmx384m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+            config.forEach((key, value) -> command.add("-D" + key + "=" + value));
+            command.addAll(List.of("-jar", Path.of("target", "quarkus-app", "quarkus-run.jar").toString()));
+
+            Path log = LOGS.resolve("instance-" + name + ".log");
+            Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(log.toFile()).start();
+            return new Instance(name, port, process, log);
+        }
+
+        String url() {
+            return "http://localhost:" + port;
+        }
+
+        RequestSpecification api(String token) {
+            RequestSpecification spec = RestAssured.given().baseUri(url()).contentType("application/json")
+                    .accept("application/json");
+            return token == null ? spec : spec.auth().oauth2(token);
+        }
+
+        void awaitReady(Duration timeout) throws Exception {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            String last = "no answer";
+            while (System.nanoTime() < deadline) {
+                if (!process.isAlive()) {
+                    fail("instance " + name + " exited with " + process.exitValue() + ":\n" + tail(log()));
+                }
+                try {
+                    HttpResponse<String> ready = HTTP.send(HttpRequest.newBuilder(URI.create(url() + "/q/health/ready"))
+                            .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+                    if (ready.statusCode() == 200) {
+                        return;
+                    }
+                    last = ready.statusCode() + " " + ready.body();
+                } catch (IOException e) {
+                    last = e.toString();
+                }
+                Thread.sleep(250);
+            }
+            fail("instance " + name + " not ready after " + timeout + " (" + last + "):\n" + tail(log()));
+        }
+
+        /** SIGTERM, as Kubernetes sends it, and wait for the process to end. */
+        void terminate(Duration timeout) throws Exception {
+            process.destroy();
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                fail("instance " + name + " ignored SIGTERM for " + timeout);
+            }
+        }
+
+        void stop() throws Exception {
+            if (process.isAlive()) {
+                process.destroy();
+                if (!process.waitFor(40, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor();
+                }
+            }
+        }
+
+        String log() throws IOException {
+            return Files.readString(logFile);
+        }
+    }
+}
