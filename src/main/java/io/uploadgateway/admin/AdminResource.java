@@ -3,6 +3,8 @@ package io.uploadgateway.admin;
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.problem.ApiProblem;
 import io.uploadgateway.problem.KeysetCursor;
+import io.uploadgateway.problem.ProblemDocument;
+import io.uploadgateway.problem.ProblemMappers;
 import io.uploadgateway.problem.RequestParams;
 import io.uploadgateway.security.Caller;
 import io.uploadgateway.upload.Upload;
@@ -16,6 +18,11 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -24,6 +31,15 @@ import java.util.List;
 
 /** Operators' API (group {@value Caller#ADMIN_GROUP}): every owner's uploads, stalled ones first in line. */
 @Path("/api/v1/admin")
+@Tag(name = "admin", description = "Operators (JWT group 'admin'): stalled uploads, stats, aborting anyone's upload")
+@APIResponse(responseCode = "400", description = "invalid_request", content = @Content(mediaType = ProblemMappers.PROBLEM_JSON,
+        schema = @Schema(implementation = ProblemDocument.class)))
+@APIResponse(responseCode = "401", description = "unauthorized: no valid bearer token", content = @Content(
+        mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+@APIResponse(responseCode = "403", description = "forbidden: the token lacks the 'admin' group", content = @Content(
+        mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+@APIResponse(responseCode = "503", description = "storage_unavailable or database_unavailable", content = @Content(
+        mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
 @RolesAllowed(Caller.ADMIN_GROUP)
 @Produces(MediaType.APPLICATION_JSON)
 public class AdminResource {
@@ -57,6 +73,11 @@ public class AdminResource {
 
     @GET
     @Path("/uploads")
+    @Operation(operationId = "adminListUploads", summary = "Every owner's uploads, most idle first",
+            description = "stalled=true: UPLOADING with no activity for longer than idleLongerThan (default gateway.stalled-after). "
+                    + "Keyset-paginated: pass nextCursor back as cursor.")
+    @APIResponse(responseCode = "200", description = "A page of uploads", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = AdminPage.class)))
     public Uni<AdminPage> list(@QueryParam("state") String state, @QueryParam("stalled") String stalled,
                                @QueryParam("idleLongerThan") String idleLongerThan, @QueryParam("owner") String owner,
                                @QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
@@ -77,6 +98,13 @@ public class AdminResource {
 
     @POST
     @Path("/uploads/{id}/abort")
+    @Operation(operationId = "adminAbortUpload", summary = "Abort anyone's upload (idempotent)")
+    @APIResponse(responseCode = "200", description = "The upload, now ABORTED (or EXPIRED if the janitor was first)",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = AdminUploadView.class)))
+    @APIResponse(responseCode = "404", description = "not_found", content = @Content(mediaType = ProblemMappers.PROBLEM_JSON,
+            schema = @Schema(implementation = ProblemDocument.class)))
+    @APIResponse(responseCode = "409", description = "upload_not_active: already completed", content = @Content(
+            mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
     public Uni<AdminUploadView> abort(@PathParam("id") String id) {
         return uploads.abort(UploadService.ANY_OWNER, RequestParams.uploadId(id))
                 .map(upload -> AdminUploadView.of(upload, clock.instant()));
@@ -84,6 +112,9 @@ public class AdminResource {
 
     @GET
     @Path("/stats")
+    @Operation(operationId = "adminStats", summary = "Counts by state, stalled count, bytes in flight, oldest stalled activity")
+    @APIResponse(responseCode = "200", description = "The ledger's vital signs", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = AdminService.Stats.class)))
     public Uni<AdminService.Stats> stats() {
         return admin.stats();
     }

@@ -71,6 +71,15 @@ class OpenApiTest {
                 "createdAt", "updatedAt", "expiresAt", "bytesUploaded", "parts", "missingParts", "etag", "location")) {
             assertTrue(upload.containsKey(field), "UploadView." + field + " documented");
         }
+        for (String[] admin : new String[][]{{"/api/v1/admin/uploads", "get"}, {"/api/v1/admin/uploads/{id}/abort", "post"},
+                {"/api/v1/admin/stats", "get"}}) {
+            Map<String, Object> operation = doc.getMap("paths.'" + admin[0] + "'." + admin[1]);
+            assertNotNull(operation, admin[1] + " " + admin[0] + " is missing from /q/openapi");
+            assertTrue(((List<?>) operation.get("tags")).contains("admin"), admin[0] + " is not tagged admin");
+            assertEquals("#/components/schemas/Problem", doc.getString("paths.'" + admin[0] + "'." + admin[1]
+                    + ".responses.'403'.content.'application/problem+json'.schema.'$ref'"), admin[0] + " documents 403");
+        }
+
         List<String> codes = doc.getList("components.schemas.Problem.properties.code.enum");
         assertTrue(codes.containsAll(List.of("invalid_request", "not_found", "upload_not_active", "parts_missing",
                 "part_mismatch", "storage_unavailable", "database_unavailable", "unauthorized", "forbidden", "too_large")), codes.toString());
