@@ -9,12 +9,14 @@
  *    session only.
  */
 
-const DEV_USER_KEY = 'upload-gateway:dev-user';
+// Separate keys: signing in to the admin page is a deliberate act, never inherited from the uploader.
+const DEV_USER_KEYS = { user: 'upload-gateway:dev-user', admin: 'upload-gateway:dev-admin' };
 const PASTED_TOKEN_KEY = 'upload-gateway:token';
 
 export class TokenSource {
   constructor({ admin = false } = {}) {
     this.admin = admin;
+    this.devUserKey = admin ? DEV_USER_KEYS.admin : DEV_USER_KEYS.user;
     this.mode = null;        // 'host' | 'dev' | 'paste'
     this.user = null;
     this.cached = null;      // {token, expiresAt}
@@ -29,7 +31,7 @@ export class TokenSource {
     }
     this.mode = (await devTokenRouteExists()) ? 'dev' : 'paste';
     if (this.mode === 'dev') {
-      const user = localStorage.getItem(DEV_USER_KEY);
+      const user = localStorage.getItem(this.devUserKey);
       if (user) {
         try {
           await this.signIn(user);
@@ -62,7 +64,7 @@ export class TokenSource {
     const minted = await response.json();
     this.user = minted.subject;
     this.cached = { token: minted.token, expiresAt: Date.parse(minted.expiresAt) };
-    localStorage.setItem(DEV_USER_KEY, minted.subject);
+    localStorage.setItem(this.devUserKey, minted.subject);
     return minted;
   }
 
@@ -80,7 +82,7 @@ export class TokenSource {
   signOut() {
     this.cached = null;
     this.user = null;
-    localStorage.removeItem(DEV_USER_KEY);
+    localStorage.removeItem(this.devUserKey);
     sessionStorage.removeItem(PASTED_TOKEN_KEY);
   }
 

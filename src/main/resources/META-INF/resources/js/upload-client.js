@@ -188,7 +188,9 @@ export class UploadClient {
    * backoff (waiting while offline), asks getToken again once on 401, throws GatewayError on
    * any other error answer. Returns the parsed JSON body (null for 204).
    */
-  async request(method, path, body, { signal, what = 'The gateway call failed', retry = true, headers: extra = {} } = {}) {
+  async request(method, path, body, {
+    signal, what = 'The gateway call failed', retry = true, headers: extra = {}, waitForNetwork,
+  } = {}) {
     let failures = 0;
     let refreshedToken = false;
     for (;;) {
@@ -207,6 +209,7 @@ export class UploadClient {
         if (signal && signal.aborted) throw new Aborted();
         if (e instanceof UploadError) throw e;
         if (!isOnline()) continue; // went offline mid-call: wait for the network, no failure counted
+        if (retry && waitForNetwork && await waitForNetwork()) continue; // the network was down, not the call
         failures++;
         if (!retry || failures >= this.maxAttempts) {
           throw new UploadError(`${what}: the gateway could not be reached (${e.message || e}).`, { code: 'network_error', cause: e, retryable: true });
@@ -229,6 +232,17 @@ export class UploadClient {
       failures++;
       if (failures >= this.maxAttempts) throw error;
       await sleep(this.backoff(failures), signal);
+    }
+  }
+
+  /** True when the gateway answers at all (any HTTP status): the network between us works. */
+  async reachable(signal) {
+    try {
+      await this.fetch(`${this.baseUrl}/api/v1/uploads?limit=1`, { method: 'GET', signal, cache: 'no-store' });
+      return true;
+    } catch (e) {
+      if (signal && signal.aborted) throw new Aborted();
+      return false;
     }
   }
 
@@ -261,6 +275,7 @@ export class Upload extends EventTarget {
   #lastProgress = 0;
   #progressTimer = null;
   #record = null;
+  #networkWait = null;        // the one wait for the network that every worker shares
 
   constructor(client, file, options = {}) {
     super();
@@ -546,10 +561,14 @@ export class Upload extends EventTarget {
       }
       const url = await this.#urlFor(n, signal);
       const answer = await this.#put(n, url, signal);
+      if (answer.status === 0 && await this.#waitForNetwork(signal)) {
+        this.#inFlight.delete(n);
+        continue; // the network was down: not the URL's fault and not a failure
+      }
       if (answer.status >= 200 && answer.status < 300) {
         if (!answer.etag) throw new EtagNotExposedError(n);
         await this.#client.request('PUT', `/api/v1/uploads/${this.id}/parts/${n}`, { etag: answer.etag },
-          { signal, what: `Recording part ${n}` });
+          { signal, what: `Recording part ${n}`, waitForNetwork: () => this.#waitForNetwork(signal) });
         this.#inFlight.delete(n);
         this.#done.add(n);
         this.bytesDone += this.#sizeOf(n);
@@ -579,6 +598,32 @@ export class Upload extends EventTarget {
       this.#emit('retry', { partNumber: n, status: answer.status, attempt: failures + 1, delayMs: delay });
       await sleep(delay, signal);
     }
+  }
+
+  /**
+   * When a request could not get through: if the gateway does not answer either, the network is
+   * down (navigator.onLine often still says true: a captive portal, a dead Wi-Fi, a laptop just
+   * waking up). Waits in state 'waiting', probing with backoff, and resolves true once it is
+   * back; resolves false at once when the gateway answers (the problem lies elsewhere).
+   */
+  #waitForNetwork(signal) {
+    if (!this.#networkWait) {
+      this.#networkWait = (async () => {
+        if (isOnline() && await this.#client.reachable(signal)) return false;
+        this.#setState('waiting');
+        let delay = 1000;
+        for (;;) {
+          await waitUntilOnline(signal);
+          if (await this.#client.reachable(signal)) break;
+          await sleep(delay, signal);
+          delay = Math.min(delay * 2, 15000);
+        }
+        this.#urls.clear(); // they may have lapsed meanwhile
+        this.#setState('uploading');
+        return true;
+      })().finally(() => { this.#networkWait = null; });
+    }
+    return this.#networkWait;
   }
 
   /** A URL for part n, used once: from the batch already presigned, or a new batch from n on. */
@@ -618,7 +663,7 @@ export class Upload extends EventTarget {
     if (this.#client.expiresInSeconds) body.expiresInSeconds = this.#client.expiresInSeconds;
     this.stats.presignCalls++;
     const answer = await this.#client.request('POST', `/api/v1/uploads/${this.id}/presign`, body,
-      { signal, what: 'Getting upload URLs' });
+      { signal, what: 'Getting upload URLs', waitForNetwork: () => this.#waitForNetwork(signal) });
     for (const url of answer.urls || []) {
       this.#urls.set(url.partNumber, url);
       this.stats.presignedUrls++;

@@ -147,6 +147,13 @@ final class UploaderPage {
         driver.setNetworkConditions(conditions);
     }
 
+    /** Chromium's offline emulation: requests fail and navigator.onLine turns false. */
+    void goOffline() {
+        ChromiumNetworkConditions conditions = new ChromiumNetworkConditions();
+        conditions.setOffline(true);
+        driver.setNetworkConditions(conditions);
+    }
+
     void unthrottle() {
         driver.deleteNetworkConditions();
     }

@@ -191,6 +191,57 @@ class WebUploaderBrowserTest {
                 "a cancelled upload is not offered for resuming");
     }
 
+    @Test
+    void pauseStopsSendingAndResumeFinishesWithoutRepeatingRecordedParts() throws Exception {
+        byte[] data = Bytes.random(25 * MIB, 80);
+        Path path = write("dataset.parquet", data);
+
+        page.open(FIVE_MIB_PARTS + "&concurrency=2", user);
+        page.throttleUploads(5 * MIB);
+        page.choose(path);
+        page.waitForPartsDone("dataset.parquet", 2, Duration.ofSeconds(30));
+        page.row("dataset.parquet").findElement(By.cssSelector(".action-pause")).click();
+        page.waitForState("dataset.parquet", "paused", Duration.ofSeconds(5));
+        Map<String, Object> paused = page.item("dataset.parquet");
+        Thread.sleep(1200);
+        assertEquals(paused.get("partPuts"), page.item("dataset.parquet").get("partPuts"), "no PUTs while paused");
+        assertEquals("Paused", page.row("dataset.parquet").findElement(By.cssSelector(".file-status")).getText());
+
+        page.unthrottle();
+        page.row("dataset.parquet").findElement(By.cssSelector(".action-resume")).click();
+        Map<String, Object> done = page.waitForState("dataset.parquet", "completed", Duration.ofSeconds(60));
+        List<Long> puts = sortedLongs(done.get("partPutNumbers"));
+        long recordedBeforePause = ((Number) paused.get("partsDone")).longValue();
+        // Parts recorded before the pause are never sent again; only parts cut off mid-flight are.
+        assertEquals(5 + (puts.size() - 5), puts.size());
+        assertEquals(5, puts.stream().distinct().count(), "every part was sent: " + puts);
+        assertTrue(puts.size() <= 5 + (5 - recordedBeforePause), "only interrupted parts were re-sent: " + puts);
+        assertDownloadMatches(done, data, "dataset.parquet");
+    }
+
+    @Test
+    void offlineTheUploadWaitsQuietlyAndContinuesWhenTheNetworkIsBack() throws Exception {
+        byte[] data = Bytes.random(20 * MIB, 90);
+        Path path = write("field-notes.zip", data);
+
+        page.open(FIVE_MIB_PARTS + "&concurrency=2", user);
+        page.throttleUploads(5 * MIB);
+        page.choose(path);
+        page.waitForPartsDone("field-notes.zip", 1, Duration.ofSeconds(30));
+        page.goOffline();
+        page.waitForState("field-notes.zip", "waiting", Duration.ofSeconds(10));
+        assertEquals("Waiting for network", page.row("field-notes.zip").findElement(By.cssSelector(".file-status")).getText());
+        Thread.sleep(1500);
+        Map<String, Object> offline = page.item("field-notes.zip");
+        assertEquals("waiting", offline.get("state"), "still waiting, not failed: " + offline);
+        assertEquals(0L, ((Number) offline.get("failures")).longValue(), "offline is not a failure: " + offline);
+
+        page.unthrottle();
+        Map<String, Object> done = page.waitForState("field-notes.zip", "completed", Duration.ofSeconds(60));
+        assertEquals(0L, ((Number) done.get("failures")).longValue(), done.toString());
+        assertDownloadMatches(done, data, "field-notes.zip");
+    }
+
     private static Path write(String name, byte[] bytes) throws IOException {
         Path dir = Files.createDirectories(files.resolve(UUID.randomUUID().toString()));
         return Files.write(dir.resolve(name), bytes);
