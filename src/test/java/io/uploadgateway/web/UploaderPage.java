@@ -78,6 +78,18 @@ final class UploaderPage {
         driver.findElement(By.id("file-input")).sendKeys(paths);
     }
 
+    /** Drops a file with this text onto the drop zone, through the page's drag-and-drop handlers. */
+    void dropFile(String filename, String text) {
+        js().executeScript("""
+                const transfer = new DataTransfer();
+                transfer.items.add(new File([arguments[1]], arguments[0], {type: 'text/plain'}));
+                const zone = document.getElementById('dropzone');
+                for (const type of ['dragenter', 'dragover', 'drop']) {
+                  zone.dispatchEvent(new DragEvent(type, {dataTransfer: transfer, bubbles: true, cancelable: true}));
+                }
+                """, filename, text);
+    }
+
     @SuppressWarnings("unchecked")
     Map<String, Object> item(String filename) {
         return (Map<String, Object>) js().executeScript(ITEM_SCRIPT, filename);

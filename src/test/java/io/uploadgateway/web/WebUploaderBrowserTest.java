@@ -72,17 +72,15 @@ class WebUploaderBrowserTest {
     }
 
     @Test
-    void uploadsA40MiBFileIn5MiBPartsAndASecondFileAndTheBytesArriveIntact() throws Exception {
+    void uploadsA40MiBFileIn5MiBPartsPlusAPickedAndADroppedFileWithTheirBytesIntact() throws Exception {
         byte[] movie = Bytes.random(40 * MIB, 40);
         byte[] notes = Bytes.random(300 * 1024 + 17, 41);
         Path moviePath = write("holiday-movie.mp4", movie);
         Path notesPath = write("notes.txt", notes);
 
         page.open(FIVE_MIB_PARTS, user);
-        long t0 = System.nanoTime();
         page.choose(moviePath, notesPath);
         Map<String, Object> movieItem = page.waitForState("holiday-movie.mp4", "completed", Duration.ofSeconds(60));
-        System.out.printf("TIMING 40 MiB upload in the browser: %d ms%n", (System.nanoTime() - t0) / 1_000_000);
         Map<String, Object> notesItem = page.waitForState("notes.txt", "completed", Duration.ofSeconds(30));
 
         // The server holds both, complete, in the planned parts.
@@ -100,7 +98,13 @@ class WebUploaderBrowserTest {
         assertDownloadMatches(movieItem, movie, "holiday-movie.mp4");
         assertDownloadMatches(notesItem, notes, "notes.txt");
 
-        assertEquals("All 2 files uploaded", page.text("summary-title"));
+        // A third file by drag and drop onto the drop zone (a File built in the page, as the OS would hand it over).
+        String text = "dropped onto the page\n".repeat(5000);
+        page.dropFile("dropped.txt", text);
+        Map<String, Object> dropped = page.waitForState("dropped.txt", "completed", Duration.ofSeconds(30));
+        assertDownloadMatches(dropped, text.getBytes(java.nio.charset.StandardCharsets.UTF_8), "dropped.txt");
+
+        assertEquals("All 3 files uploaded", page.text("summary-title"));
         assertTrue(page.row("holiday-movie.mp4").findElement(By.cssSelector(".action-download")).isDisplayed());
         assertEquals(0L, ((Number) page.script("return window.uploader.client.listRemembered().length")).longValue(),
                 "finished uploads are not offered for resuming");
@@ -213,7 +217,6 @@ class WebUploaderBrowserTest {
         List<Long> puts = sortedLongs(done.get("partPutNumbers"));
         long recordedBeforePause = ((Number) paused.get("partsDone")).longValue();
         // Parts recorded before the pause are never sent again; only parts cut off mid-flight are.
-        assertEquals(5 + (puts.size() - 5), puts.size());
         assertEquals(5, puts.stream().distinct().count(), "every part was sent: " + puts);
         assertTrue(puts.size() <= 5 + (5 - recordedBeforePause), "only interrupted parts were re-sent: " + puts);
         assertDownloadMatches(done, data, "dataset.parquet");
