@@ -107,6 +107,10 @@ export class UploadClient {
    * @param {number} [options.maxRetryDelayMs=30000]
    * @param {number} [options.freeRefusals=3]  refused/unreachable part PUTs re-presigned per part
    *                                           before they start to count as failures
+   * @param {number} [options.stallTimeoutMs=60000] a part PUT with no progress for this long is
+   *                                           dropped and retried (half-open connections after sleep)
+   * @param {number} [options.requestTimeoutMs=60000] a gateway call without an answer for this long
+   *                                           is treated like a network error (completing gets 15 min)
    */
   constructor(options = {}) {
     if (typeof options.getToken !== 'function') {
@@ -124,6 +128,8 @@ export class UploadClient {
     this.retryDelayMs = positiveInt(options.retryDelayMs, 500);
     this.maxRetryDelayMs = positiveInt(options.maxRetryDelayMs, 30000);
     this.freeRefusals = Math.max(0, Number.isFinite(options.freeRefusals) ? options.freeRefusals : 3);
+    this.stallTimeoutMs = positiveInt(options.stallTimeoutMs, 60000);
+    this.requestTimeoutMs = positiveInt(options.requestTimeoutMs, 60000);
   }
 
   /** A new, not yet started upload of `file`. Options: contentType, metadata, partSize. */
@@ -190,39 +196,51 @@ export class UploadClient {
    */
   async request(method, path, body, {
     signal, what = 'The gateway call failed', retry = true, headers: extra = {}, waitForNetwork,
+    timeoutMs = this.requestTimeoutMs,
   } = {}) {
     let failures = 0;
     let refreshedToken = false;
     for (;;) {
       throwIfAborted(signal);
-      await waitUntilOnline(signal);
+      if (!isOnline()) {
+        if (waitForNetwork) await waitForNetwork();
+        else await waitUntilOnline(signal);
+      }
       let response;
+      let text;
+      const deadline = deadlineSignal(signal, timeoutMs);
       try {
         const token = await this.getToken();
         const headers = { Accept: 'application/json', ...extra };
         if (token) headers.Authorization = `Bearer ${token}`;
         if (body !== undefined) headers['Content-Type'] = 'application/json';
         response = await this.fetch(this.baseUrl + path, {
-          method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal, credentials: 'same-origin',
+          method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: deadline.signal,
+          credentials: 'same-origin',
         });
+        text = await response.text();
       } catch (e) {
         if (signal && signal.aborted) throw new Aborted();
         if (e instanceof UploadError) throw e;
-        if (!isOnline()) continue; // went offline mid-call: wait for the network, no failure counted
-        if (retry && waitForNetwork && await waitForNetwork()) continue; // the network was down, not the call
+        if (retry && waitForNetwork) {
+          if (await waitForNetwork()) continue; // the network was down, not the call: no failure counted
+        } else if (!isOnline()) {
+          continue; // went offline mid-call: wait for the network, no failure counted
+        }
         failures++;
         if (!retry || failures >= this.maxAttempts) {
-          throw new UploadError(`${what}: the gateway could not be reached (${e.message || e}).`, { code: 'network_error', cause: e, retryable: true });
+          const reason = deadline.timedOut() ? `no answer within ${Math.round(timeoutMs / 1000)} s` : (e.message || String(e));
+          throw new UploadError(`${what}: the gateway could not be reached (${reason}).`, { code: 'network_error', cause: e, retryable: true });
         }
         await sleep(this.backoff(failures), signal);
         continue;
+      } finally {
+        deadline.clear();
       }
       if (response.ok) {
-        if (response.status === 204) return null;
-        const text = await response.text();
-        return text ? JSON.parse(text) : null;
+        return response.status === 204 || !text ? null : JSON.parse(text);
       }
-      const problem = await readProblem(response);
+      const problem = parseProblem(text);
       if (response.status === 401 && !refreshedToken) {
         refreshedToken = true; // the token may just have expired: ask the host page for a fresh one
         continue;
@@ -237,12 +255,17 @@ export class UploadClient {
 
   /** True when the gateway answers at all (any HTTP status): the network between us works. */
   async reachable(signal) {
+    const deadline = deadlineSignal(signal, 5000);
     try {
-      await this.fetch(`${this.baseUrl}/api/v1/uploads?limit=1`, { method: 'GET', signal, cache: 'no-store' });
+      const response = await this.fetch(`${this.baseUrl}/api/v1/uploads?limit=1`,
+        { method: 'GET', signal: deadline.signal, cache: 'no-store' });
+      await response.text();
       return true;
     } catch (e) {
       if (signal && signal.aborted) throw new Aborted();
       return false;
+    } finally {
+      deadline.clear();
     }
   }
 
@@ -276,6 +299,7 @@ export class Upload extends EventTarget {
   #progressTimer = null;
   #record = null;
   #networkWait = null;        // the one wait for the network that every worker shares
+  #createKey = null;          // Idempotency-Key of the create, kept across pause/resume
 
   constructor(client, file, options = {}) {
     super();
@@ -400,8 +424,10 @@ export class Upload extends EventTarget {
       throwIfAborted(signal);
       this.#setState('completing');
       try {
+        // S3 can take minutes to assemble a very large object.
         this.result = await this.#client.request('POST', `/api/v1/uploads/${this.id}/complete`, undefined,
-          { signal, what: 'Completing the upload' });
+          { signal, what: 'Completing the upload', timeoutMs: Math.max(this.#client.requestTimeoutMs, 15 * 60000),
+            waitForNetwork: () => this.#waitForNetwork(signal) });
         break;
       } catch (e) {
         // The ledger and S3 disagree (a part lost between PUT and record): sync and send it again.
@@ -444,6 +470,7 @@ export class Upload extends EventTarget {
           if (!(e instanceof GatewayError && (e.status === 404 || e.status === 403))) throw e;
         }
         // Gone, finished, aborted or expired: start afresh.
+        this.#createKey = null;
         this.#client.forget(this.file);
         this.id = null;
         this.#record = null;
@@ -464,9 +491,11 @@ export class Upload extends EventTarget {
     const partSize = this.#options.partSize || this.#client.partSize;
     if (partSize) body.partSize = partSize;
     if (this.#options.metadata) body.metadata = this.#options.metadata;
-    // The same key on every retry: a create whose answer was lost is not made twice.
+    // The same key on every retry, and after a pause during this call: a create whose answer
+    // was lost is not made twice.
+    this.#createKey = this.#createKey || randomId();
     const created = await this.#client.request('POST', '/api/v1/uploads', body, {
-      signal, what: 'Starting the upload', headers: { 'Idempotency-Key': randomId() },
+      signal, what: 'Starting the upload', headers: { 'Idempotency-Key': this.#createKey },
     });
     this.#adopt(created);
     this.#remember();
@@ -522,6 +551,11 @@ export class Upload extends EventTarget {
     const siblings = new AbortController();
     const stop = () => siblings.abort();
     signal.addEventListener('abort', stop, { once: true });
+    // Say so at once when the browser knows the network is gone (requests may take a while to fail).
+    const offline = () => { if (this.state === 'uploading') this.#setState('waiting'); };
+    const online = () => { if (this.state === 'waiting' && !this.#networkWait) this.#setState('uploading'); };
+    globalThis.addEventListener('offline', offline);
+    globalThis.addEventListener('online', online);
     const workers = [];
     const count = Math.min(this.#client.concurrency, Math.max(1, this.#queue.length));
     for (let i = 0; i < count; i++) {
@@ -529,6 +563,8 @@ export class Upload extends EventTarget {
     }
     const results = await Promise.allSettled(workers);
     signal.removeEventListener('abort', stop);
+    globalThis.removeEventListener('offline', offline);
+    globalThis.removeEventListener('online', online);
     throwIfAborted(signal);
     const failed = results.find((r) => r.status === 'rejected' && !(r.reason instanceof Aborted))
       || results.find((r) => r.status === 'rejected');
@@ -682,6 +718,12 @@ export class Upload extends EventTarget {
       }
       const xhr = new XMLHttpRequest();
       let reported = 0;
+      let stalled = false;
+      let watchdog = null;
+      const watch = () => {
+        clearTimeout(watchdog);
+        watchdog = setTimeout(() => { stalled = true; xhr.abort(); }, this.#client.stallTimeoutMs);
+      };
       const onAbort = () => xhr.abort();
       xhr.open(url.method || 'PUT', url.url);
       for (const [name, value] of Object.entries(url.headers || {})) {
@@ -692,9 +734,11 @@ export class Upload extends EventTarget {
         reported = e.loaded;
         this.#sent += Math.max(0, delta);
         this.#inFlight.set(n, Math.min(e.loaded, blob.size));
+        watch();
         this.#emitProgress(false);
       };
       const finish = (answer) => {
+        clearTimeout(watchdog);
         signal.removeEventListener('abort', onAbort);
         resolve(answer);
       };
@@ -706,6 +750,11 @@ export class Upload extends EventTarget {
       xhr.onerror = () => finish({ status: 0 });
       xhr.ontimeout = () => finish({ status: 0 });
       xhr.onabort = () => {
+        if (stalled) {
+          finish({ status: 0, stalled: true }); // treated like a dropped connection
+          return;
+        }
+        clearTimeout(watchdog);
         signal.removeEventListener('abort', onAbort);
         reject(new Aborted());
       };
@@ -713,6 +762,7 @@ export class Upload extends EventTarget {
       this.stats.partPuts++;
       this.stats.partPutNumbers.push(n);
       this.#inFlight.set(n, 0);
+      watch();
       xhr.send(blob);
     });
   }
@@ -747,7 +797,7 @@ export class Upload extends EventTarget {
   #setState(state) {
     if (this.state === state) return;
     if (this.state === 'cancelled') return; // final
-    if (this.state === 'paused' && state !== 'preparing') return; // a paused run winding down
+    if (this.state === 'paused' && !['preparing', 'cancelled'].includes(state)) return; // a paused run winding down
     const previous = this.state;
     this.state = state;
     if (state !== 'uploading') this.#samples = [];
@@ -826,18 +876,33 @@ function throwIfAborted(signal) {
   if (signal && signal.aborted) throw new Aborted();
 }
 
-async function readProblem(response) {
+function parseProblem(text) {
+  if (!text) return null;
   try {
-    const text = await response.text();
-    if (!text) return null;
-    try {
-      return JSON.parse(text);
-    } catch {
-      return { detail: text.slice(0, 300) };
-    }
+    return JSON.parse(text);
   } catch {
-    return null;
+    return { detail: text.slice(0, 300) };
   }
+}
+
+/** A signal that aborts with `outer` or after `ms`; timedOut() tells which. */
+function deadlineSignal(outer, ms) {
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => { timedOut = true; controller.abort(); }, ms);
+  const follow = () => controller.abort();
+  if (outer) {
+    if (outer.aborted) controller.abort();
+    else outer.addEventListener('abort', follow, { once: true });
+  }
+  return {
+    signal: controller.signal,
+    timedOut: () => timedOut,
+    clear: () => {
+      clearTimeout(timer);
+      if (outer) outer.removeEventListener('abort', follow);
+    },
+  };
 }
 
 function randomId() {

@@ -1,7 +1,7 @@
 /**
  * The uploader page: a thin UI over upload-client.js. Options come from
  * `window.uploadGatewayOptions` (set by a host page) and, for tuning and tests, from the query
- * string: ?partSize=5242880&concurrency=4&presignBatch=8&expiresInSeconds=900.
+ * string: ?partSize=5242880&concurrency=4&presignBatch=8&expiresInSeconds=900&stallTimeoutMs=60000&requestTimeoutMs=60000.
  *
  * `window.uploader` exposes the page's uploads ({items: [{file, upload, ...}]}) to host pages
  * and browser automation.
@@ -357,7 +357,7 @@ function readOptions() {
   for (const key of ['baseUrl']) {
     if (fromHost[key] !== undefined) result[key] = fromHost[key];
   }
-  for (const key of ['partSize', 'concurrency', 'presignBatch', 'expiresInSeconds', 'maxAttempts']) {
+  for (const key of ['partSize', 'concurrency', 'presignBatch', 'expiresInSeconds', 'maxAttempts', 'stallTimeoutMs', 'requestTimeoutMs']) {
     const raw = query.has(key) ? query.get(key) : fromHost[key];
     if (raw === undefined || raw === null || raw === '') continue;
     const value = Number(raw);

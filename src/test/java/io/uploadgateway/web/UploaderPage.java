@@ -112,7 +112,7 @@ final class UploaderPage {
 
     /** Waits for the file to reach the state, failing early (with the page's message) on an error. */
     Map<String, Object> waitForState(String filename, String state, Duration timeout) {
-        waitUntil(filename + " " + state, timeout, d -> {
+        waitUntil(filename + " " + state, timeout, () -> String.valueOf(item(filename)), d -> {
             Map<String, Object> item = item(filename);
             if (item != null && "error".equals(item.get("state")) && !"error".equals(state)) {
                 throw new AssertionError(filename + " failed in the page: " + item.get("error"));
@@ -182,6 +182,12 @@ final class UploaderPage {
     }
 
     void waitUntil(String what, Duration timeout, Predicate<ChromeDriver> condition) {
+        waitUntil(what, timeout, () -> "", condition);
+    }
+
+    /** Polls the condition; on timeout, fails with {@code details} (what the page showed then). */
+    void waitUntil(String what, Duration timeout, java.util.function.Supplier<String> details,
+                   Predicate<ChromeDriver> condition) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             if (condition.test(driver)) {
@@ -189,7 +195,8 @@ final class UploaderPage {
             }
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what
-                        + "; page error banner: '" + (visible("page-error") ? text("page-error") : "") + "'");
+                        + "; page error banner: '" + (visible("page-error") ? text("page-error") : "") + "' "
+                        + details.get());
             }
             try {
                 Thread.sleep(50);

@@ -227,12 +227,15 @@ class WebUploaderBrowserTest {
         byte[] data = Bytes.random(20 * MIB, 90);
         Path path = write("field-notes.zip", data);
 
-        page.open(FIVE_MIB_PARTS + "&concurrency=2", user);
+        // Requests cut off while waiting for an answer just hang (as after a laptop's sleep): the
+        // client drops a part PUT without progress for stallTimeoutMs and a gateway call without
+        // an answer for requestTimeoutMs, then finds the network gone and waits.
+        page.open(FIVE_MIB_PARTS + "&concurrency=2&stallTimeoutMs=3000&requestTimeoutMs=8000", user);
         page.throttleUploads(5 * MIB);
         page.choose(path);
         page.waitForPartsDone("field-notes.zip", 1, Duration.ofSeconds(30));
         page.goOffline();
-        page.waitForState("field-notes.zip", "waiting", Duration.ofSeconds(10));
+        page.waitForState("field-notes.zip", "waiting", Duration.ofSeconds(20));
         assertEquals("Waiting for network", page.row("field-notes.zip").findElement(By.cssSelector(".file-status")).getText());
         Thread.sleep(1500);
         Map<String, Object> offline = page.item("field-notes.zip");
