@@ -430,8 +430,10 @@ export class Upload extends EventTarget {
             waitForNetwork: () => this.#waitForNetwork(signal) });
         break;
       } catch (e) {
-        // The ledger and S3 disagree (a part lost between PUT and record): sync and send it again.
-        if (e instanceof GatewayError && e.problem && e.problem.code === 'parts_missing' && round < 3) {
+        // The ledger and S3 disagree (a part lost or replaced between PUT and record): sync, S3
+        // wins, and send whatever is still missing.
+        if (e instanceof GatewayError && e.problem && ['parts_missing', 'part_mismatch'].includes(e.problem.code)
+            && round < 3) {
           this.#setState('preparing');
           await this.#sync(signal);
           continue;
@@ -480,7 +482,17 @@ export class Upload extends EventTarget {
       await this.#create(signal);
       return false;
     }
-    await this.#sync(signal); // resuming in this page: S3 may hold parts we never recorded
+    // Resuming in this page: S3 may hold parts we never recorded, or the upload may be gone.
+    const resource = await this.#sync(signal);
+    if (resource.state === 'COMPLETED') {
+      this.result = resource;
+      return true;
+    }
+    if (resource.state !== 'UPLOADING') {
+      this.#client.forget(this.file);
+      throw new UploadError(`This upload is ${resource.state.toLowerCase()} on the server (an administrator or the `
+        + 'expiry of idle uploads ended it). Choose the file again to start over.', { code: 'upload_not_active' });
+    }
     return false;
   }
 
@@ -504,15 +516,9 @@ export class Upload extends EventTarget {
   /** Reconciles with S3 (GET ?sync=true) and queues exactly the parts still missing. */
   async #sync(signal) {
     const resource = await this.#client.request('GET', `/api/v1/uploads/${this.id}?sync=true`, undefined,
-      { signal, what: 'Checking which parts the storage already has' });
+      { signal, what: 'Checking which parts the storage already has', waitForNetwork: () => this.#waitForNetwork(signal) });
+    // ABORTED, EXPIRED and COMPLETED are final: the caller decides what that means.
     if (resource.state === 'UPLOADING') this.#adopt(resource);
-    else if (resource.state !== 'COMPLETED') {
-      // ABORTED or EXPIRED are final; the caller decides whether to start afresh.
-      if (this.#record === null) {
-        throw new UploadError(`This upload is ${resource.state.toLowerCase()} on the server; choose the file again to start over.`,
-          { code: 'upload_not_active' });
-      }
-    }
     return resource;
   }
 
