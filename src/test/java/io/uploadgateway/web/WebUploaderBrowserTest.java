@@ -1,0 +1,270 @@
+package io.uploadgateway.web;
+
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import io.uploadgateway.support.Bytes;
+import io.uploadgateway.support.Chromium;
+import io.uploadgateway.support.Gateway;
+import io.uploadgateway.support.LocalStack;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+
+import java.io.IOException;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The web uploader in a real browser (Debian's headless chromium) against the real gateway,
+ * PostgreSQL and S3Proxy: what a user does with the page, checked against what the server holds.
+ */
+@QuarkusTest
+@WithTestResource(LocalStack.class)
+class WebUploaderBrowserTest {
+
+    private static final int MIB = 1024 * 1024;
+    private static final String FIVE_MIB_PARTS = "partSize=" + 5 * MIB;
+
+    private static Chromium chromium;
+    private static Path files;
+
+    @TestHTTPResource("/")
+    URL base;
+
+    private UploaderPage page;
+    private String user;
+
+    @BeforeAll
+    static void startBrowser() throws IOException {
+        chromium = Chromium.start();
+        files = Files.createTempDirectory("uploader-test-files");
+    }
+
+    @AfterAll
+    static void stopBrowser() {
+        if (chromium != null) {
+            chromium.close();
+        }
+    }
+
+    @BeforeEach
+    void freshPage() {
+        page = new UploaderPage(chromium.driver(), base);
+        page.unthrottle();
+        // Each test is a new user of a browser with nothing remembered. The storage is cleared from
+        // a page of the same origin that runs no script (the uploader would sign in again).
+        chromium.driver().get(base + "dev/token");
+        page.script("localStorage.clear(); sessionStorage.clear();");
+        user = "web-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    @Test
+    void uploadsA40MiBFileIn5MiBPartsPlusAPickedAndADroppedFileWithTheirBytesIntact() throws Exception {
+        byte[] movie = Bytes.random(40 * MIB, 40);
+        byte[] notes = Bytes.random(300 * 1024 + 17, 41);
+        Path moviePath = write("holiday-movie.mp4", movie);
+        Path notesPath = write("notes.txt", notes);
+
+        page.open(FIVE_MIB_PARTS, user);
+        page.choose(moviePath, notesPath);
+        Map<String, Object> movieItem = page.waitForState("holiday-movie.mp4", "completed", Duration.ofSeconds(60));
+        Map<String, Object> notesItem = page.waitForState("notes.txt", "completed", Duration.ofSeconds(30));
+
+        // The server holds both, complete, in the planned parts.
+        String movieId = (String) movieItem.get("id");
+        JsonPath server = Gateway.as(user).get(movieId).then().statusCode(200).extract().jsonPath();
+        assertEquals("COMPLETED", server.getString("state"));
+        assertEquals(8, server.getInt("partCount"));
+        assertEquals(5 * MIB, server.getLong("partSize"));
+        assertEquals(movie.length, server.getLong("size"));
+        assertEquals(8L, page.number("holiday-movie.mp4", "partPuts"), "one PUT per part, no retries: " + movieItem);
+        assertEquals(0L, page.number("holiday-movie.mp4", "refusals"));
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L), page.partPutsSeenByBrowser(movieId));
+
+        // The page's download links give back exactly the bytes that were chosen.
+        assertDownloadMatches(movieItem, movie, "holiday-movie.mp4");
+        assertDownloadMatches(notesItem, notes, "notes.txt");
+
+        // A third file by drag and drop onto the drop zone (a File built in the page, as the OS would hand it over).
+        String text = "dropped onto the page\n".repeat(5000);
+        page.dropFile("dropped.txt", text);
+        Map<String, Object> dropped = page.waitForState("dropped.txt", "completed", Duration.ofSeconds(30));
+        assertDownloadMatches(dropped, text.getBytes(java.nio.charset.StandardCharsets.UTF_8), "dropped.txt");
+
+        assertEquals("All 3 files uploaded", page.text("summary-title"));
+        assertTrue(page.row("holiday-movie.mp4").findElement(By.cssSelector(".action-download")).isDisplayed());
+        assertEquals(0L, ((Number) page.script("return window.uploader.client.listRemembered().length")).longValue(),
+                "finished uploads are not offered for resuming");
+    }
+
+    @Test
+    void afterAReloadMidUploadChoosingTheFileAgainSendsOnlyTheMissingParts() throws Exception {
+        byte[] movie = Bytes.random(40 * MIB, 50);
+        Path moviePath = write("big-archive.tar", movie);
+        Path smallPath = write("readme.md", Bytes.random(200 * 1024, 51));
+
+        page.open(FIVE_MIB_PARTS + "&concurrency=2", user);
+        page.throttleUploads(6 * MIB);
+        page.choose(moviePath, smallPath);
+        page.waitForState("readme.md", "completed", Duration.ofSeconds(30));
+        page.waitForPartsDone("big-archive.tar", 3, Duration.ofSeconds(30));
+        Map<String, Object> before = page.item("big-archive.tar");
+        String id = (String) before.get("id");
+        assertTrue(((Number) before.get("partsDone")).intValue() < 8, "the reload must come mid-upload: " + before);
+        Path screenshot = page.screenshot("uploader-mid-upload");
+        assertTrue(Files.size(screenshot) > 10_000, "screenshot " + screenshot);
+
+        page.reload();
+        // The new page remembers the unfinished upload and says how to continue it.
+        assertTrue(page.visible("resumable"), "the page offers to resume");
+        assertTrue(page.text("resumable-list").contains("big-archive.tar"), page.text("resumable-list"));
+
+        // What S3 really holds now decides what must be sent again.
+        List<Integer> missing = Gateway.as(user).sync(id).then().statusCode(200).extract().jsonPath()
+                .getList("missingParts", Integer.class);
+        assertTrue(!missing.isEmpty() && missing.size() < 8, "missing after the reload: " + missing);
+
+        page.unthrottle();
+        page.choose(moviePath);
+        Map<String, Object> after = page.waitForState("big-archive.tar", "completed", Duration.ofSeconds(60));
+
+        List<Long> expected = missing.stream().map(Integer::longValue).sorted().toList();
+        assertEquals(id, after.get("id"), "the same upload continued, no new one started");
+        assertEquals(expected, sortedLongs(after.get("resumedMissing")), "the page resumed with the parts S3 lacks");
+        assertEquals(expected, sortedLongs(after.get("partPutNumbers")), "the client sent exactly the missing parts");
+        assertEquals(expected, page.partPutsSeenByBrowser(id), "the browser's own record of part PUTs");
+        assertEquals("COMPLETED", Gateway.as(user).get(id).then().statusCode(200).extract().path("state"));
+        assertDownloadMatches(after, movie, "big-archive.tar");
+    }
+
+    @Test
+    void urlsThatExpireAfterTwoSecondsAreRepresignedAndTheThrottledUploadStillFinishes() throws Exception {
+        byte[] video = Bytes.random(20 * MIB, 60);
+        Path videoPath = write("slow-link.mov", video);
+
+        // One part at a time at ~3 MiB/s: a 5 MiB part takes longer than the URLs of the batch live.
+        page.open(FIVE_MIB_PARTS + "&concurrency=1&presignBatch=4&expiresInSeconds=2", user);
+        page.throttleUploads(3 * MIB);
+        page.choose(videoPath);
+        Map<String, Object> done = page.waitForState("slow-link.mov", "completed", Duration.ofSeconds(60));
+
+        long refusals = ((Number) done.get("refusals")).longValue();
+        long presignCalls = ((Number) done.get("presignCalls")).longValue();
+        assertTrue(refusals >= 1, "S3 must have refused at least one lapsed URL: " + done);
+        assertTrue(presignCalls >= 2, "the client asked for fresh URLs: " + done);
+        assertEquals(0L, ((Number) done.get("failures")).longValue(), "a lapsed URL is not a failure: " + done);
+        assertEquals(4 + refusals, ((Number) done.get("partPuts")).longValue(), "each refusal cost one extra PUT: " + done);
+        String id = (String) done.get("id");
+        assertEquals("COMPLETED", Gateway.as(user).get(id).then().statusCode(200).extract().path("state"));
+        assertDownloadMatches(done, video, "slow-link.mov");
+    }
+
+    @Test
+    void cancelAbortsTheUploadOnTheServer() throws Exception {
+        Path path = write("mistake.iso", Bytes.random(30 * MIB, 70));
+
+        page.open(FIVE_MIB_PARTS + "&concurrency=2", user);
+        page.throttleUploads(4 * MIB);
+        page.choose(path);
+        page.waitForPartsDone("mistake.iso", 1, Duration.ofSeconds(30));
+        String id = (String) page.item("mistake.iso").get("id");
+
+        page.row("mistake.iso").findElement(By.cssSelector(".action-cancel")).click();
+        page.waitForState("mistake.iso", "cancelled", Duration.ofSeconds(15));
+        page.waitUntil("the server to abort", Duration.ofSeconds(10),
+                d -> "ABORTED".equals(Gateway.as(user).get(id).then().extract().path("state")));
+
+        long puts = page.number("mistake.iso", "partPuts");
+        Thread.sleep(1500);
+        assertEquals(puts, page.number("mistake.iso", "partPuts"), "nothing is sent after cancel");
+        assertEquals("cancelled", page.row("mistake.iso").getAttribute("data-state"));
+        assertEquals(0L, ((Number) page.script("return window.uploader.client.listRemembered().length")).longValue(),
+                "a cancelled upload is not offered for resuming");
+    }
+
+    @Test
+    void pauseStopsSendingAndResumeFinishesWithoutRepeatingRecordedParts() throws Exception {
+        byte[] data = Bytes.random(25 * MIB, 80);
+        Path path = write("dataset.parquet", data);
+
+        page.open(FIVE_MIB_PARTS + "&concurrency=2", user);
+        page.throttleUploads(5 * MIB);
+        page.choose(path);
+        page.waitForPartsDone("dataset.parquet", 2, Duration.ofSeconds(30));
+        page.row("dataset.parquet").findElement(By.cssSelector(".action-pause")).click();
+        page.waitForState("dataset.parquet", "paused", Duration.ofSeconds(5));
+        Map<String, Object> paused = page.item("dataset.parquet");
+        Thread.sleep(1200);
+        assertEquals(paused.get("partPuts"), page.item("dataset.parquet").get("partPuts"), "no PUTs while paused");
+        assertEquals("Paused", page.row("dataset.parquet").findElement(By.cssSelector(".file-status")).getText());
+
+        page.unthrottle();
+        page.row("dataset.parquet").findElement(By.cssSelector(".action-resume")).click();
+        Map<String, Object> done = page.waitForState("dataset.parquet", "completed", Duration.ofSeconds(60));
+        List<Long> puts = sortedLongs(done.get("partPutNumbers"));
+        long recordedBeforePause = ((Number) paused.get("partsDone")).longValue();
+        // Parts recorded before the pause are never sent again; only parts cut off mid-flight are.
+        assertEquals(5, puts.stream().distinct().count(), "every part was sent: " + puts);
+        assertTrue(puts.size() <= 5 + (5 - recordedBeforePause), "only interrupted parts were re-sent: " + puts);
+        assertDownloadMatches(done, data, "dataset.parquet");
+    }
+
+    @Test
+    void offlineTheUploadWaitsQuietlyAndContinuesWhenTheNetworkIsBack() throws Exception {
+        byte[] data = Bytes.random(20 * MIB, 90);
+        Path path = write("field-notes.zip", data);
+
+        // Requests cut off while waiting for an answer just hang (as after a laptop's sleep): the
+        // client drops a part PUT without progress for stallTimeoutMs and a gateway call without
+        // an answer for requestTimeoutMs, then finds the network gone and waits.
+        page.open(FIVE_MIB_PARTS + "&concurrency=2&stallTimeoutMs=3000&requestTimeoutMs=8000", user);
+        page.throttleUploads(5 * MIB);
+        page.choose(path);
+        page.waitForPartsDone("field-notes.zip", 1, Duration.ofSeconds(30));
+        page.goOffline();
+        page.waitForState("field-notes.zip", "waiting", Duration.ofSeconds(20));
+        assertEquals("Waiting for network", page.row("field-notes.zip").findElement(By.cssSelector(".file-status")).getText());
+        Thread.sleep(1500);
+        Map<String, Object> offline = page.item("field-notes.zip");
+        assertEquals("waiting", offline.get("state"), "still waiting, not failed: " + offline);
+        assertEquals(0L, ((Number) offline.get("failures")).longValue(), "offline is not a failure: " + offline);
+
+        page.unthrottle();
+        Map<String, Object> done = page.waitForState("field-notes.zip", "completed", Duration.ofSeconds(60));
+        assertEquals(0L, ((Number) done.get("failures")).longValue(), done.toString());
+        assertDownloadMatches(done, data, "field-notes.zip");
+    }
+
+    private static Path write(String name, byte[] bytes) throws IOException {
+        Path dir = Files.createDirectories(files.resolve(UUID.randomUUID().toString()));
+        return Files.write(dir.resolve(name), bytes);
+    }
+
+    private static void assertDownloadMatches(Map<String, Object> item, byte[] expected, String filename) {
+        String href = (String) item.get("download");
+        assertNotNull(href, "the page shows a download link for " + filename);
+        Gateway.Downloaded download = Gateway.download(href);
+        assertEquals(200, download.status(), filename);
+        assertEquals(Bytes.sha256(expected), Bytes.sha256(download.body()), "sha256 of " + filename);
+        String disposition = download.headers().firstValue("Content-Disposition").orElse("");
+        assertTrue(disposition.contains(filename), disposition);
+    }
+
+    private static List<Long> sortedLongs(Object list) {
+        assertNotNull(list);
+        return ((List<?>) list).stream().map(n -> ((Number) n).longValue()).sorted().toList();
+    }
+}
