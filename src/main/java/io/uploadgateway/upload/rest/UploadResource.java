@@ -50,6 +50,11 @@ import java.util.regex.Pattern;
  */
 @Path("/api/v1/uploads")
 @Tag(name = "uploads", description = "Multipart uploads of the caller: start, presign parts, record ETags, complete, abort, download")
+// Every route: a bearer token is required, and outages are 503 problems.
+@APIResponse(responseCode = "401", description = "unauthorized: missing, invalid or expired bearer token",
+        content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+@APIResponse(responseCode = "503", description = "storage_unavailable or database_unavailable: an outage; retry after Retry-After seconds",
+        content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
 @Authenticated
 @Produces(MediaType.APPLICATION_JSON)
 public class UploadResource {
@@ -82,10 +87,6 @@ public class UploadResource {
             content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
     @APIResponse(responseCode = "422", description = "idempotency_key_reused: the Idempotency-Key was used for a different file",
             content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
-    @APIResponse(responseCode = "401", description = "unauthorized: missing, invalid or expired bearer token",
-            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
-    @APIResponse(responseCode = "503", description = "storage_unavailable or database_unavailable: an outage; retry after Retry-After seconds",
-            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
     public Uni<Response> create(CreateUploadRequest request, @Parameter(description = "Makes the call safe to retry: the same key from the same owner returns the same upload")
                                   @HeaderParam("Idempotency-Key") String idempotencyKey) {
         if (request == null) {
@@ -111,10 +112,6 @@ public class UploadResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = UploadPage.class)))
     @APIResponse(responseCode = "400", description = "invalid_request: bad state, limit or cursor",
             content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
-    @APIResponse(responseCode = "401", description = "unauthorized: missing, invalid or expired bearer token",
-            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
-    @APIResponse(responseCode = "503", description = "storage_unavailable or database_unavailable: an outage; retry after Retry-After seconds",
-            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
     public Uni<UploadPage> list(@Parameter(description = "Only uploads in this state", schema = @Schema(enumeration = {"UPLOADING", "COMPLETING", "COMPLETED", "ABORTED", "EXPIRED"})) @QueryParam("state") String state,
                                 @Parameter(description = "Page size", schema = @Schema(type = SchemaType.INTEGER, minimum = "1")) @QueryParam("limit") String limit,
                                 @Parameter(description = "nextCursor of the previous page") @QueryParam("cursor") String cursor) {
@@ -135,10 +132,6 @@ public class UploadResource {
     @APIResponse(responseCode = "404", description = "not_found: no such upload, or it belongs to someone else",
             content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
     @APIResponse(responseCode = "409", description = "upload_not_active: sync asked for an upload storage no longer has",
-            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
-    @APIResponse(responseCode = "401", description = "unauthorized: missing, invalid or expired bearer token",
-            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
-    @APIResponse(responseCode = "503", description = "storage_unavailable or database_unavailable: an outage; retry after Retry-After seconds",
             content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
     public Uni<UploadView> get(@Parameter(description = "Upload id (UUID)", schema = @Schema(type = SchemaType.STRING, format = "uuid")) @PathParam("id") String id,
                                @Parameter(description = "Reconcile with S3 first", schema = @Schema(type = SchemaType.BOOLEAN)) @QueryParam("sync") String sync) {
@@ -161,10 +154,6 @@ public class UploadResource {
     @APIResponse(responseCode = "404", description = "not_found: no such upload, or it belongs to someone else",
             content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
     @APIResponse(responseCode = "409", description = "upload_not_active: the upload is not UPLOADING",
-            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
-    @APIResponse(responseCode = "401", description = "unauthorized: missing, invalid or expired bearer token",
-            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
-    @APIResponse(responseCode = "503", description = "storage_unavailable or database_unavailable: an outage; retry after Retry-After seconds",
             content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
     public Uni<PresignResponse> presign(@Parameter(description = "Upload id (UUID)", schema = @Schema(type = SchemaType.STRING, format = "uuid")) @PathParam("id") String id, PresignRequest request) {
         UUID uploadId = RequestParams.uploadId(id);
@@ -191,10 +180,6 @@ public class UploadResource {
             content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
     @APIResponse(responseCode = "409", description = "upload_not_active: the upload is not UPLOADING",
             content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
-    @APIResponse(responseCode = "401", description = "unauthorized: missing, invalid or expired bearer token",
-            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
-    @APIResponse(responseCode = "503", description = "storage_unavailable or database_unavailable: an outage; retry after Retry-After seconds",
-            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
     public Uni<PartView> recordPart(@Parameter(description = "Upload id (UUID)", schema = @Schema(type = SchemaType.STRING, format = "uuid")) @PathParam("id") String id,
                                     @Parameter(description = "1..partCount", schema = @Schema(type = SchemaType.INTEGER, minimum = "1", maximum = "10000")) @PathParam("partNumber") String partNumber,
                                     RecordPartRequest request) {
@@ -217,10 +202,6 @@ public class UploadResource {
             content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
     @APIResponse(responseCode = "409", description = "parts_missing (with missingParts), part_mismatch (with mismatchedParts), or upload_not_active",
             content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
-    @APIResponse(responseCode = "401", description = "unauthorized: missing, invalid or expired bearer token",
-            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
-    @APIResponse(responseCode = "503", description = "storage_unavailable or database_unavailable: an outage; retry after Retry-After seconds",
-            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
     public Uni<UploadView> complete(@Parameter(description = "Upload id (UUID)", schema = @Schema(type = SchemaType.STRING, format = "uuid")) @PathParam("id") String id) {
         return uploads.complete(caller.owner(), RequestParams.uploadId(id)).map(full -> UploadView.of(full, bucket));
     }
@@ -233,10 +214,6 @@ public class UploadResource {
     @APIResponse(responseCode = "404", description = "not_found: no such upload, or it belongs to someone else",
             content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
     @APIResponse(responseCode = "409", description = "upload_not_active: a completed upload cannot be aborted",
-            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
-    @APIResponse(responseCode = "401", description = "unauthorized: missing, invalid or expired bearer token",
-            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
-    @APIResponse(responseCode = "503", description = "storage_unavailable or database_unavailable: an outage; retry after Retry-After seconds",
             content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
     public Uni<Response> abort(@Parameter(description = "Upload id (UUID)", schema = @Schema(type = SchemaType.STRING, format = "uuid")) @PathParam("id") String id) {
         return uploads.abort(caller.owner(), RequestParams.uploadId(id)).map(ignored -> Response.noContent().build());
@@ -253,10 +230,6 @@ public class UploadResource {
     @APIResponse(responseCode = "404", description = "not_found: no such upload, or it belongs to someone else",
             content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
     @APIResponse(responseCode = "409", description = "upload_not_active: only COMPLETED uploads can be downloaded",
-            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
-    @APIResponse(responseCode = "401", description = "unauthorized: missing, invalid or expired bearer token",
-            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
-    @APIResponse(responseCode = "503", description = "storage_unavailable or database_unavailable: an outage; retry after Retry-After seconds",
             content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
     public Uni<DownloadResponse> download(@Parameter(description = "Upload id (UUID)", schema = @Schema(type = SchemaType.STRING, format = "uuid")) @PathParam("id") String id,
                                           @Parameter(description = "1..604800, default and ceiling from config", schema = @Schema(type = SchemaType.INTEGER, minimum = "1", maximum = "604800")) @QueryParam("expiresInSeconds") String expiresInSeconds,
