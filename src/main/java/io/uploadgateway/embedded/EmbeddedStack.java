@@ -62,11 +62,38 @@ public final class EmbeddedStack implements AutoCloseable {
         if (dataDir != null) {
             Path pgData = dataDir.resolve("postgres");
             Files.createDirectories(pgData);
-            // A stale pid file from a killed run would stop the server from starting.
-            Files.deleteIfExists(pgData.resolve("postmaster.pid"));
+            releaseDataDirectory(pgData);
             builder.setDataDirectory(pgData).setCleanDataDirectory(false);
         }
         return builder.start();
+    }
+
+    /**
+     * A dev run killed with SIGKILL leaves its PostgreSQL running on the data directory (or at
+     * least its pid file behind). Stop that server, then remove the pid file, so the next start
+     * neither fails nor runs two servers on one directory.
+     */
+    private static void releaseDataDirectory(Path pgData) throws IOException {
+        Path pidFile = pgData.resolve("postmaster.pid");
+        if (!Files.exists(pidFile)) {
+            return;
+        }
+        try {
+            long pid = Long.parseLong(Files.readAllLines(pidFile).get(0).strip());
+            ProcessHandle.of(pid)
+                    .filter(process -> process.info().command().map(c -> c.contains("postgres")).orElse(false))
+                    .ifPresent(stale -> {
+                        stale.destroy();
+                        try {
+                            stale.onExit().get(15, java.util.concurrent.TimeUnit.SECONDS);
+                        } catch (Exception e) {
+                            stale.destroyForcibly();
+                        }
+                    });
+        } catch (RuntimeException e) {
+            // unreadable pid file: nothing to stop
+        }
+        Files.deleteIfExists(pidFile);
     }
 
     private static BlobStoreContext blobStore(Path dataDir) throws IOException {
