@@ -77,6 +77,9 @@ public class Janitor {
     @Scheduled(identity = "janitor", every = "${gateway.janitor-interval}", delayed = "30s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> scheduledSweep() {
+        if (!config.janitorEnabled()) {
+            return Uni.createFrom().voidItem();
+        }
         return sweep()
                 .invoke(report -> {
                     if (report.ran() && (!report.expired().isEmpty() || !report.orphansAborted().isEmpty())) {

@@ -41,6 +41,10 @@ public interface GatewayConfig {
     @WithDefault("PT1H")
     Duration stalledAfter();
 
+    /** Run the janitor on its schedule (tests turn it off and sweep explicitly, with a moved clock). */
+    @WithDefault("true")
+    boolean janitorEnabled();
+
     /** How often the janitor expires idle uploads and sweeps orphaned multipart uploads. */
     @WithDefault("PT5M")
     Duration janitorInterval();
