@@ -30,9 +30,11 @@ public final class EmbeddedStack implements AutoCloseable {
     private final EmbeddedPostgres postgres;
     private final BlobStoreContext blobStore;
     private final int s3Port;
+    private final boolean exposeEtag;
     private volatile S3Proxy s3;
 
-    private EmbeddedStack(EmbeddedPostgres postgres, S3Proxy s3, BlobStoreContext blobStore) {
+    private EmbeddedStack(EmbeddedPostgres postgres, S3Proxy s3, BlobStoreContext blobStore, boolean exposeEtag) {
+        this.exposeEtag = exposeEtag;
         this.postgres = postgres;
         this.s3 = s3;
         this.blobStore = blobStore;
@@ -44,11 +46,19 @@ public final class EmbeddedStack implements AutoCloseable {
      * survive restarts; without one, both are thrown away when the stack closes.
      */
     public static EmbeddedStack start(Path dataDir) throws Exception {
+        return start(dataDir, true);
+    }
+
+    /**
+     * As {@link #start(Path)}; with {@code exposeEtag} false the S3 endpoint's CORS rule hides
+     * the ETag header from browsers, the most common misconfiguration of real buckets.
+     */
+    public static EmbeddedStack start(Path dataDir, boolean exposeEtag) throws Exception {
         EmbeddedPostgres postgres = startPostgres(dataDir);
         try {
             BlobStoreContext blobStore = blobStore(dataDir);
-            S3Proxy s3 = startS3(blobStore, 0);
-            return new EmbeddedStack(postgres, s3, blobStore);
+            S3Proxy s3 = startS3(blobStore, 0, exposeEtag);
+            return new EmbeddedStack(postgres, s3, blobStore, exposeEtag);
         } catch (Exception e) {
             postgres.close();
             throw e;
@@ -108,10 +118,10 @@ public final class EmbeddedStack implements AutoCloseable {
         return ContextBuilder.newBuilder(provider).overrides(properties).build(BlobStoreContext.class);
     }
 
-    private static S3Proxy startS3(BlobStoreContext blobStore, int port) throws Exception {
+    private static S3Proxy startS3(BlobStoreContext blobStore, int port, boolean exposeEtag) throws Exception {
         // Browsers PUT parts straight to S3 and must read the ETag header: the rule every bucket needs.
         CrossOriginResourceSharing cors = new CrossOriginResourceSharing(List.of("*"),
-                List.of("GET", "PUT", "POST", "HEAD"), List.of("*"), List.of("ETag"), "false");
+                List.of("GET", "PUT", "POST", "HEAD"), List.of("*"), exposeEtag ? List.of("ETag") : List.of(), "false");
         S3Proxy s3 = S3Proxy.builder()
                 .blobStore(blobStore.getBlobStore())
                 .endpoint(URI.create("http://127.0.0.1:" + port))
@@ -163,7 +173,7 @@ public final class EmbeddedStack implements AutoCloseable {
         if ("STARTED".equals(s3.getState())) {
             return;
         }
-        s3 = startS3(blobStore, s3Port);
+        s3 = startS3(blobStore, s3Port, exposeEtag);
     }
 
     /** Stops PostgreSQL only (to test outages); {@link #close()} is still required. */

@@ -18,7 +18,7 @@ public abstract class PrivateStack implements QuarkusTestResourceLifecycleManage
     @Override
     public Map<String, String> start() {
         try {
-            EmbeddedStack stack = EmbeddedStack.start(null);
+            EmbeddedStack stack = startStack();
             RUNNING.put(getClass(), stack);
             return LocalStack.withGatewayConfig(stack.config());
         } catch (Exception e) {
@@ -36,6 +36,11 @@ public abstract class PrivateStack implements QuarkusTestResourceLifecycleManage
         } catch (Exception ignored) {
             // parts of it were stopped on purpose
         }
+    }
+
+    /** The stack this resource runs; a subclass may start it differently. */
+    protected EmbeddedStack startStack() throws Exception {
+        return EmbeddedStack.start(null);
     }
 
     protected static EmbeddedStack running(Class<? extends PrivateStack> type) {
