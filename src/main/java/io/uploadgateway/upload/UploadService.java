@@ -29,6 +29,7 @@ import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The multipart upload lifecycle over the PostgreSQL ledger and object storage. Every method
@@ -180,12 +181,12 @@ public class UploadService {
      * listing started (a client racing the sync).
      */
     public Uni<UploadWithParts> sync(String owner, UUID id) {
-        return get(owner, id).flatMap(current -> {
-            if (current.upload().state != UploadState.UPLOADING) {
-                return Uni.createFrom().item(current);
+        return Panache.withSession(() -> find(owner, id, LockModeType.NONE)).flatMap(current -> {
+            if (current.state != UploadState.UPLOADING) {
+                return get(owner, id);
             }
             Instant listedAt = now();
-            return storage.listParts(current.upload().key, current.upload().s3UploadId)
+            return storage.listParts(current.key, current.s3UploadId)
                     .onFailure(StorageException.NoSuchUpload.class).transform(gone -> goneFromStorage(id))
                     .flatMap(stored -> Panache.withTransaction(() -> find(owner, id, LockModeType.PESSIMISTIC_WRITE)
                             .flatMap(upload -> {
@@ -391,10 +392,15 @@ public class UploadService {
             }
             requireUploading(upload);
             completedNow.set(true);
+            // S3 forgets a completed multipart upload: ListParts then answers NoSuchUpload (AWS) or
+            // an empty list (S3Proxy). Either way an earlier complete may have finished it.
             return partsOf(upload).flatMap(ledger -> storage.listParts(upload.key, upload.s3UploadId)
-                    .flatMap(stored -> completeChecked(upload, ledger, stored))
+                    .flatMap(stored -> stored.isEmpty()
+                            ? adoptEarlierCompletion(upload, ledger, () -> completeChecked(upload, ledger, stored))
+                            : completeChecked(upload, ledger, stored))
                     .onFailure(StorageException.NoSuchUpload.class)
-                    .recoverWithUni(() -> adoptEarlierCompletion(upload, ledger)));
+                    .recoverWithUni(() -> adoptEarlierCompletion(upload, ledger,
+                            () -> Uni.createFrom().failure(goneFromStorage(upload.id)))));
         })).invoke(result -> {
             // Counted once the ledger committed, not when S3 answered.
             if (completedNow.get()) {
@@ -444,7 +450,7 @@ public class UploadService {
                 .onFailure(StorageException.PartsRejected.class).transform(rejected -> new ApiProblem(409, "part_mismatch",
                         "Parts rejected by storage", "Storage refused to assemble the parts ("
                         + ((StorageException.PartsRejected) rejected).s3Code() + "): " + rejected.getMessage()))
-                .flatMap(objectEtag -> verifyAndMarkCompleted(upload, ledger, toComplete, objectEtag));
+                .flatMap(objectEtag -> confirmAndRecord(upload, ledger, toComplete, objectEtag));
     }
 
     private static Map<String, Object> mismatch(int partNumber, String field, Object expected, Object actual) {
@@ -456,46 +462,58 @@ public class UploadService {
         return m;
     }
 
-    /** S3 no longer knows the multipart upload: an earlier complete may have finished it before the ledger could say so. */
-    private Uni<UploadWithParts> adoptEarlierCompletion(Upload upload, List<UploadPart> ledger) {
+    /**
+     * Records a completion that storage finished but the ledger never heard of (a crash between
+     * CompleteMultipartUpload and the commit): the object exists with the declared size.
+     * Otherwise continues with {@code otherwise}.
+     */
+    private Uni<UploadWithParts> adoptEarlierCompletion(Upload upload, List<UploadPart> ledger,
+                                                        Supplier<Uni<UploadWithParts>> otherwise) {
         return storage.headObject(upload.key).flatMap(object -> {
             if (object.isPresent() && object.get().size() == upload.size) {
                 LOG.infof("upload %s was already completed in storage; recording it", upload.id);
-                return verifyAndMarkCompleted(upload, ledger, null, object.get().etag());
+                return recordCompletion(upload, ledger, null, object.get().etag());
             }
-            throw goneFromStorage(upload.id);
+            return otherwise.get();
         });
     }
 
-    private Uni<UploadWithParts> verifyAndMarkCompleted(Upload upload, List<UploadPart> ledger, List<StoredPart> completed,
-                                                        String objectEtag) {
+    /** HeadObject after CompleteMultipartUpload: the assembled object must have exactly the declared size. */
+    private Uni<UploadWithParts> confirmAndRecord(Upload upload, List<UploadPart> ledger, List<StoredPart> completed,
+                                                  String completionEtag) {
         return storage.headObject(upload.key).flatMap(object -> {
             long actual = object.map(MultipartStorage.StoredObject::size).orElse(-1L);
             if (actual != upload.size) {
                 throw new StorageException.Unavailable("object " + upload.key + " has " + actual + " bytes after completion, expected "
                         + upload.size, null);
             }
-            Instant now = now();
-            List<UploadPart> added = new ArrayList<>();
-            List<UploadPart> parts = new ArrayList<>(ledger);
-            if (completed != null) {
-                Map<Integer, UploadPart> byNumber = new HashMap<>();
-                ledger.forEach(p -> byNumber.put(p.partNumber, p));
-                parts.clear();
-                for (StoredPart s3 : completed) {
-                    UploadPart mine = byNumber.get(s3.partNumber());
-                    if (mine == null) {
-                        mine = UploadPart.of(upload.id, s3.partNumber(), s3.etag(), s3.size(),
-                                s3.lastModified() == null ? now : s3.lastModified().truncatedTo(ChronoUnit.MICROS));
-                        added.add(mine);
-                    }
-                    parts.add(mine);
-                }
-            }
-            recount(upload, parts, now);
-            upload.markCompleted(Objects.requireNonNullElse(object.get().etag(), objectEtag), now);
-            return writeParts(added, List.of()).replaceWith(new UploadWithParts(upload, parts));
+            return recordCompletion(upload, ledger, completed, Objects.requireNonNullElse(object.get().etag(), completionEtag));
         });
+    }
+
+    /** The ledger side of a completion: parts as S3 assembled them (when known), counters, COMPLETED. */
+    private Uni<UploadWithParts> recordCompletion(Upload upload, List<UploadPart> ledger, List<StoredPart> completed,
+                                                  String objectEtag) {
+        Instant now = now();
+        List<UploadPart> added = new ArrayList<>();
+        List<UploadPart> parts = new ArrayList<>(ledger);
+        if (completed != null) {
+            Map<Integer, UploadPart> byNumber = new HashMap<>();
+            ledger.forEach(p -> byNumber.put(p.partNumber, p));
+            parts.clear();
+            for (StoredPart s3 : completed) {
+                UploadPart mine = byNumber.get(s3.partNumber());
+                if (mine == null) {
+                    mine = UploadPart.of(upload.id, s3.partNumber(), s3.etag(), s3.size(),
+                            s3.lastModified() == null ? now : s3.lastModified().truncatedTo(ChronoUnit.MICROS));
+                    added.add(mine);
+                }
+                parts.add(mine);
+            }
+        }
+        recount(upload, parts, now);
+        upload.markCompleted(objectEtag, now);
+        return writeParts(added, List.of()).replaceWith(new UploadWithParts(upload, parts));
     }
 
     // ---------------------------------------------------------------- abort

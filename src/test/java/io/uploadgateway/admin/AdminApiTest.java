@@ -76,6 +76,18 @@ class AdminApiTest {
                 .body("items.id", hasItem(idle)).body("items.id", not(hasItem(fresh)))
                 .body("items.state.unique()", equalTo(List.of("UPLOADING")));
 
+        // Presigning is activity: a stalled upload whose client asks for URLs is no longer stalled.
+        String reviver = owner + "-revived";
+        Gateway revivingClient = Gateway.as(reviver);
+        String revived = revivingClient.start("revived.bin", 100, null).getString("id");
+        TestClock.advance(Duration.ofMinutes(90));
+        admin.api().queryParams(Map.of("stalled", true, "owner", reviver)).get("/api/v1/admin/uploads")
+                .then().statusCode(200).body("items.id", hasItem(revived));
+        revivingClient.presignResponse(revived, List.of(1), null).then().statusCode(200);
+        admin.api().queryParams(Map.of("stalled", true, "owner", reviver)).get("/api/v1/admin/uploads")
+                .then().statusCode(200).body("items.id", not(hasItem(revived)));
+        TestClock.advance(Duration.ofMinutes(-90));
+
         // idleLongerThan overrides the threshold: 2 h excludes everything of this owner, 1 min includes both idle ones.
         admin.api().queryParams(Map.of("stalled", true, "owner", owner, "idleLongerThan", "PT2H")).get("/api/v1/admin/uploads")
                 .then().statusCode(200).body("items.size()", equalTo(0));

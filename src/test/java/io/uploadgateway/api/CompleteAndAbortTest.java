@@ -6,7 +6,10 @@ import io.restassured.response.Response;
 import io.uploadgateway.support.Bytes;
 import io.uploadgateway.support.Gateway;
 import io.uploadgateway.support.LocalStack;
+import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,6 +27,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 @QuarkusTest
 @WithTestResource(LocalStack.class)
 class CompleteAndAbortTest {
+
+    @Inject
+    S3AsyncClient s3;
 
     private static final int MIB = 1024 * 1024;
 
@@ -71,7 +77,9 @@ class CompleteAndAbortTest {
         client.uploadPart(id, 1, Arrays.copyOfRange(file, 0, 5 * MIB));
         client.uploadPart(id, 2, Arrays.copyOfRange(file, 5 * MIB, file.length));
 
+        double completedBefore = completedCount();
         List<Response> answers = concurrently(6, () -> client.complete(id));
+        assertEquals(completedBefore + 1, completedCount(), "one completion, however many callers");
         String etag = answers.get(0).path("etag");
         for (Response answer : answers) {
             assertEquals(200, answer.statusCode(), answer.asString());
@@ -79,6 +87,27 @@ class CompleteAndAbortTest {
             assertEquals(etag, answer.path("etag"));
             assertEquals(answers.get(0).path("completedAt"), (Object) answer.path("completedAt"));
         }
+        String url = client.api().get("/api/v1/uploads/" + id + "/download").then().extract().path("url");
+        assertEquals(Bytes.sha256(file), Bytes.sha256(Gateway.download(url).body()));
+    }
+
+    @Test
+    void completionThatStorageFinishedButTheLedgerMissedIsRecorded() {
+        Gateway client = Gateway.as("crashy");
+        byte[] file = Bytes.random(1000, 16);
+        String id = client.start("half-done.bin", file.length, null).getString("id");
+        client.uploadPart(id, 1, file);
+        String key = client.get(id).path("key");
+
+        // A gateway completed the upload in S3 and died before committing the ledger.
+        String s3UploadId = s3.listMultipartUploads(r -> r.bucket(LocalStack.BUCKET).prefix(key)).join()
+                .uploads().get(0).uploadId();
+        var parts = s3.listParts(r -> r.bucket(LocalStack.BUCKET).key(key).uploadId(s3UploadId)).join().parts();
+        s3.completeMultipartUpload(r -> r.bucket(LocalStack.BUCKET).key(key).uploadId(s3UploadId)
+                .multipartUpload(m -> m.parts(CompletedPart.builder().partNumber(1).eTag(parts.get(0).eTag()).build()))).join();
+        client.get(id).then().body("state", equalTo("UPLOADING"));
+
+        client.complete(id).then().statusCode(200).body("state", equalTo("COMPLETED")).body("size", equalTo(file.length));
         String url = client.api().get("/api/v1/uploads/" + id + "/download").then().extract().path("url");
         assertEquals(Bytes.sha256(file), Bytes.sha256(Gateway.download(url).body()));
     }
@@ -134,6 +163,13 @@ class CompleteAndAbortTest {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    private static double completedCount() {
+        String metrics = io.restassured.RestAssured.given().get("/q/metrics").then().statusCode(200).extract().asString();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^gateway_uploads_completed_total(?:\\{[^}]*})? (\\S+)$")
+                .matcher(metrics);
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 
     static List<Response> concurrently(int n, Callable<Response> call) throws Exception {
