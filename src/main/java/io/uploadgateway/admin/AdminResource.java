@@ -2,14 +2,13 @@ package io.uploadgateway.admin;
 
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.problem.ApiProblem;
-import io.uploadgateway.problem.KeysetCursor;
-import io.uploadgateway.problem.ProblemDocument;
-import io.uploadgateway.problem.ProblemMappers;
-import io.uploadgateway.problem.RequestParams;
 import io.uploadgateway.security.Caller;
+import io.uploadgateway.upload.Scope;
 import io.uploadgateway.upload.Upload;
-import io.uploadgateway.upload.UploadService;
 import io.uploadgateway.upload.UploadState;
+import io.uploadgateway.upload.abort.AbortUpload;
+import io.uploadgateway.web.Problems;
+import io.uploadgateway.web.RequestParams;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -29,17 +28,18 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
+import static io.uploadgateway.problem.ErrorCode.DATABASE_UNAVAILABLE;
+import static io.uploadgateway.problem.ErrorCode.FORBIDDEN;
+import static io.uploadgateway.problem.ErrorCode.INVALID_REQUEST;
+import static io.uploadgateway.problem.ErrorCode.NOT_FOUND;
+import static io.uploadgateway.problem.ErrorCode.STORAGE_UNAVAILABLE;
+import static io.uploadgateway.problem.ErrorCode.UNAUTHORIZED;
+import static io.uploadgateway.problem.ErrorCode.UPLOAD_NOT_ACTIVE;
+
 /** Operators' API (group {@value Caller#ADMIN_GROUP}): every owner's uploads, stalled ones first in line. */
 @Path("/api/v1/admin")
 @Tag(name = "admin", description = "Operators (JWT group 'admin'): stalled uploads, stats, aborting anyone's upload")
-@APIResponse(responseCode = "400", description = "invalid_request", content = @Content(mediaType = ProblemMappers.PROBLEM_JSON,
-        schema = @Schema(implementation = ProblemDocument.class)))
-@APIResponse(responseCode = "401", description = "unauthorized: no valid bearer token", content = @Content(
-        mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
-@APIResponse(responseCode = "403", description = "forbidden: the token lacks the 'admin' group", content = @Content(
-        mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
-@APIResponse(responseCode = "503", description = "storage_unavailable or database_unavailable", content = @Content(
-        mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+@Problems({INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, STORAGE_UNAVAILABLE, DATABASE_UNAVAILABLE})
 @RolesAllowed(Caller.ADMIN_GROUP)
 @Produces(MediaType.APPLICATION_JSON)
 public class AdminResource {
@@ -48,12 +48,12 @@ public class AdminResource {
     static final int MAX_LIMIT = 500;
 
     private final AdminService admin;
-    private final UploadService uploads;
+    private final AbortUpload abortion;
     private final Clock clock;
 
-    public AdminResource(AdminService admin, UploadService uploads, Clock clock) {
+    public AdminResource(AdminService admin, AbortUpload abortion, Clock clock) {
         this.admin = admin;
-        this.uploads = uploads;
+        this.abortion = abortion;
         this.clock = clock;
     }
 
@@ -81,18 +81,18 @@ public class AdminResource {
     public Uni<AdminPage> list(@QueryParam("state") String state, @QueryParam("stalled") String stalled,
                                @QueryParam("idleLongerThan") String idleLongerThan, @QueryParam("owner") String owner,
                                @QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
-        UploadState wanted = UploadService.parseState(state);
+        UploadState wanted = RequestParams.oneOf("state", state, UploadState.class);
         boolean onlyStalled = RequestParams.flag("stalled", stalled);
-        Duration idle = AdminQuery.parseIdle(idleLongerThan);
+        Duration idle = RequestParams.duration("idleLongerThan", idleLongerThan);
         if (onlyStalled && wanted != null && wanted != UploadState.UPLOADING) {
             throw ApiProblem.invalid("stalled=true lists UPLOADING uploads; it cannot be combined with state=" + wanted);
         }
         Instant now = clock.instant();
         Instant idleBefore = idle != null ? now.minus(idle) : onlyStalled ? admin.stalledBefore() : null;
-        int size = UploadService.validateLimit(RequestParams.optionalInt("limit", limit), DEFAULT_LIMIT, MAX_LIMIT);
-        AdminQuery.Filter filter = new AdminQuery.Filter(onlyStalled ? UploadState.UPLOADING : wanted, idleBefore,
-                owner == null || owner.isBlank() ? null : owner, KeysetCursor.parse(cursor), size);
-        return admin.list(filter).map(page -> new AdminPage(
+        int size = RequestParams.limit(limit, DEFAULT_LIMIT, MAX_LIMIT);
+        var query = new AdminService.Query(onlyStalled ? UploadState.UPLOADING : wanted, idleBefore,
+                owner == null || owner.isBlank() ? null : owner, cursor, size);
+        return admin.list(query).map(page -> new AdminPage(
                 page.items().stream().map(u -> AdminUploadView.of(u, now)).toList(), page.nextCursor()));
     }
 
@@ -101,12 +101,9 @@ public class AdminResource {
     @Operation(operationId = "adminAbortUpload", summary = "Abort anyone's upload (idempotent)")
     @APIResponse(responseCode = "200", description = "The upload, now ABORTED (or EXPIRED if the janitor was first)",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = AdminUploadView.class)))
-    @APIResponse(responseCode = "404", description = "not_found", content = @Content(mediaType = ProblemMappers.PROBLEM_JSON,
-            schema = @Schema(implementation = ProblemDocument.class)))
-    @APIResponse(responseCode = "409", description = "upload_not_active: already completed", content = @Content(
-            mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    @Problems({NOT_FOUND, UPLOAD_NOT_ACTIVE})
     public Uni<AdminUploadView> abort(@PathParam("id") String id) {
-        return uploads.abort(UploadService.ANY_OWNER, RequestParams.uploadId(id))
+        return abortion.abort(Scope.operator(), RequestParams.uploadId(id))
                 .map(upload -> AdminUploadView.of(upload, clock.instant()));
     }
 

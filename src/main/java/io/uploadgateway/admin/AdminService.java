@@ -1,31 +1,37 @@
 package io.uploadgateway.admin;
 
-import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.config.GatewayConfig;
-import io.uploadgateway.problem.KeysetCursor;
 import io.uploadgateway.upload.Upload;
-import io.uploadgateway.upload.UploadService;
 import io.uploadgateway.upload.UploadState;
+import io.uploadgateway.upload.ledger.AdminListing;
+import io.uploadgateway.upload.ledger.Keyset;
+import io.uploadgateway.upload.ledger.OperatorLedger;
+import io.uploadgateway.upload.ledger.UploadLedger;
+import io.uploadgateway.web.KeysetCursor;
 import jakarta.enterprise.context.ApplicationScoped;
 
-import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** Read side of the operators' view: listings across owners and the ledger's vital signs. */
 @ApplicationScoped
 public class AdminService {
 
+    private final UploadLedger ledger;
+    private final OperatorLedger operators;
     private final GatewayConfig config;
     private final Clock clock;
     private final StalledGauge stalledGauge;
 
-    public AdminService(GatewayConfig config, Clock clock, StalledGauge stalledGauge) {
+    public AdminService(UploadLedger ledger, OperatorLedger operators, GatewayConfig config, Clock clock,
+                        StalledGauge stalledGauge) {
+        this.ledger = ledger;
+        this.operators = operators;
         this.config = config;
         this.clock = clock;
         this.stalledGauge = stalledGauge;
@@ -34,13 +40,20 @@ public class AdminService {
     public record Stats(Map<String, Long> byState, long stalled, long bytesInFlight, Instant oldestStalledAt) {
     }
 
-    public Uni<UploadService.Page> list(AdminQuery.Filter filter) {
-        AdminQuery query = AdminQuery.of(filter);
-        return Panache.withSession(() -> Panache.getSession().flatMap(session -> {
-            var nativeQuery = session.createNativeQuery(query.sql(), Upload.class);
-            query.parameters().forEach(nativeQuery::setParameter);
-            return nativeQuery.getResultList();
-        })).map(rows -> UploadService.pageOf(rows, filter.limit(), last -> new KeysetCursor(last.lastActivityAt, last.id).encode()));
+    /** Filters of the operators' listing; {@code idleBefore} is now minus the idle threshold, if any. */
+    public record Query(UploadState state, Instant idleBefore, String owner, String cursor, int limit) {
+    }
+
+    /** A page of every owner's uploads, most idle first; {@code nextCursor} is null on the last page. */
+    public record Listing(List<Upload> items, String nextCursor) {
+    }
+
+    public Uni<Listing> list(Query query) {
+        KeysetCursor after = KeysetCursor.parse(query.cursor());
+        var filter = new AdminListing.Filter(query.state(), query.idleBefore(), query.owner(),
+                after == null ? null : new Keyset(after.time(), after.id()), query.limit());
+        return ledger.session(() -> operators.page(filter)).map(page -> new Listing(page.items(), page.more()
+                ? new KeysetCursor(page.last().lastActivityAt, page.last().id).encode() : null));
     }
 
     /** The moment before which an idle UPLOADING upload counts as stalled. */
@@ -49,51 +62,11 @@ public class AdminService {
     }
 
     public Uni<Stats> stats() {
-        Instant stalledBefore = stalledBefore();
-        return Panache.withSession(() -> Panache.getSession().flatMap(session -> session
-                .createNativeQuery("select state, count(*) from uploads group by state", Object[].class)
-                .getResultList()
-                .flatMap(counts -> session.createNativeQuery("""
-                                select count(*) filter (where last_activity_at < :stalledBefore),
-                                       min(last_activity_at) filter (where last_activity_at < :stalledBefore),
-                                       coalesce(sum(bytes_uploaded), 0)
-                                from uploads where state = 'UPLOADING'""", Object[].class)
-                        .setParameter("stalledBefore", stalledBefore)
-                        .getSingleResult()
-                        .map(active -> {
-                            Map<String, Long> byState = new LinkedHashMap<>();
-                            for (UploadState state : UploadState.values()) {
-                                byState.put(state.name(), 0L);
-                            }
-                            for (Object[] row : counts) {
-                                byState.put((String) row[0], ((Number) row[1]).longValue());
-                            }
-                            long stalled = ((Number) active[0]).longValue();
-                            stalledGauge.set(stalled);
-                            return new Stats(byState, stalled, toLong(active[2]), toInstant(active[1]));
-                        }))));
-    }
-
-    private static long toLong(Object value) {
-        return value instanceof BigDecimal big ? big.longValueExact() : ((Number) value).longValue();
-    }
-
-    static Instant toInstant(Object value) {
-        if (value == null) {
-            return null;
-        }
-        if (value instanceof Instant instant) {
-            return instant;
-        }
-        if (value instanceof OffsetDateTime odt) {
-            return odt.toInstant();
-        }
-        if (value instanceof java.time.LocalDateTime ldt) {
-            return ldt.toInstant(java.time.ZoneOffset.UTC);
-        }
-        if (value instanceof java.util.Date date) {
-            return date.toInstant();
-        }
-        throw new IllegalStateException("unexpected timestamp type " + value.getClass());
+        return ledger.session(() -> operators.stats(stalledBefore())).map(stats -> {
+            stalledGauge.set(stats.stalled());
+            Map<String, Long> byState = new LinkedHashMap<>();
+            stats.byState().forEach((state, count) -> byState.put(state.name(), count));
+            return new Stats(byState, stats.stalled(), stats.bytesInFlight(), stats.oldestStalledAt());
+        });
     }
 }

@@ -2,27 +2,22 @@ package io.uploadgateway.admin;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.config.GatewayConfig;
 import io.uploadgateway.storage.MultipartStorage;
 import io.uploadgateway.storage.MultipartStorage.PendingMultipartUpload;
-import io.uploadgateway.upload.ObjectKeys;
-import io.uploadgateway.upload.Upload;
-import io.uploadgateway.upload.UploadEvents;
+import io.uploadgateway.upload.abort.AbortUpload;
+import io.uploadgateway.upload.ledger.OperatorLedger;
+import io.uploadgateway.upload.ledger.UploadLedger;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.hibernate.reactive.mutiny.Mutiny;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Keeps the bucket free of abandoned multipart uploads, which otherwise cost money silently.
@@ -39,27 +34,28 @@ import java.util.Set;
 @ApplicationScoped
 public class Janitor {
 
-    /** Advisory lock key: "upload-gateway janitor" as a stable 64-bit number. */
-    static final long LOCK_KEY = 0x75706c6f61646a61L;
     private static final Logger LOG = Logger.getLogger(Janitor.class);
-    private static final int KEY_LOOKUP_CHUNK = 500;
 
     private final MultipartStorage storage;
+    private final UploadLedger ledger;
+    private final OperatorLedger operators;
+    private final AbortUpload abortion;
     private final GatewayConfig config;
     private final Clock clock;
-    private final UploadEvents events;
     private final StalledGauge stalledGauge;
     private final Counter runs;
     private final Counter skipped;
     private final Counter orphansFound;
     private final Counter orphansAborted;
 
-    public Janitor(MultipartStorage storage, GatewayConfig config, Clock clock, UploadEvents events,
-                   StalledGauge stalledGauge, MeterRegistry registry) {
+    public Janitor(MultipartStorage storage, UploadLedger ledger, OperatorLedger operators, AbortUpload abortion,
+                   GatewayConfig config, Clock clock, StalledGauge stalledGauge, MeterRegistry registry) {
         this.storage = storage;
+        this.ledger = ledger;
+        this.operators = operators;
+        this.abortion = abortion;
         this.config = config;
         this.clock = clock;
-        this.events = events;
         this.stalledGauge = stalledGauge;
         this.runs = Counter.builder("gateway.janitor.runs").description("Janitor sweeps that ran").register(registry);
         this.skipped = Counter.builder("gateway.janitor.skipped")
@@ -94,39 +90,24 @@ public class Janitor {
 
     public Uni<SweepReport> sweep() {
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
-        return Panache.withTransaction(() -> Panache.getSession().flatMap(session -> session
-                .createNativeQuery("select pg_try_advisory_xact_lock(:key)", Boolean.class)
-                .setParameter("key", LOCK_KEY)
-                .getSingleResult()
-                .flatMap(locked -> {
-                    if (!locked) {
-                        skipped.increment();
-                        return Uni.createFrom().item(new SweepReport(false, List.of(), List.of()));
-                    }
-                    runs.increment();
-                    return expireIdle(session, now).flatMap(expired -> sweepOrphans(session, now)
-                            .flatMap(orphans -> countStalled(session, now)
-                                    .replaceWith(new SweepReport(true, expired, orphans))));
-                })));
+        return ledger.transaction(() -> operators.tryJanitorLock().flatMap(locked -> {
+            if (!locked) {
+                skipped.increment();
+                return Uni.createFrom().item(new SweepReport(false, List.of(), List.of()));
+            }
+            runs.increment();
+            return expireIdle(now).flatMap(expired -> sweepOrphans(now)
+                    .flatMap(orphans -> operators.countStalled(now.minus(config.stalledAfter()))
+                            .invoke(stalledGauge::set)
+                            .replaceWith(new SweepReport(true, expired, orphans))));
+        }));
     }
 
-    private Uni<List<String>> expireIdle(Mutiny.Session session, Instant now) {
-        return session.createNativeQuery("""
-                        select u.* from uploads u
-                        where u.state = 'UPLOADING' and u.last_activity_at < :cutoff
-                        order by u.last_activity_at, u.id
-                        limit :batch
-                        for update skip locked""", Upload.class)
-                .setParameter("cutoff", now.minus(config.uploadTtl()))
-                .setParameter("batch", config.janitorBatchSize())
-                .getResultList()
+    private Uni<List<String>> expireIdle(Instant now) {
+        return operators.lockIdle(now.minus(config.uploadTtl()), config.janitorBatchSize())
                 .flatMap(idle -> Multi.createFrom().iterable(idle)
-                        .onItem().transformToUniAndConcatenate(upload -> storage.abortMultipartUpload(upload.key, upload.s3UploadId)
-                                .map(ignored -> {
-                                    upload.markExpired(now);
-                                    events.expired(upload);
-                                    return upload.id.toString();
-                                })
+                        .onItem().transformToUniAndConcatenate(upload -> abortion.expire(upload)
+                                .map(expired -> expired.id.toString())
                                 // Storage refused this one: leave it UPLOADING for the next sweep.
                                 .onFailure().invoke(f -> LOG.warnf("could not abort expired upload %s: %s", upload.id, f.getMessage()))
                                 .onFailure().recoverWithNull())
@@ -134,13 +115,13 @@ public class Janitor {
                         .collect().asList());
     }
 
-    private Uni<List<String>> sweepOrphans(Mutiny.Session session, Instant now) {
+    private Uni<List<String>> sweepOrphans(Instant now) {
         Instant bornBefore = now.minus(config.orphanGrace());
-        return storage.listMultipartUploads(ObjectKeys.rootPrefix(config.keyPrefix()))
+        return storage.listMultipartUploads(config.keyRoot())
                 .map(pending -> pending.stream()
                         .filter(p -> p.initiated() == null || p.initiated().isBefore(bornBefore))
                         .toList())
-                .flatMap(candidates -> ownedByActiveRows(session, candidates)
+                .flatMap(candidates -> operators.activeS3UploadIds(candidates.stream().map(PendingMultipartUpload::key).distinct().toList())
                         .flatMap(owned -> {
                             List<PendingMultipartUpload> orphans = candidates.stream()
                                     .filter(p -> !owned.contains(p.uploadId())).toList();
@@ -158,32 +139,5 @@ public class Janitor {
                                     .filter(id -> id != null)
                                     .collect().asList();
                         }));
-    }
-
-    /** S3 upload ids among the candidates that an UPLOADING ledger row owns (looked up by unique object key). */
-    private Uni<Set<String>> ownedByActiveRows(Mutiny.Session session, List<PendingMultipartUpload> candidates) {
-        List<List<String>> chunks = new ArrayList<>();
-        List<String> keys = candidates.stream().map(PendingMultipartUpload::key).distinct().toList();
-        for (int i = 0; i < keys.size(); i += KEY_LOOKUP_CHUNK) {
-            chunks.add(keys.subList(i, Math.min(keys.size(), i + KEY_LOOKUP_CHUNK)));
-        }
-        Set<String> owned = new HashSet<>();
-        return Multi.createFrom().iterable(chunks)
-                .onItem().transformToUniAndConcatenate(chunk -> session.createNativeQuery(
-                                "select s3_upload_id from uploads where state = 'UPLOADING' and object_key in (:keys)", String.class)
-                        .setParameter("keys", chunk)
-                        .getResultList()
-                        .invoke(owned::addAll))
-                .collect().last()
-                .replaceWith(owned);
-    }
-
-    private Uni<Void> countStalled(Mutiny.Session session, Instant now) {
-        return session.createNativeQuery(
-                        "select count(*) from uploads where state = 'UPLOADING' and last_activity_at < :before", Long.class)
-                .setParameter("before", now.minus(config.stalledAfter()))
-                .getSingleResult()
-                .invoke(stalledGauge::set)
-                .replaceWithVoid();
     }
 }

@@ -21,6 +21,16 @@ public interface GatewayConfig {
     @WithDefault("uploads")
     String keyPrefix();
 
+    /** {@link #keyPrefix()} as the start of a key: without outer slashes, ending in one ({@code ""} for no prefix). */
+    default String keyRoot() {
+        return rootOf(keyPrefix());
+    }
+
+    static String rootOf(String keyPrefix) {
+        String clean = keyPrefix == null ? "" : keyPrefix.replaceAll("^/+|/+$", "");
+        return clean.isEmpty() ? "" : clean + "/";
+    }
+
     /** Largest upload accepted, in bytes (suffixes K, M, G, T allowed). Capped by the S3 object limit. */
     @WithDefault("53687091200000")
     MemorySize maxUploadSize();

@@ -2,7 +2,7 @@ package io.uploadgateway.health;
 
 import io.smallrye.health.api.AsyncHealthCheck;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.Pool;
+import io.uploadgateway.upload.ledger.LedgerProbe;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
@@ -23,8 +23,8 @@ public class LedgerReadiness implements AsyncHealthCheck {
 
     private final Uni<HealthCheckResponse> cached;
 
-    public LedgerReadiness(Pool pool) {
-        this.cached = Uni.createFrom().deferred(() -> pool.query("SELECT 1").execute())
+    public LedgerReadiness(LedgerProbe ledger) {
+        this.cached = Uni.createFrom().deferred(ledger::ping)
                 .ifNoItem().after(TIMEOUT).fail()
                 .map(rows -> HealthCheckResponse.up(NAME))
                 .onFailure().recoverWithItem(failure -> HealthCheckResponse.named(NAME).down()

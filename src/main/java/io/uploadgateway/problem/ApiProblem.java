@@ -4,37 +4,31 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A failure with an RFC 9457 answer: HTTP status, stable {@code code}, a {@code detail} that
- * tells the client what to change, and optional extension members (e.g. {@code missingParts}).
+ * A failure with an RFC 9457 answer: an {@link ErrorCode} from the catalogue, a {@code detail}
+ * that tells the client what to change, and optional extension members (e.g.
+ * {@code missingParts}) and response headers (e.g. {@code Retry-After}).
  */
 public class ApiProblem extends RuntimeException {
 
-    private final int status;
-    private final String code;
-    private final String title;
+    private final ErrorCode error;
     private final Map<String, Object> extensions = new LinkedHashMap<>();
+    private final Map<String, String> headers = new LinkedHashMap<>();
 
-    public ApiProblem(int status, String code, String title, String detail) {
+    ApiProblem(ErrorCode error, String detail) {
         super(detail, null, false, false);
-        this.status = status;
-        this.code = code;
-        this.title = title;
+        this.error = error;
     }
 
     public static ApiProblem invalid(String detail) {
-        return new ApiProblem(400, "invalid_request", "Invalid request", detail);
+        return ErrorCode.INVALID_REQUEST.problem(detail);
     }
 
     public static ApiProblem notFound(String detail) {
-        return new ApiProblem(404, "not_found", "Not found", detail);
+        return ErrorCode.NOT_FOUND.problem(detail);
     }
 
     public static ApiProblem notActive(String detail) {
-        return new ApiProblem(409, "upload_not_active", "Upload is not active", detail);
-    }
-
-    public static ApiProblem tooLarge(String detail) {
-        return new ApiProblem(413, "too_large", "Upload too large", detail);
+        return ErrorCode.UPLOAD_NOT_ACTIVE.problem(detail);
     }
 
     public ApiProblem with(String member, Object value) {
@@ -42,16 +36,25 @@ public class ApiProblem extends RuntimeException {
         return this;
     }
 
+    public ApiProblem withHeader(String name, String value) {
+        headers.put(name, value);
+        return this;
+    }
+
+    public ErrorCode error() {
+        return error;
+    }
+
     public int status() {
-        return status;
+        return error.status();
     }
 
     public String code() {
-        return code;
+        return error.code();
     }
 
     public String title() {
-        return title;
+        return error.title();
     }
 
     public String detail() {
@@ -60,5 +63,9 @@ public class ApiProblem extends RuntimeException {
 
     public Map<String, Object> extensions() {
         return extensions;
+    }
+
+    public Map<String, String> headers() {
+        return headers;
     }
 }

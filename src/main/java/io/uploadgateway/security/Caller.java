@@ -1,6 +1,7 @@
 package io.uploadgateway.security;
 
 import io.quarkus.security.AuthenticationFailedException;
+import io.uploadgateway.upload.Scope;
 import jakarta.enterprise.context.RequestScoped;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
@@ -24,7 +25,8 @@ public class Caller {
         return subject;
     }
 
-    public boolean isAdmin() {
-        return token.getGroups() != null && token.getGroups().contains(ADMIN_GROUP);
+    /** The uploads this caller may see: its own. */
+    public Scope.Owner scope() {
+        return new Scope.Owner(owner());
     }
 }

@@ -2,7 +2,6 @@ package io.uploadgateway.storage;
 
 import io.quarkus.runtime.StartupEvent;
 import io.uploadgateway.config.GatewayConfig;
-import io.uploadgateway.upload.ObjectKeys;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
@@ -85,7 +84,7 @@ public class BucketBootstrap {
         return LifecycleRule.builder()
                 .id(LIFECYCLE_RULE_ID)
                 .status(ExpirationStatus.ENABLED)
-                .filter(f -> f.prefix(ObjectKeys.rootPrefix(config.keyPrefix())))
+                .filter(f -> f.prefix(config.keyRoot()))
                 .abortIncompleteMultipartUpload(a -> a.daysAfterInitiation(config.lifecycleAbortDays()))
                 .build();
     }

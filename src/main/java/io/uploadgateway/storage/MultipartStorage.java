@@ -33,6 +33,12 @@ public interface MultipartStorage {
     /** ListMultipartUploads under a key prefix, every page. */
     Uni<List<PendingMultipartUpload>> listMultipartUploads(String keyPrefix);
 
+    /**
+     * HeadBucket within {@code timeout}: whether the bucket answers, and the {@code Date} header of
+     * S3's answer (error answers included) for measuring clock skew. Never fails.
+     */
+    Uni<BucketProbe> probeBucket(Duration timeout);
+
     /** When the signing credentials expire, if they do (temporary/STS credentials). */
     Uni<Optional<Instant>> credentialsExpiry();
 
@@ -49,6 +55,10 @@ public interface MultipartStorage {
     }
 
     record PendingMultipartUpload(String key, String uploadId, Instant initiated) {
+    }
+
+    /** {@code error} is a short, secret-free reason when the bucket did not answer; {@code date} is S3's clock, if seen. */
+    record BucketProbe(boolean up, String error, Optional<String> date) {
     }
 
     record PresignedRequest(String url, String method, Map<String, String> headers, Instant expiresAt) {

@@ -6,7 +6,9 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
+import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.http.SdkHttpResponse;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.ListMultipartUploadsResponse;
@@ -25,6 +27,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
@@ -116,6 +119,38 @@ public class S3MultipartStorage implements MultipartStorage {
                             ? listUploadsFrom(prefix, page.nextKeyMarker(), page.nextUploadIdMarker(), into)
                             : Uni.createFrom().item(into);
                 });
+    }
+
+    @Override
+    public Uni<BucketProbe> probeBucket(Duration timeout) {
+        return Uni.createFrom().completionStage(() -> s3.headBucket(r -> r.bucket(bucket)
+                        .overrideConfiguration(o -> o.apiCallTimeout(timeout))))
+                .map(response -> new BucketProbe(true, null, date(response.sdkHttpResponse())))
+                .onFailure().recoverWithItem(failure -> {
+                    Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                            ? failure.getCause() : failure;
+                    if (cause instanceof S3Exception s3e && s3e.awsErrorDetails() != null) {
+                        String code = s3e.awsErrorDetails().errorCode();
+                        return new BucketProbe(false, "HTTP " + s3e.statusCode() + (code == null ? "" : " " + code),
+                                date(s3e.awsErrorDetails().sdkHttpResponse()));
+                    }
+                    return new BucketProbe(false, describe(cause), Optional.empty());
+                });
+    }
+
+    private static Optional<String> date(SdkHttpResponse response) {
+        return response == null ? Optional.empty() : response.firstMatchingHeader("Date");
+    }
+
+    private static String describe(Throwable failure) {
+        if (failure instanceof TimeoutException || failure instanceof ApiCallTimeoutException) {
+            return "no answer in time";
+        }
+        String message = failure.getMessage();
+        if (message != null && message.length() > 200) {
+            message = message.substring(0, 200) + "…";
+        }
+        return failure.getClass().getSimpleName() + (message == null ? "" : ": " + message);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.uploadgateway.upload;
 
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+import io.uploadgateway.problem.ApiProblem;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
@@ -12,6 +13,8 @@ import org.hibernate.type.SqlTypes;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -85,6 +88,19 @@ public class Upload extends PanacheEntityBase {
         return new PartPlan(size, partSize, partCount);
     }
 
+    /** Answers {@code 409 upload_not_active} unless the upload is UPLOADING. */
+    public void requireUploading() {
+        if (state != UploadState.UPLOADING) {
+            throw ApiProblem.notActive("upload " + id + " is " + state + "; only UPLOADING uploads accept this");
+        }
+    }
+
+    /** The answer when S3 no longer knows this upload's multipart upload and the ledger has no completion to show. */
+    public ApiProblem goneFromStorage() {
+        return ApiProblem.notActive("storage no longer has the multipart upload of " + id
+                + " (aborted outside the gateway or removed by a lifecycle rule); start a new upload");
+    }
+
     /** Any sign of life from a client pushes the upload's expiry out by the TTL. */
     public void touch(Instant now, Duration ttl) {
         lastActivityAt = now;
@@ -115,9 +131,18 @@ public class Upload extends PanacheEntityBase {
         expiresAt = null;
     }
 
-    public void recountParts(int parts, long bytes, Instant now) {
-        partsUploaded = parts;
-        bytesUploaded = bytes;
+    /** Sets the progress counters from the ledger's parts (only parts of exactly their planned size count). */
+    public void recount(Collection<UploadPart> parts, Instant now) {
+        List<UploadPart> done = PartReconciliation.counted(plan(), parts);
+        partsUploaded = done.size();
+        bytesUploaded = done.stream().mapToLong(p -> p.size).sum();
+        updatedAt = now;
+    }
+
+    /** One more part of {@code size} bytes counts as done. */
+    public void countPart(long size, Instant now) {
+        partsUploaded++;
+        bytesUploaded += size;
         updatedAt = now;
     }
 

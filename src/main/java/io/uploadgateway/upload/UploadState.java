@@ -11,9 +11,5 @@ public enum UploadState {
     COMPLETING,
     COMPLETED,
     ABORTED,
-    EXPIRED;
-
-    public boolean isActive() {
-        return this == UPLOADING;
-    }
+    EXPIRED
 }

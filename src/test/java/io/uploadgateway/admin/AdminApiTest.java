@@ -4,7 +4,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import io.uploadgateway.support.Gateway;
-import io.uploadgateway.support.LocalStack;
+import io.uploadgateway.support.TestStack;
 import io.uploadgateway.support.TestClock;
 import io.uploadgateway.support.Tokens;
 import org.junit.jupiter.api.AfterEach;
@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The operators' view: stalled uploads with every filter, stats, and aborting anyone's upload. */
 @QuarkusTest
-@WithTestResource(LocalStack.class)
+@WithTestResource(TestStack.class)
 class AdminApiTest {
 
     private final Gateway admin = Gateway.withToken(Tokens.forAdmin("ops"));

@@ -5,7 +5,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.vertx.VertxContextSupport;
 import io.uploadgateway.support.Gateway;
 import io.uploadgateway.support.Ledger;
-import io.uploadgateway.support.LocalStack;
+import io.uploadgateway.support.TestStack;
 import io.uploadgateway.support.TestClock;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
@@ -34,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Expiry of idle uploads and the orphan sweep, against real PostgreSQL and S3; time moves, nobody sleeps. */
 @QuarkusTest
-@WithTestResource(LocalStack.class)
+@WithTestResource(TestStack.class)
 class JanitorTest {
 
     @Inject
@@ -80,8 +80,8 @@ class JanitorTest {
     @Test
     void orphanedMultipartUploadsAreAbortedOnceOldEnough() throws Throwable {
         String key = "uploads/crashed/" + UUID.randomUUID() + "/half-created.bin";
-        String orphan = s3.createMultipartUpload(r -> r.bucket(LocalStack.BUCKET).key(key)).join().uploadId();
-        String outsidePrefix = s3.createMultipartUpload(r -> r.bucket(LocalStack.BUCKET).key("elsewhere/" + UUID.randomUUID()))
+        String orphan = s3.createMultipartUpload(r -> r.bucket(TestStack.BUCKET).key(key)).join().uploadId();
+        String outsidePrefix = s3.createMultipartUpload(r -> r.bucket(TestStack.BUCKET).key("elsewhere/" + UUID.randomUUID()))
                 .join().uploadId();
         Gateway client = Gateway.as("legit-" + UUID.randomUUID());
         String legit = client.start("legit.bin", 100, null).getString("id");
@@ -100,7 +100,7 @@ class JanitorTest {
         assertTrue(pending.contains(legitUploadId));
         assertTrue(pending.contains(outsidePrefix), "uploads outside the gateway's prefix are not its business");
         client.get(legit).then().body("state", equalTo("UPLOADING"));
-        s3.abortMultipartUpload(r -> r.bucket(LocalStack.BUCKET).key(pendingKey(outsidePrefix)).uploadId(outsidePrefix)).join();
+        s3.abortMultipartUpload(r -> r.bucket(TestStack.BUCKET).key(pendingKey(outsidePrefix)).uploadId(outsidePrefix)).join();
     }
 
     @Test
@@ -181,7 +181,7 @@ class JanitorTest {
         while (true) {
             String km = keyMarker;
             String im = idMarker;
-            var page = s3.listMultipartUploads(r -> r.bucket(LocalStack.BUCKET).keyMarker(km).uploadIdMarker(im)).join();
+            var page = s3.listMultipartUploads(r -> r.bucket(TestStack.BUCKET).keyMarker(km).uploadIdMarker(im)).join();
             page.uploads().stream().map(MultipartUpload::uploadId).forEach(ids::add);
             if (!Boolean.TRUE.equals(page.isTruncated())) {
                 return ids;
@@ -192,7 +192,7 @@ class JanitorTest {
     }
 
     private String pendingKey(String uploadId) {
-        return s3.listMultipartUploads(r -> r.bucket(LocalStack.BUCKET)).join().uploads().stream()
+        return s3.listMultipartUploads(r -> r.bucket(TestStack.BUCKET)).join().uploads().stream()
                 .filter(u -> u.uploadId().equals(uploadId)).findFirst().orElseThrow().key();
     }
 

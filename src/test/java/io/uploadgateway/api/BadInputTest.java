@@ -4,7 +4,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.uploadgateway.support.Gateway;
-import io.uploadgateway.support.LocalStack;
+import io.uploadgateway.support.TestStack;
 import io.uploadgateway.support.Tokens;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Bad input gets a clear 4xx problem+json, never a 500, and changes nothing. */
 @QuarkusTest
-@WithTestResource(LocalStack.class)
+@WithTestResource(TestStack.class)
 class BadInputTest {
 
     private static final String LONG_NAME = "a".repeat(300) + ".bin";

@@ -5,7 +5,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import io.uploadgateway.support.Bytes;
 import io.uploadgateway.support.Gateway;
-import io.uploadgateway.support.LocalStack;
+import io.uploadgateway.support.TestStack;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Completion only when every part checks out against S3; completes and aborts are safe to repeat and race. */
 @QuarkusTest
-@WithTestResource(LocalStack.class)
+@WithTestResource(TestStack.class)
 class CompleteAndAbortTest {
 
     @Inject
@@ -100,10 +100,10 @@ class CompleteAndAbortTest {
         String key = client.get(id).path("key");
 
         // A gateway completed the upload in S3 and died before committing the ledger.
-        String s3UploadId = s3.listMultipartUploads(r -> r.bucket(LocalStack.BUCKET).prefix(key)).join()
+        String s3UploadId = s3.listMultipartUploads(r -> r.bucket(TestStack.BUCKET).prefix(key)).join()
                 .uploads().get(0).uploadId();
-        var parts = s3.listParts(r -> r.bucket(LocalStack.BUCKET).key(key).uploadId(s3UploadId)).join().parts();
-        s3.completeMultipartUpload(r -> r.bucket(LocalStack.BUCKET).key(key).uploadId(s3UploadId)
+        var parts = s3.listParts(r -> r.bucket(TestStack.BUCKET).key(key).uploadId(s3UploadId)).join().parts();
+        s3.completeMultipartUpload(r -> r.bucket(TestStack.BUCKET).key(key).uploadId(s3UploadId)
                 .multipartUpload(m -> m.parts(CompletedPart.builder().partNumber(1).eTag(parts.get(0).eTag()).build()))).join();
         client.get(id).then().body("state", equalTo("UPLOADING"));
 

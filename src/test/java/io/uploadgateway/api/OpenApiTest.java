@@ -3,7 +3,7 @@ package io.uploadgateway.api;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
-import io.uploadgateway.support.LocalStack;
+import io.uploadgateway.support.TestStack;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** /q/openapi describes every native route of API.md, with schemas and problem responses. */
 @QuarkusTest
-@WithTestResource(LocalStack.class)
+@WithTestResource(TestStack.class)
 class OpenApiTest {
 
     /** API.md's native API: path, method, success status, success schema (null: no body). */

@@ -3,7 +3,9 @@ package io.uploadgateway.api;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.uploadgateway.support.Gateway;
-import io.uploadgateway.support.IsolatedStack;
+import io.quarkus.test.common.ResourceArg;
+import io.uploadgateway.embedded.EmbeddedStack;
+import io.uploadgateway.support.TestStack;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -17,11 +19,13 @@ import static org.hamcrest.Matchers.containsString;
 
 /** When S3 or PostgreSQL goes away, callers get a 503 problem (never a stack trace) and the ledger is untouched. */
 @QuarkusTest
-@WithTestResource(IsolatedStack.class)
+@WithTestResource(value = TestStack.class, initArgs = @ResourceArg(name = TestStack.OWN, value = "outage"))
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class OutageTest {
 
     private static String uploadId;
+
+    EmbeddedStack stack;
 
     @Test
     @Order(1)
@@ -30,7 +34,7 @@ class OutageTest {
         uploadId = client.start("before-outage.bin", 100, null).getString("id");
         client.uploadPart(uploadId, 1, new byte[100]);
 
-        IsolatedStack.stack().stopS3();
+        stack.stopS3();
 
         client.api().body("{\"filename\":\"during.bin\",\"size\":10}").post("/api/v1/uploads").then()
                 .statusCode(503).contentType("application/problem+json")
@@ -50,7 +54,7 @@ class OutageTest {
     @Test
     @Order(2)
     void databaseOutageIs503() throws Exception {
-        IsolatedStack.stack().stopPostgres();
+        stack.stopPostgres();
         Gateway client = Gateway.as("ops");
         client.get(uploadId).then().statusCode(503).contentType("application/problem+json")
                 .body("code", equalTo("database_unavailable"));

@@ -4,7 +4,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import io.uploadgateway.support.Gateway;
-import io.uploadgateway.support.LocalStack;
+import io.uploadgateway.support.TestStack;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Someone else's upload is answered exactly like one that does not exist; listings are one's own. */
 @QuarkusTest
-@WithTestResource(LocalStack.class)
+@WithTestResource(TestStack.class)
 class OwnershipAndListingTest {
 
     @Test

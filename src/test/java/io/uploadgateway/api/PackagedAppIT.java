@@ -2,7 +2,7 @@ package io.uploadgateway.api;
 
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusIntegrationTest;
-import io.uploadgateway.support.LocalStack;
+import io.uploadgateway.support.TestStack;
 import org.junit.jupiter.api.Test;
 
 import static io.restassured.RestAssured.given;
@@ -14,7 +14,7 @@ import static org.hamcrest.Matchers.equalTo;
  * with PostgreSQL and S3Proxy running outside it.
  */
 @QuarkusIntegrationTest
-@WithTestResource(LocalStack.class)
+@WithTestResource(TestStack.class)
 class PackagedAppIT extends UploadFlowTest {
 
     @Test

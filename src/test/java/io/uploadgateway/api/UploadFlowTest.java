@@ -5,7 +5,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import io.uploadgateway.support.Bytes;
 import io.uploadgateway.support.Gateway;
-import io.uploadgateway.support.LocalStack;
+import io.uploadgateway.support.TestStack;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The whole happy path with real bytes: start, presign, PUT to S3, record, complete, download. */
 @QuarkusTest
-@WithTestResource(LocalStack.class)
+@WithTestResource(TestStack.class)
 class UploadFlowTest {
 
     private static final int MIB = 1024 * 1024;
@@ -58,7 +58,7 @@ class UploadFlowTest {
         alice.complete(id).then().statusCode(200)
                 .body("state", equalTo("COMPLETED"))
                 .body("etag", startsWith("\""))
-                .body("location", equalTo("s3://" + LocalStack.BUCKET + "/" + started.getString("key")));
+                .body("location", equalTo("s3://" + TestStack.BUCKET + "/" + started.getString("key")));
 
         String url = alice.api().get("/api/v1/uploads/" + id + "/download").then().statusCode(200)
                 .body("expiresAt", containsString("T")).extract().path("url");

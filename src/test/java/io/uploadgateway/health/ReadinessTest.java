@@ -3,8 +3,9 @@ package io.uploadgateway.health;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
-import io.uploadgateway.support.LocalStack;
-import io.uploadgateway.support.OutageStack;
+import io.quarkus.test.common.ResourceArg;
+import io.uploadgateway.embedded.EmbeddedStack;
+import io.uploadgateway.support.TestStack;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -21,8 +22,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /** Readiness follows the bucket: DOWN while S3 is stopped, UP again once it is back; liveness never moves. */
 @QuarkusTest
-@WithTestResource(OutageStack.class)
+@WithTestResource(value = TestStack.class, initArgs = @ResourceArg(name = TestStack.OWN, value = "readiness"))
 class ReadinessTest {
+
+    EmbeddedStack stack;
 
     @Test
     void readinessGoesDownWithS3AndComesBackWithIt() throws Exception {
@@ -31,20 +34,20 @@ class ReadinessTest {
         assertEquals("UP", bucket.get("status"));
         @SuppressWarnings("unchecked")
         Map<String, Object> data = (Map<String, Object>) bucket.get("data");
-        assertEquals(LocalStack.BUCKET, data.get("bucket"));
+        assertEquals(TestStack.BUCKET, data.get("bucket"));
         Number skew = (Number) data.get("clockSkewSeconds");
         assertNotNull(skew, "S3's Date header gives the clock skew: " + data);
         assertTrue(Math.abs(skew.longValue()) <= 5, "same host, same clock: " + skew);
         assertEquals("UP", check(ready, LedgerReadiness.NAME).get("status"));
 
-        OutageStack.stack().stopS3();
+        stack.stopS3();
         try {
             JsonPath down = awaitReadiness(json -> "DOWN".equals(json.getString("status")), Duration.ofSeconds(20));
             assertEquals("DOWN", check(down, StorageReadiness.NAME).get("status"));
             assertEquals("UP", check(down, LedgerReadiness.NAME).get("status"), "the ledger is still there");
             given().get("/q/health/live").then().statusCode(200);
         } finally {
-            OutageStack.stack().restartS3();
+            stack.restartS3();
         }
 
         JsonPath back = awaitReadiness(json -> "UP".equals(json.getString("status")), Duration.ofSeconds(30));

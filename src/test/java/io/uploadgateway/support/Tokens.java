@@ -15,15 +15,15 @@ public final class Tokens {
     }
 
     public static String forUser(String subject) {
-        return sign(subject, Set.of("user"), Instant.now().plusSeconds(3600), LocalStack.ISSUER);
+        return sign(subject, Set.of("user"), Instant.now().plusSeconds(3600), TestStack.ISSUER);
     }
 
     public static String forAdmin(String subject) {
-        return sign(subject, Set.of("user", "admin"), Instant.now().plusSeconds(3600), LocalStack.ISSUER);
+        return sign(subject, Set.of("user", "admin"), Instant.now().plusSeconds(3600), TestStack.ISSUER);
     }
 
     public static String expired(String subject) {
-        return sign(subject, Set.of("user"), Instant.now().minusSeconds(600), LocalStack.ISSUER);
+        return sign(subject, Set.of("user"), Instant.now().minusSeconds(600), TestStack.ISSUER);
     }
 
     public static String fromOtherIssuer(String subject) {
@@ -32,7 +32,7 @@ public final class Tokens {
 
     public static String sign(String subject, Set<String> groups, Instant expiresAt, String issuer) {
         try {
-            PrivateKey key = KeyUtils.decodePrivateKey(Files.readString(LocalStack.privateKey()));
+            PrivateKey key = KeyUtils.decodePrivateKey(Files.readString(TestStack.privateKey()));
             return Jwt.issuer(issuer).subject(subject).groups(groups)
                     .issuedAt(expiresAt.minusSeconds(7200)).expiresAt(expiresAt).sign(key);
         } catch (Exception e) {

@@ -1,5 +1,7 @@
 package io.uploadgateway.upload;
 
+import io.uploadgateway.config.GatewayConfig;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -54,8 +56,8 @@ class FilenamesTest {
     @Test
     void keysAreBuiltByTheGateway() {
         UUID id = UUID.fromString("00000000-0000-0000-0000-000000000001");
-        assertEquals("uploads/alice/" + id + "/my_file.bin", ObjectKeys.forUpload("uploads", "alice", id, "my file.bin"));
-        assertEquals("p/q/user_example.com/" + id + "/x.bin", ObjectKeys.forUpload("/p/q/", "user|example.com", id, "x.bin"));
-        assertEquals("auth0_123/" + id + "/x.bin", ObjectKeys.forUpload("", "auth0|123", id, "x.bin"));
+        assertEquals("uploads/alice/" + id + "/my_file.bin", ObjectKeys.forUpload(GatewayConfig.rootOf("uploads"), "alice", id, "my file.bin"));
+        assertEquals("p/q/user_example.com/" + id + "/x.bin", ObjectKeys.forUpload(GatewayConfig.rootOf("/p/q/"), "user|example.com", id, "x.bin"));
+        assertEquals("auth0_123/" + id + "/x.bin", ObjectKeys.forUpload(GatewayConfig.rootOf(""), "auth0|123", id, "x.bin"));
     }
 }

@@ -5,7 +5,8 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.uploadgateway.support.Bytes;
 import io.uploadgateway.support.Chromium;
-import io.uploadgateway.support.EtagHiddenStack;
+import io.quarkus.test.common.ResourceArg;
+import io.uploadgateway.support.TestStack;
 import io.uploadgateway.support.Gateway;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
@@ -23,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Against a bucket whose CORS rule hides ETag, the uploader stops and says exactly what to fix. */
 @QuarkusTest
-@WithTestResource(EtagHiddenStack.class)
+@WithTestResource(value = TestStack.class, initArgs = @ResourceArg(name = TestStack.ETAG, value = "hidden"))
 class EtagNotExposedBrowserTest {
 
     @TestHTTPResource("/")

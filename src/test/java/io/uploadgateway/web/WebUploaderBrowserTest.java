@@ -7,7 +7,7 @@ import io.restassured.path.json.JsonPath;
 import io.uploadgateway.support.Bytes;
 import io.uploadgateway.support.Chromium;
 import io.uploadgateway.support.Gateway;
-import io.uploadgateway.support.LocalStack;
+import io.uploadgateway.support.TestStack;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * PostgreSQL and S3Proxy: what a user does with the page, checked against what the server holds.
  */
 @QuarkusTest
-@WithTestResource(LocalStack.class)
+@WithTestResource(TestStack.class)
 class WebUploaderBrowserTest {
 
     private static final int MIB = 1024 * 1024;

@@ -4,21 +4,26 @@ import io.quarkus.security.Authenticated;
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.config.GatewayConfig;
 import io.uploadgateway.problem.ApiProblem;
-import io.uploadgateway.problem.ProblemDocument;
-import io.uploadgateway.problem.ProblemMappers;
-import io.uploadgateway.problem.RequestParams;
 import io.uploadgateway.security.Caller;
-import io.uploadgateway.upload.UploadService;
-import io.uploadgateway.upload.UploadService.CreateCommand;
+import io.uploadgateway.upload.UploadState;
+import io.uploadgateway.upload.abort.AbortUpload;
+import io.uploadgateway.upload.complete.CompleteUpload;
+import io.uploadgateway.upload.create.CreateUpload;
+import io.uploadgateway.upload.parts.RecordPart;
+import io.uploadgateway.upload.parts.SyncParts;
+import io.uploadgateway.upload.read.ReadUploads;
 import io.uploadgateway.upload.rest.UploadViews.CreateUploadRequest;
 import io.uploadgateway.upload.rest.UploadViews.DownloadResponse;
 import io.uploadgateway.upload.rest.UploadViews.PartView;
 import io.uploadgateway.upload.rest.UploadViews.PresignRequest;
 import io.uploadgateway.upload.rest.UploadViews.PresignResponse;
-import io.uploadgateway.upload.rest.UploadViews.PresignedUrl;
 import io.uploadgateway.upload.rest.UploadViews.RecordPartRequest;
 import io.uploadgateway.upload.rest.UploadViews.UploadPage;
 import io.uploadgateway.upload.rest.UploadViews.UploadView;
+import io.uploadgateway.upload.sign.SignDownload;
+import io.uploadgateway.upload.sign.SignParts;
+import io.uploadgateway.web.Problems;
+import io.uploadgateway.web.RequestParams;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -44,31 +49,56 @@ import java.net.URI;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
+import static io.uploadgateway.problem.ErrorCode.DATABASE_UNAVAILABLE;
+import static io.uploadgateway.problem.ErrorCode.IDEMPOTENCY_KEY_REUSED;
+import static io.uploadgateway.problem.ErrorCode.INVALID_REQUEST;
+import static io.uploadgateway.problem.ErrorCode.NOT_FOUND;
+import static io.uploadgateway.problem.ErrorCode.PARTS_MISSING;
+import static io.uploadgateway.problem.ErrorCode.PART_MISMATCH;
+import static io.uploadgateway.problem.ErrorCode.STORAGE_UNAVAILABLE;
+import static io.uploadgateway.problem.ErrorCode.TOO_LARGE;
+import static io.uploadgateway.problem.ErrorCode.UNAUTHORIZED;
+import static io.uploadgateway.problem.ErrorCode.UPLOAD_NOT_ACTIVE;
+
 /**
- * The native v1 API: a thin map from HTTP to {@link UploadService}. The OpenAPI annotations
- * document API.md; every error is {@code application/problem+json} ({@link ProblemDocument}).
+ * The native v1 API ({@code docs/api.md}): a thin map from HTTP to the upload use cases, each
+ * scoped to the caller's own uploads. Every error is {@code application/problem+json}.
  */
 @Path("/api/v1/uploads")
 @Tag(name = "uploads", description = "Multipart uploads of the caller: start, presign parts, record ETags, complete, abort, download")
-// Every route: a bearer token is required, and outages are 503 problems.
-@APIResponse(responseCode = "401", description = "unauthorized: missing, invalid or expired bearer token",
-        content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
-@APIResponse(responseCode = "503", description = "storage_unavailable or database_unavailable: an outage; retry after Retry-After seconds",
-        content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+@Problems({UNAUTHORIZED, STORAGE_UNAVAILABLE, DATABASE_UNAVAILABLE})
 @Authenticated
 @Produces(MediaType.APPLICATION_JSON)
 public class UploadResource {
 
     private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7E]{1,255}");
 
-    private final UploadService uploads;
     private final Caller caller;
     private final String bucket;
+    private final GatewayConfig.Listing listing;
+    private final CreateUpload creation;
+    private final ReadUploads reads;
+    private final SyncParts sync;
+    private final SignParts signing;
+    private final RecordPart recording;
+    private final CompleteUpload completion;
+    private final AbortUpload abortion;
+    private final SignDownload downloads;
 
-    public UploadResource(UploadService uploads, Caller caller, GatewayConfig config) {
-        this.uploads = uploads;
+    public UploadResource(Caller caller, GatewayConfig config, CreateUpload creation, ReadUploads reads, SyncParts sync,
+                          SignParts signing, RecordPart recording, CompleteUpload completion, AbortUpload abortion,
+                          SignDownload downloads) {
         this.caller = caller;
         this.bucket = config.bucket();
+        this.listing = config.listing();
+        this.creation = creation;
+        this.reads = reads;
+        this.sync = sync;
+        this.signing = signing;
+        this.recording = recording;
+        this.completion = completion;
+        this.abortion = abortion;
+        this.downloads = downloads;
     }
 
     @POST
@@ -81,12 +111,7 @@ public class UploadResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = UploadView.class)))
     @APIResponse(responseCode = "200", description = "Replayed: the upload created earlier with this Idempotency-Key",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = UploadView.class)))
-    @APIResponse(responseCode = "400", description = "invalid_request: bad filename, size, contentType, partSize or metadata; detail says what to change",
-            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
-    @APIResponse(responseCode = "413", description = "too_large: size exceeds the gateway's maximum upload size",
-            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
-    @APIResponse(responseCode = "422", description = "idempotency_key_reused: the Idempotency-Key was used for a different file",
-            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    @Problems({INVALID_REQUEST, TOO_LARGE, IDEMPOTENCY_KEY_REUSED})
     public Uni<Response> create(CreateUploadRequest request, @Parameter(description = "Makes the call safe to retry: the same key from the same owner returns the same upload")
                                   @HeaderParam("Idempotency-Key") String idempotencyKey) {
         if (request == null) {
@@ -95,9 +120,9 @@ public class UploadResource {
         if (idempotencyKey != null && !IDEMPOTENCY_KEY.matcher(idempotencyKey).matches()) {
             throw ApiProblem.invalid("Idempotency-Key must be 1-255 visible ASCII characters");
         }
-        CreateCommand command = new CreateCommand(caller.owner(), request.filename(), request.size(), request.contentType(),
+        var command = new CreateUpload.Command(caller.owner(), request.filename(), request.size(), request.contentType(),
                 request.partSize(), request.metadata(), idempotencyKey);
-        return uploads.create(command).map(created -> {
+        return creation.create(command).map(created -> {
             UploadView view = UploadView.of(created.upload(), bucket);
             URI location = URI.create("/api/v1/uploads/" + view.id());
             return (created.replayed() ? Response.ok(view) : Response.status(Response.Status.CREATED).entity(view))
@@ -110,12 +135,12 @@ public class UploadResource {
             description = "Keyset-paginated: pass nextCursor back as cursor for the next page.")
     @APIResponse(responseCode = "200", description = "A page of uploads (without their parts)",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = UploadPage.class)))
-    @APIResponse(responseCode = "400", description = "invalid_request: bad state, limit or cursor",
-            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    @Problems(INVALID_REQUEST)
     public Uni<UploadPage> list(@Parameter(description = "Only uploads in this state", schema = @Schema(enumeration = {"UPLOADING", "COMPLETING", "COMPLETED", "ABORTED", "EXPIRED"})) @QueryParam("state") String state,
                                 @Parameter(description = "Page size", schema = @Schema(type = SchemaType.INTEGER, minimum = "1")) @QueryParam("limit") String limit,
                                 @Parameter(description = "nextCursor of the previous page") @QueryParam("cursor") String cursor) {
-        return uploads.list(caller.owner(), state, RequestParams.optionalInt("limit", limit), cursor)
+        return reads.list(caller.scope(), RequestParams.oneOf("state", state, UploadState.class),
+                        RequestParams.limit(limit, listing.defaultLimit(), listing.maxLimit()), cursor)
                 .map(page -> new UploadPage(page.items().stream().map(u -> UploadView.summary(u, bucket)).toList(),
                         page.nextCursor()));
     }
@@ -127,17 +152,12 @@ public class UploadResource {
                     + "so a client that lost its ETags can resume without re-sending bytes.")
     @APIResponse(responseCode = "200", description = "The upload",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = UploadView.class)))
-    @APIResponse(responseCode = "400", description = "invalid_request: sync must be true or false",
-            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
-    @APIResponse(responseCode = "404", description = "not_found: no such upload, or it belongs to someone else",
-            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
-    @APIResponse(responseCode = "409", description = "upload_not_active: sync asked for an upload storage no longer has",
-            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    @Problems({INVALID_REQUEST, NOT_FOUND, UPLOAD_NOT_ACTIVE})
     public Uni<UploadView> get(@Parameter(description = "Upload id (UUID)", schema = @Schema(type = SchemaType.STRING, format = "uuid")) @PathParam("id") String id,
                                @Parameter(description = "Reconcile with S3 first", schema = @Schema(type = SchemaType.BOOLEAN)) @QueryParam("sync") String sync) {
         boolean reconcile = RequestParams.flag("sync", sync);
         UUID uploadId = RequestParams.uploadId(id);
-        return (reconcile ? uploads.sync(caller.owner(), uploadId) : uploads.get(caller.owner(), uploadId))
+        return (reconcile ? this.sync.sync(caller.scope(), uploadId) : reads.get(caller.scope(), uploadId))
                 .map(full -> UploadView.of(full, bucket));
     }
 
@@ -149,22 +169,14 @@ public class UploadResource {
                     + "(Content-Length is a signed header). Every call issues fresh URLs.")
     @APIResponse(responseCode = "200", description = "One URL per requested part",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PresignResponse.class)))
-    @APIResponse(responseCode = "400", description = "invalid_request: part numbers outside 1..partCount, too many, or expiresInSeconds out of range",
-            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
-    @APIResponse(responseCode = "404", description = "not_found: no such upload, or it belongs to someone else",
-            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
-    @APIResponse(responseCode = "409", description = "upload_not_active: the upload is not UPLOADING",
-            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    @Problems({INVALID_REQUEST, NOT_FOUND, UPLOAD_NOT_ACTIVE})
     public Uni<PresignResponse> presign(@Parameter(description = "Upload id (UUID)", schema = @Schema(type = SchemaType.STRING, format = "uuid")) @PathParam("id") String id, PresignRequest request) {
         UUID uploadId = RequestParams.uploadId(id);
         if (request == null) {
             throw ApiProblem.invalid("a JSON body is required: {\"partNumbers\": [1, 2], \"expiresInSeconds\"?}");
         }
-        return uploads.presign(caller.owner(), uploadId, request.partNumbers(), request.expiresInSeconds())
-                .map(urls -> new PresignResponse(urls.stream()
-                        .map(p -> new PresignedUrl(p.partNumber(), p.request().method(), p.request().url(),
-                                p.request().headers(), p.request().expiresAt()))
-                        .toList()));
+        return signing.sign(caller.scope(), uploadId, request.partNumbers(), request.expiresInSeconds())
+                .map(PresignResponse::of);
     }
 
     @PUT
@@ -174,12 +186,7 @@ public class UploadResource {
             description = "Re-recording a part replaces its ETag (S3 keeps the last upload of a part number).")
     @APIResponse(responseCode = "200", description = "The recorded part",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PartView.class)))
-    @APIResponse(responseCode = "400", description = "invalid_request: bad part number or ETag",
-            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
-    @APIResponse(responseCode = "404", description = "not_found: no such upload, or it belongs to someone else",
-            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
-    @APIResponse(responseCode = "409", description = "upload_not_active: the upload is not UPLOADING",
-            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    @Problems({INVALID_REQUEST, NOT_FOUND, UPLOAD_NOT_ACTIVE})
     public Uni<PartView> recordPart(@Parameter(description = "Upload id (UUID)", schema = @Schema(type = SchemaType.STRING, format = "uuid")) @PathParam("id") String id,
                                     @Parameter(description = "1..partCount", schema = @Schema(type = SchemaType.INTEGER, minimum = "1", maximum = "10000")) @PathParam("partNumber") String partNumber,
                                     RecordPartRequest request) {
@@ -188,7 +195,7 @@ public class UploadResource {
         if (request == null) {
             throw ApiProblem.invalid("a JSON body is required: {\"etag\": \"<the ETag header S3 returned>\"}");
         }
-        return uploads.recordPart(caller.owner(), uploadId, number, request.etag()).map(PartView::of);
+        return recording.record(caller.scope(), uploadId, number, request.etag()).map(PartView::of);
     }
 
     @POST
@@ -198,12 +205,9 @@ public class UploadResource {
                     + "Calling it again on a completed upload returns the same 200.")
     @APIResponse(responseCode = "200", description = "The upload in state COMPLETED, with etag and location",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = UploadView.class)))
-    @APIResponse(responseCode = "404", description = "not_found: no such upload, or it belongs to someone else",
-            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
-    @APIResponse(responseCode = "409", description = "parts_missing (with missingParts), part_mismatch (with mismatchedParts), or upload_not_active",
-            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    @Problems({NOT_FOUND, UPLOAD_NOT_ACTIVE, PARTS_MISSING, PART_MISMATCH})
     public Uni<UploadView> complete(@Parameter(description = "Upload id (UUID)", schema = @Schema(type = SchemaType.STRING, format = "uuid")) @PathParam("id") String id) {
-        return uploads.complete(caller.owner(), RequestParams.uploadId(id)).map(full -> UploadView.of(full, bucket));
+        return completion.complete(caller.scope(), RequestParams.uploadId(id)).map(full -> UploadView.of(full, bucket));
     }
 
     @DELETE
@@ -211,12 +215,9 @@ public class UploadResource {
     @Operation(operationId = "abortUpload", summary = "Abort the upload",
             description = "Aborts the S3 multipart upload and marks the upload ABORTED. Idempotent.")
     @APIResponse(responseCode = "204", description = "Aborted (or already aborted)")
-    @APIResponse(responseCode = "404", description = "not_found: no such upload, or it belongs to someone else",
-            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
-    @APIResponse(responseCode = "409", description = "upload_not_active: a completed upload cannot be aborted",
-            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    @Problems({NOT_FOUND, UPLOAD_NOT_ACTIVE})
     public Uni<Response> abort(@Parameter(description = "Upload id (UUID)", schema = @Schema(type = SchemaType.STRING, format = "uuid")) @PathParam("id") String id) {
-        return uploads.abort(caller.owner(), RequestParams.uploadId(id)).map(ignored -> Response.noContent().build());
+        return abortion.abort(caller.scope(), RequestParams.uploadId(id)).map(ignored -> Response.noContent().build());
     }
 
     @GET
@@ -225,18 +226,13 @@ public class UploadResource {
             description = "The URL makes S3 answer with Content-Disposition carrying the original filename (RFC 6266 filename*).")
     @APIResponse(responseCode = "200", description = "The URL and when it expires",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = DownloadResponse.class)))
-    @APIResponse(responseCode = "400", description = "invalid_request: bad expiresInSeconds or disposition",
-            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
-    @APIResponse(responseCode = "404", description = "not_found: no such upload, or it belongs to someone else",
-            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
-    @APIResponse(responseCode = "409", description = "upload_not_active: only COMPLETED uploads can be downloaded",
-            content = @Content(mediaType = ProblemMappers.PROBLEM_JSON, schema = @Schema(implementation = ProblemDocument.class)))
+    @Problems({INVALID_REQUEST, NOT_FOUND, UPLOAD_NOT_ACTIVE})
     public Uni<DownloadResponse> download(@Parameter(description = "Upload id (UUID)", schema = @Schema(type = SchemaType.STRING, format = "uuid")) @PathParam("id") String id,
                                           @Parameter(description = "1..604800, default and ceiling from config", schema = @Schema(type = SchemaType.INTEGER, minimum = "1", maximum = "604800")) @QueryParam("expiresInSeconds") String expiresInSeconds,
                                           @Parameter(description = "attachment (default) or inline", schema = @Schema(enumeration = {"attachment", "inline"})) @QueryParam("disposition") String disposition) {
         UUID uploadId = RequestParams.uploadId(id);
         Integer seconds = RequestParams.optionalInt("expiresInSeconds", expiresInSeconds);
-        return uploads.download(caller.owner(), uploadId, seconds == null ? null : seconds.longValue(), disposition)
+        return downloads.sign(caller.scope(), uploadId, seconds == null ? null : seconds.longValue(), disposition)
                 .map(DownloadResponse::of);
     }
 }

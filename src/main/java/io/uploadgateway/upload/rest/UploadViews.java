@@ -1,16 +1,17 @@
 package io.uploadgateway.upload.rest;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import io.uploadgateway.storage.MultipartStorage.PresignedRequest;
 import io.uploadgateway.upload.Upload;
 import io.uploadgateway.upload.UploadPart;
 import io.uploadgateway.upload.UploadWithParts;
+import io.uploadgateway.upload.sign.SignParts.SignedPart;
+import io.uploadgateway.upload.sign.SignedUrl;
 
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-/** The JSON shapes of the native API (API.md). */
+/** The JSON shapes of the native API (docs/api.md). */
 public final class UploadViews {
 
     private UploadViews() {
@@ -60,11 +61,15 @@ public final class UploadViews {
     }
 
     public record PresignResponse(List<PresignedUrl> urls) {
+        static PresignResponse of(List<SignedPart> parts) {
+            return new PresignResponse(parts.stream().map(p -> new PresignedUrl(p.partNumber(), p.url().method(),
+                    p.url().url(), p.url().headers(), p.url().expiresAt())).toList());
+        }
     }
 
     public record DownloadResponse(String url, Instant expiresAt) {
-        static DownloadResponse of(PresignedRequest request) {
-            return new DownloadResponse(request.url(), request.expiresAt());
+        static DownloadResponse of(SignedUrl signed) {
+            return new DownloadResponse(signed.url(), signed.expiresAt());
         }
     }
 

@@ -6,7 +6,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 /** Lifecycle counters for operators (Prometheus at /q/metrics). */
 @ApplicationScoped
-public class UploadEvents {
+public class UploadMetrics {
 
     private final Counter started;
     private final Counter completed;
@@ -15,7 +15,7 @@ public class UploadEvents {
     private final Counter bytesCompleted;
     private final Counter partsPresigned;
 
-    public UploadEvents(MeterRegistry registry) {
+    public UploadMetrics(MeterRegistry registry) {
         started = Counter.builder("gateway.uploads.started").description("Multipart uploads started").register(registry);
         completed = Counter.builder("gateway.uploads.completed").description("Uploads completed").register(registry);
         aborted = Counter.builder("gateway.uploads.aborted").description("Uploads aborted by clients or admins").register(registry);
@@ -25,16 +25,16 @@ public class UploadEvents {
         partsPresigned = Counter.builder("gateway.parts.presigned").description("Part URLs presigned").register(registry);
     }
 
-    void started(Upload upload) {
+    public void started(Upload upload) {
         started.increment();
     }
 
-    void completed(Upload upload) {
+    public void completed(Upload upload) {
         completed.increment();
         bytesCompleted.increment(upload.size);
     }
 
-    void aborted(Upload upload) {
+    public void aborted(Upload upload) {
         aborted.increment();
     }
 
@@ -42,7 +42,7 @@ public class UploadEvents {
         expired.increment();
     }
 
-    void presigned(int count) {
+    public void presigned(int count) {
         partsPresigned.increment(count);
     }
 }

@@ -1,5 +1,7 @@
-package io.uploadgateway.problem;
+package io.uploadgateway.web;
 
+import io.uploadgateway.problem.ApiProblem;
+import io.uploadgateway.problem.ErrorCode;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import io.quarkus.security.AuthenticationFailedException;
@@ -25,6 +27,8 @@ import java.util.stream.Collectors;
 public class ProblemMappers {
 
     public static final String PROBLEM_JSON = "application/problem+json";
+    /** Seconds a client should wait after an outage answer before it retries. */
+    static final String RETRY_AFTER_SECONDS = "5";
     private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
 
     @ServerExceptionMapper
@@ -46,23 +50,21 @@ public class ProblemMappers {
 
     @ServerExceptionMapper({AuthenticationFailedException.class, UnauthorizedException.class})
     public Response unauthenticated(RuntimeException e) {
-        ApiProblem problem = new ApiProblem(401, "unauthorized", "Unauthorized",
-                "send a valid, unexpired bearer token: Authorization: Bearer <JWT>");
-        return Response.fromResponse(respond(problem)).header("WWW-Authenticate", "Bearer").build();
+        return respond(ErrorCode.UNAUTHORIZED.problem("send a valid, unexpired bearer token: Authorization: Bearer <JWT>")
+                .withHeader("WWW-Authenticate", "Bearer"));
     }
 
     @ServerExceptionMapper
     public Response forbidden(ForbiddenException e) {
-        return respond(new ApiProblem(403, "forbidden", "Forbidden", "this call needs the 'admin' group in the bearer token"));
+        return respond(ErrorCode.FORBIDDEN.problem("this call needs the 'admin' group in the bearer token"));
     }
 
     @ServerExceptionMapper
     public Response storage(StorageException e) {
         // NoSuchUpload and PartsRejected are translated by the service; reaching here means an outage.
         LOG.warnf("object storage unavailable: %s", e.getMessage());
-        ApiProblem problem = new ApiProblem(503, "storage_unavailable", "Storage unavailable",
-                "object storage did not answer as expected; retry later");
-        return Response.fromResponse(respond(problem)).header("Retry-After", "5").build();
+        return respond(ErrorCode.STORAGE_UNAVAILABLE.problem("object storage did not answer as expected; retry later")
+                .withHeader("Retry-After", RETRY_AFTER_SECONDS));
     }
 
     @ServerExceptionMapper
@@ -71,16 +73,15 @@ public class ProblemMappers {
         if (status >= 500) {
             return unexpected(e);
         }
-        String code = switch (status) {
-            case 400 -> "invalid_request";
-            case 401 -> "unauthorized";
-            case 403 -> "forbidden";
-            case 404 -> "not_found";
-            case 405 -> "method_not_allowed";
-            case 406 -> "not_acceptable";
-            case 413 -> "too_large";
-            case 415 -> "unsupported_media_type";
-            default -> "invalid_request";
+        ErrorCode code = switch (status) {
+            case 401 -> ErrorCode.UNAUTHORIZED;
+            case 403 -> ErrorCode.FORBIDDEN;
+            case 404 -> ErrorCode.NOT_FOUND;
+            case 405 -> ErrorCode.METHOD_NOT_ALLOWED;
+            case 406 -> ErrorCode.NOT_ACCEPTABLE;
+            case 413 -> ErrorCode.TOO_LARGE;
+            case 415 -> ErrorCode.UNSUPPORTED_MEDIA_TYPE;
+            default -> ErrorCode.INVALID_REQUEST;
         };
         if (e.getCause() instanceof JsonProcessingException json) {
             return malformedJson(json);
@@ -91,21 +92,18 @@ public class ProblemMappers {
             case 415 -> "send the body as application/json";
             default -> e.getMessage();
         };
-        Response.StatusType type = Response.Status.fromStatusCode(status);
-        return respond(new ApiProblem(status, code, type == null ? "Error" : type.getReasonPhrase(), detail));
+        return respond(code.problem(detail));
     }
 
     @ServerExceptionMapper(priority = jakarta.ws.rs.Priorities.USER + 1000)
     public Response unexpected(Throwable e) {
         if (isDatabaseOutage(e)) {
             LOG.warnf("database unavailable: %s", e.toString());
-            ApiProblem problem = new ApiProblem(503, "database_unavailable", "Database unavailable",
-                    "the upload ledger is unreachable; retry later");
-            return Response.fromResponse(respond(problem)).header("Retry-After", "5").build();
+            return respond(ErrorCode.DATABASE_UNAVAILABLE.problem("the upload ledger is unreachable; retry later")
+                    .withHeader("Retry-After", RETRY_AFTER_SECONDS));
         }
         LOG.error("unexpected failure", e);
-        return respond(new ApiProblem(500, "internal_error", "Internal error",
-                "the gateway failed unexpectedly; the failure is logged"));
+        return respond(ErrorCode.INTERNAL_ERROR.problem("the gateway failed unexpectedly; the failure is logged"));
     }
 
     public static Response respond(ApiProblem problem) {
@@ -116,7 +114,9 @@ public class ProblemMappers {
         body.put("detail", problem.detail());
         body.put("code", problem.code());
         body.putAll(problem.extensions());
-        return Response.status(problem.status()).type(PROBLEM_JSON).entity(body).build();
+        Response.ResponseBuilder response = Response.status(problem.status()).type(PROBLEM_JSON).entity(body);
+        problem.headers().forEach(response::header);
+        return response.build();
     }
 
     static String describeJsonFailure(JsonProcessingException e) {

@@ -1,4 +1,4 @@
-package io.uploadgateway.upload;
+package io.uploadgateway.upload.ledger;
 
 import io.vertx.pgclient.PgException;
 

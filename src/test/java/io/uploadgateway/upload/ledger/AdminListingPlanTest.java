@@ -1,10 +1,9 @@
-package io.uploadgateway.admin;
+package io.uploadgateway.upload.ledger;
 
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.uploadgateway.problem.KeysetCursor;
 import io.uploadgateway.support.Ledger;
-import io.uploadgateway.support.LocalStack;
+import io.uploadgateway.support.TestStack;
 import io.uploadgateway.upload.UploadState;
 import org.junit.jupiter.api.Test;
 
@@ -29,23 +28,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * analysed inside a transaction that is rolled back, so other tests never see them).
  */
 @QuarkusTest
-@WithTestResource(LocalStack.class)
-class AdminQueryPlanTest {
+@WithTestResource(TestStack.class)
+class AdminListingPlanTest {
 
     private static final Pattern NAMED = Pattern.compile(":([A-Za-z]+)");
 
     @Test
     void everyFilterCombinationUsesAnIndex() throws Exception {
         Instant now = Instant.now();
-        KeysetCursor cursor = new KeysetCursor(now.minusSeconds(7200), UUID.randomUUID());
-        List<AdminQuery.Filter> filters = List.of(
-                new AdminQuery.Filter(UploadState.UPLOADING, now.minusSeconds(3600), null, null, 50),   // stalled=true
-                new AdminQuery.Filter(UploadState.UPLOADING, now.minusSeconds(3600), null, cursor, 50), // next page
-                new AdminQuery.Filter(UploadState.UPLOADING, now.minusSeconds(3600), "owner-7", null, 50),
-                new AdminQuery.Filter(UploadState.COMPLETED, null, null, null, 500),
-                new AdminQuery.Filter(null, now.minusSeconds(86_400), null, null, 50),                 // idleLongerThan only
-                new AdminQuery.Filter(null, null, "owner-42", null, 50),
-                new AdminQuery.Filter(null, null, null, null, 50));
+        Keyset cursor = new Keyset(now.minusSeconds(7200), UUID.randomUUID());
+        List<AdminListing.Filter> filters = List.of(
+                new AdminListing.Filter(UploadState.UPLOADING, now.minusSeconds(3600), null, null, 50),   // stalled=true
+                new AdminListing.Filter(UploadState.UPLOADING, now.minusSeconds(3600), null, cursor, 50), // next page
+                new AdminListing.Filter(UploadState.UPLOADING, now.minusSeconds(3600), "owner-7", null, 50),
+                new AdminListing.Filter(UploadState.COMPLETED, null, null, null, 500),
+                new AdminListing.Filter(null, now.minusSeconds(86_400), null, null, 50),                 // idleLongerThan only
+                new AdminListing.Filter(null, null, "owner-42", null, 50),
+                new AdminListing.Filter(null, null, null, null, 50));
 
         try (Connection db = Ledger.connect()) {
             db.setAutoCommit(false);
@@ -63,8 +62,8 @@ class AdminQueryPlanTest {
                 st.execute("analyze uploads");
             }
             List<String> plans = new ArrayList<>();
-            for (AdminQuery.Filter filter : filters) {
-                String plan = explain(db, AdminQuery.of(filter));
+            for (AdminListing.Filter filter : filters) {
+                String plan = explain(db, AdminListing.of(filter));
                 plans.add(plan);
                 assertFalse(plan.contains("Seq Scan"), "sequential scan for " + filter + ":\n" + plan);
                 assertTrue(plan.contains("Index"), "no index for " + filter + ":\n" + plan);
@@ -74,7 +73,7 @@ class AdminQueryPlanTest {
         }
     }
 
-    private static String explain(Connection db, AdminQuery query) throws Exception {
+    private static String explain(Connection db, AdminListing query) throws Exception {
         List<Object> values = new ArrayList<>();
         Matcher m = NAMED.matcher(query.sql());
         StringBuilder jdbc = new StringBuilder();

@@ -1,4 +1,4 @@
-package io.uploadgateway.upload;
+package io.uploadgateway.upload.sign;
 
 import java.time.Duration;
 import java.time.Instant;

@@ -1,5 +1,6 @@
-package io.uploadgateway.problem;
+package io.uploadgateway.web;
 
+import io.uploadgateway.problem.ApiProblem;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;

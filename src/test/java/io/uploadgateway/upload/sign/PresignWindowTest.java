@@ -1,4 +1,4 @@
-package io.uploadgateway.upload;
+package io.uploadgateway.upload.sign;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package io.uploadgateway.problem;
+package io.uploadgateway.web;
 
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;

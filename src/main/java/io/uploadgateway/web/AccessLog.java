@@ -1,4 +1,4 @@
-package io.uploadgateway.observability;
+package io.uploadgateway.web;
 
 import io.quarkus.vertx.http.runtime.security.QuarkusHttpUser;
 import io.quarkus.vertx.http.runtime.filters.Filters;

@@ -1,0 +1,66 @@
+package io.uploadgateway.problem;
+
+import java.util.Locale;
+
+/**
+ * Every problem the gateway can answer, declared once: the stable {@code code} clients branch
+ * on, its HTTP status and title, and what it means. {@code docs/api.md} carries the same table
+ * (a test holds the two together), and the OpenAPI document derives its problem responses and
+ * the {@code code} enumeration from here.
+ */
+public enum ErrorCode {
+
+    INVALID_REQUEST(400, "Invalid request", "A value is missing, malformed or out of range; `detail` says what to change."),
+    UNAUTHORIZED(401, "Unauthorized", "No bearer token, or one that is invalid, expired or has no `sub`."),
+    FORBIDDEN(403, "Forbidden", "The token lacks the group this call needs."),
+    NOT_FOUND(404, "Not found", "No such upload, or it belongs to someone else (the two are indistinguishable)."),
+    METHOD_NOT_ALLOWED(405, "Method not allowed", "The path exists but does not take this method."),
+    NOT_ACCEPTABLE(406, "Not acceptable", "The client does not accept JSON."),
+    UPLOAD_NOT_ACTIVE(409, "Upload is not active", "The upload's state does not allow this call (e.g. presign after abort, abort after completion)."),
+    PARTS_MISSING(409, "Parts missing", "Complete found planned parts that storage does not hold yet; `missingParts` lists them."),
+    PART_MISMATCH(409, "Parts do not match", "Storage holds other bytes than expected for some parts; `mismatchedParts` says which and how."),
+    TOO_LARGE(413, "Upload too large", "The declared size exceeds the gateway's maximum upload size."),
+    UNSUPPORTED_MEDIA_TYPE(415, "Unsupported media type", "The body is not `application/json`."),
+    IDEMPOTENCY_KEY_REUSED(422, "Idempotency-Key already used", "The `Idempotency-Key` was used by the same owner for a different file."),
+    INTERNAL_ERROR(500, "Internal error", "A bug: the gateway failed unexpectedly and logged why."),
+    STORAGE_UNAVAILABLE(503, "Storage unavailable", "Object storage did not answer (in time); retry after `Retry-After` seconds."),
+    DATABASE_UNAVAILABLE(503, "Database unavailable", "The ledger (PostgreSQL) did not answer; retry after `Retry-After` seconds.");
+
+    private final int status;
+    private final String title;
+    private final String meaning;
+
+    ErrorCode(int status, String title, String meaning) {
+        this.status = status;
+        this.title = title;
+        this.meaning = meaning;
+    }
+
+    /** The machine word clients see in a problem's {@code code}, e.g. {@code parts_missing}. */
+    public String code() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String title() {
+        return title;
+    }
+
+    /** One sentence for documentation: when a client sees this code. */
+    public String meaning() {
+        return meaning;
+    }
+
+    /** The problem this code names, with a detail that tells the client what happened and what to change. */
+    public ApiProblem problem(String detail) {
+        return new ApiProblem(this, detail);
+    }
+
+    /** The catalogue entry of a code word, for documentation checks. */
+    public static ErrorCode of(String code) {
+        return valueOf(code.toUpperCase(Locale.ROOT));
+    }
+}

@@ -1,0 +1,135 @@
+package io.uploadgateway.upload.complete;
+
+import io.smallrye.mutiny.Uni;
+import io.uploadgateway.problem.ErrorCode;
+import io.uploadgateway.storage.MultipartStorage;
+import io.uploadgateway.storage.MultipartStorage.StoredPart;
+import io.uploadgateway.storage.StorageException;
+import io.uploadgateway.upload.PartReconciliation;
+import io.uploadgateway.upload.PartReconciliation.Verdict;
+import io.uploadgateway.upload.Scope;
+import io.uploadgateway.upload.Upload;
+import io.uploadgateway.upload.UploadMetrics;
+import io.uploadgateway.upload.UploadPart;
+import io.uploadgateway.upload.UploadState;
+import io.uploadgateway.upload.UploadWithParts;
+import io.uploadgateway.upload.ledger.UploadLedger;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+
+/**
+ * Completes an upload after checking every planned part against S3's ListParts (presence, size,
+ * and the ETag the client reported, if any), then confirms the object's size with HeadObject.
+ * Idempotent: a completed upload is answered as it is. Holds the upload's row lock throughout,
+ * so concurrent completes make one S3 completion.
+ */
+@ApplicationScoped
+public class CompleteUpload {
+
+    private static final Logger LOG = Logger.getLogger(CompleteUpload.class);
+
+    private final MultipartStorage storage;
+    private final UploadLedger ledger;
+    private final Clock clock;
+    private final UploadMetrics metrics;
+
+    public CompleteUpload(MultipartStorage storage, UploadLedger ledger, Clock clock, UploadMetrics metrics) {
+        this.storage = storage;
+        this.ledger = ledger;
+        this.clock = clock;
+        this.metrics = metrics;
+    }
+
+    public Uni<UploadWithParts> complete(Scope scope, UUID id) {
+        AtomicBoolean completedNow = new AtomicBoolean();
+        return ledger.transaction(() -> ledger.lock(scope, id).flatMap(upload -> {
+            if (upload.state == UploadState.COMPLETED) {
+                return ledger.withParts(upload);
+            }
+            upload.requireUploading();
+            completedNow.set(true);
+            // S3 forgets a completed multipart upload: ListParts then answers NoSuchUpload (AWS) or
+            // an empty list (S3Proxy). Either way an earlier complete may have finished it.
+            return ledger.parts(upload).flatMap(recorded -> storage.listParts(upload.key, upload.s3UploadId)
+                    .flatMap(listed -> listed.isEmpty()
+                            ? adoptEarlierCompletion(upload, recorded, () -> completeChecked(upload, recorded, listed))
+                            : completeChecked(upload, recorded, listed))
+                    .onFailure(StorageException.NoSuchUpload.class)
+                    .recoverWithUni(() -> adoptEarlierCompletion(upload, recorded,
+                            () -> Uni.createFrom().failure(upload.goneFromStorage()))));
+        })).invoke(result -> {
+            // Counted once the ledger committed, not when S3 answered.
+            if (completedNow.get()) {
+                metrics.completed(result.upload());
+            }
+        });
+    }
+
+    private Uni<UploadWithParts> completeChecked(Upload upload, List<UploadPart> recorded, List<StoredPart> listed) {
+        Verdict verdict = PartReconciliation.judge(upload.plan(), recorded, listed);
+        if (!verdict.missing().isEmpty()) {
+            throw ErrorCode.PARTS_MISSING.problem(verdict.missing().size() + " of " + upload.partCount
+                            + " parts are not in storage yet; upload them and complete again")
+                    .with("missingParts", verdict.missing());
+        }
+        if (!verdict.mismatched().isEmpty()) {
+            throw ErrorCode.PART_MISMATCH.problem("Storage holds different bytes than expected for " + verdict.mismatched().size()
+                            + " part(s): re-upload those parts (or GET ?sync=true to adopt what storage holds) and complete again")
+                    .with("mismatchedParts", verdict.mismatched());
+        }
+        return storage.completeMultipartUpload(upload.key, upload.s3UploadId, verdict.toComplete())
+                .onFailure(StorageException.PartsRejected.class).transform(rejected -> ErrorCode.PART_MISMATCH.problem(
+                        "Storage refused to assemble the parts (" + ((StorageException.PartsRejected) rejected).s3Code()
+                                + "): " + rejected.getMessage()))
+                .flatMap(objectEtag -> confirmAndRecord(upload, recorded, verdict.toComplete(), objectEtag));
+    }
+
+    /**
+     * Records a completion that storage finished but the ledger never heard of (a crash between
+     * CompleteMultipartUpload and the commit): the object exists with the declared size.
+     * Otherwise continues with {@code otherwise}.
+     */
+    private Uni<UploadWithParts> adoptEarlierCompletion(Upload upload, List<UploadPart> recorded,
+                                                        Supplier<Uni<UploadWithParts>> otherwise) {
+        return storage.headObject(upload.key).flatMap(object -> {
+            if (object.isPresent() && object.get().size() == upload.size) {
+                LOG.infof("upload %s was already completed in storage; recording it", upload.id);
+                return record(upload, recorded, null, object.get().etag());
+            }
+            return otherwise.get();
+        });
+    }
+
+    /** HeadObject after CompleteMultipartUpload: the assembled object must have exactly the declared size. */
+    private Uni<UploadWithParts> confirmAndRecord(Upload upload, List<UploadPart> recorded, List<StoredPart> assembled,
+                                                  String completionEtag) {
+        return storage.headObject(upload.key).flatMap(object -> {
+            long actual = object.map(MultipartStorage.StoredObject::size).orElse(-1L);
+            if (actual != upload.size) {
+                throw new StorageException.Unavailable("object " + upload.key + " has " + actual
+                        + " bytes after completion, expected " + upload.size, null);
+            }
+            return record(upload, recorded, assembled, Objects.requireNonNullElse(object.get().etag(), completionEtag));
+        });
+    }
+
+    /** The ledger side of a completion: parts as S3 assembled them (when known), counters, COMPLETED. */
+    private Uni<UploadWithParts> record(Upload upload, List<UploadPart> recorded, List<StoredPart> assembled, String objectEtag) {
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        var adoption = assembled == null
+                ? new PartReconciliation.Adoption(recorded, List.of(), List.of())
+                : PartReconciliation.assembled(upload.id, recorded, assembled, now);
+        upload.recount(adoption.parts(), now);
+        upload.markCompleted(objectEtag, now);
+        return ledger.write(adoption).replaceWith(new UploadWithParts(upload, adoption.parts()));
+    }
+}

@@ -1,0 +1,147 @@
+package io.uploadgateway.upload.ledger;
+
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.uploadgateway.upload.Upload;
+import io.uploadgateway.upload.UploadState;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The ledger's queries across owners: the operators' listing and vital signs, and the janitor's
+ * claims. Like {@link UploadLedger}, every method runs in the caller's session.
+ */
+@ApplicationScoped
+public class OperatorLedger {
+
+    /** Advisory lock key: "upload-gateway janitor" as a stable 64-bit number. */
+    static final long JANITOR_LOCK = 0x75706c6f61646a61L;
+    private static final int KEY_LOOKUP_CHUNK = 500;
+
+    /** The ledger's vital signs; {@code byState} has every state, zero included. */
+    public record Stats(Map<UploadState, Long> byState, long stalled, long bytesInFlight, Instant oldestStalledAt) {
+    }
+
+    public Uni<Page> page(AdminListing.Filter filter) {
+        AdminListing listing = AdminListing.of(filter);
+        return Panache.getSession().flatMap(session -> {
+            var query = session.createNativeQuery(listing.sql(), Upload.class);
+            listing.parameters().forEach(query::setParameter);
+            return query.getResultList();
+        }).map(rows -> Page.of(rows, filter.limit()));
+    }
+
+    public Uni<Stats> stats(Instant stalledBefore) {
+        return Panache.getSession().flatMap(session -> session
+                .createNativeQuery("select state, count(*) from uploads group by state", Object[].class)
+                .getResultList()
+                .flatMap(counts -> session.createNativeQuery("""
+                                select count(*) filter (where last_activity_at < :stalledBefore),
+                                       min(last_activity_at) filter (where last_activity_at < :stalledBefore),
+                                       coalesce(sum(bytes_uploaded), 0)
+                                from uploads where state = :uploading""", Object[].class)
+                        .setParameter("stalledBefore", stalledBefore)
+                        .setParameter("uploading", UploadState.UPLOADING.name())
+                        .getSingleResult()
+                        .map(active -> {
+                            Map<UploadState, Long> byState = new LinkedHashMap<>();
+                            for (UploadState state : UploadState.values()) {
+                                byState.put(state, 0L);
+                            }
+                            for (Object[] row : counts) {
+                                byState.put(UploadState.valueOf((String) row[0]), ((Number) row[1]).longValue());
+                            }
+                            return new Stats(byState, ((Number) active[0]).longValue(), toLong(active[2]), toInstant(active[1]));
+                        })));
+    }
+
+    /** UPLOADING uploads idle since before {@code before}. */
+    public Uni<Long> countStalled(Instant before) {
+        return Panache.getSession().flatMap(session -> session.createNativeQuery(
+                        "select count(*) from uploads where state = :uploading and last_activity_at < :before", Long.class)
+                .setParameter("uploading", UploadState.UPLOADING.name())
+                .setParameter("before", before)
+                .getSingleResult());
+    }
+
+    /**
+     * Takes the janitor's transaction-scoped advisory lock, so one sweep runs at a time across every
+     * replica sharing the database. False when another sweep holds it.
+     */
+    public Uni<Boolean> tryJanitorLock() {
+        return Panache.getSession().flatMap(session -> session
+                .createNativeQuery("select pg_try_advisory_xact_lock(:key)", Boolean.class)
+                .setParameter("key", JANITOR_LOCK)
+                .getSingleResult());
+    }
+
+    /**
+     * Up to {@code batch} UPLOADING uploads idle since before {@code cutoff}, most idle first, with
+     * their row locks; rows another transaction holds are skipped ({@code SKIP LOCKED}).
+     */
+    public Uni<List<Upload>> lockIdle(Instant cutoff, int batch) {
+        return Panache.getSession().flatMap(session -> session.createNativeQuery("""
+                        select u.* from uploads u
+                        where u.state = :uploading and u.last_activity_at < :cutoff
+                        order by u.last_activity_at, u.id
+                        limit :batch
+                        for update skip locked""", Upload.class)
+                .setParameter("uploading", UploadState.UPLOADING.name())
+                .setParameter("cutoff", cutoff)
+                .setParameter("batch", batch)
+                .getResultList());
+    }
+
+    /** Of these object keys, the S3 upload ids that an UPLOADING ledger row owns (looked up by unique object key). */
+    public Uni<Set<String>> activeS3UploadIds(List<String> keys) {
+        List<List<String>> chunks = new ArrayList<>();
+        for (int i = 0; i < keys.size(); i += KEY_LOOKUP_CHUNK) {
+            chunks.add(keys.subList(i, Math.min(keys.size(), i + KEY_LOOKUP_CHUNK)));
+        }
+        Set<String> owned = new HashSet<>();
+        return Panache.getSession().flatMap(session -> Multi.createFrom().iterable(chunks)
+                .onItem().transformToUniAndConcatenate(chunk -> session.createNativeQuery(
+                                "select s3_upload_id from uploads where state = :uploading and object_key in (:keys)", String.class)
+                        .setParameter("uploading", UploadState.UPLOADING.name())
+                        .setParameter("keys", chunk)
+                        .getResultList()
+                        .invoke(owned::addAll))
+                .collect().last()
+                .replaceWith(owned));
+    }
+
+    private static long toLong(Object value) {
+        return value instanceof BigDecimal big ? big.longValueExact() : ((Number) value).longValue();
+    }
+
+    static Instant toInstant(Object value) {
+        if (value == null) {
+            return null;
+        }
+        if (value instanceof Instant instant) {
+            return instant;
+        }
+        if (value instanceof OffsetDateTime odt) {
+            return odt.toInstant();
+        }
+        if (value instanceof LocalDateTime ldt) {
+            return ldt.toInstant(ZoneOffset.UTC);
+        }
+        if (value instanceof java.util.Date date) {
+            return date.toInstant();
+        }
+        throw new IllegalStateException("unexpected timestamp type " + value.getClass());
+    }
+}

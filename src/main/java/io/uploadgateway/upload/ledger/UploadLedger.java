@@ -1,0 +1,129 @@
+package io.uploadgateway.upload.ledger;
+
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.panache.common.Sort;
+import io.smallrye.mutiny.Uni;
+import io.uploadgateway.upload.PartReconciliation.Adoption;
+import io.uploadgateway.upload.Scope;
+import io.uploadgateway.upload.Upload;
+import io.uploadgateway.upload.UploadPart;
+import io.uploadgateway.upload.UploadState;
+import io.uploadgateway.upload.UploadWithParts;
+import io.uploadgateway.problem.ApiProblem;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.LockModeType;
+
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+/**
+ * The one place that reads and writes uploads and their parts for the use cases. Every method
+ * but {@link #transaction} and {@link #session} runs in the caller's reactive session, which
+ * one of those two opens; an upload the scope may not see is a 404, never a hint that it exists.
+ */
+@ApplicationScoped
+public class UploadLedger {
+
+    /** Runs {@code work} in a new transaction: committed when its Uni succeeds, rolled back when it fails. */
+    public <T> Uni<T> transaction(Supplier<Uni<T>> work) {
+        return Panache.withTransaction(work);
+    }
+
+    /** Runs {@code work} in a session without a transaction (reads). */
+    public <T> Uni<T> session(Supplier<Uni<T>> work) {
+        return Panache.withSession(work);
+    }
+
+    /** The upload, if the scope may see it. */
+    public Uni<Upload> find(Scope scope, UUID id) {
+        return ofScope(scope, id, LockModeType.NONE);
+    }
+
+    /** The upload with its row lock ({@code FOR UPDATE}), held until the caller's transaction ends. */
+    public Uni<Upload> lock(Scope scope, UUID id) {
+        return ofScope(scope, id, LockModeType.PESSIMISTIC_WRITE);
+    }
+
+    private Uni<Upload> ofScope(Scope scope, UUID id, LockModeType lock) {
+        var query = scope instanceof Scope.Owner owner
+                ? Upload.<Upload>find("id = ?1 and owner = ?2", id, owner.owner())
+                : Upload.<Upload>find("id", id);
+        if (lock != LockModeType.NONE) {
+            query = query.withLock(lock);
+        }
+        return query.firstResult().map(upload -> {
+            if (upload == null) {
+                throw ApiProblem.notFound("no upload " + id);
+            }
+            return upload;
+        });
+    }
+
+    /** The owner's upload created with this Idempotency-Key, or null. */
+    public Uni<Upload> findByIdempotencyKey(String owner, String idempotencyKey) {
+        return Upload.<Upload>find("owner = ?1 and idempotencyKey = ?2", owner, idempotencyKey).firstResult();
+    }
+
+    public Uni<List<UploadPart>> parts(Upload upload) {
+        return UploadPart.<UploadPart>find("uploadId", Sort.ascending("partNumber"), upload.id).list();
+    }
+
+    public Uni<UploadWithParts> withParts(Upload upload) {
+        return parts(upload).map(parts -> new UploadWithParts(upload, parts));
+    }
+
+    /** The ledger's record of one part, or null. */
+    public Uni<UploadPart> part(UUID uploadId, int partNumber) {
+        return UploadPart.findById(new UploadPart.Key(uploadId, partNumber));
+    }
+
+    public Uni<Upload> insert(Upload upload) {
+        return upload.persist();
+    }
+
+    public Uni<UploadPart> insert(UploadPart part) {
+        return part.persist();
+    }
+
+    /** Writes a reconciliation's new and dropped parts; changed parts are flushed with the transaction. */
+    public Uni<Void> write(Adoption adoption) {
+        if (adoption.added().isEmpty() && adoption.dropped().isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        // One reactive session runs one operation at a time: batch the inserts and the deletes.
+        return Panache.getSession().flatMap(session -> session.persistAll(adoption.added().toArray())
+                .chain(() -> session.removeAll(adoption.dropped().toArray())));
+    }
+
+    /**
+     * Records client activity on an UPLOADING upload without taking its row lock. Answers how many
+     * rows changed: 0 means the upload is no longer UPLOADING.
+     */
+    public Uni<Integer> touch(UUID id, Instant now, Instant expiresAt) {
+        return Upload.update("lastActivityAt = ?1, updatedAt = ?1, expiresAt = ?2 where id = ?3 and state = ?4",
+                now, expiresAt, id, UploadState.UPLOADING);
+    }
+
+    /** A page of the owner's uploads, newest first, after {@code after} (exclusive). */
+    public Uni<Page> ownersPage(String owner, UploadState state, Keyset after, int limit) {
+        StringBuilder query = new StringBuilder("owner = :owner");
+        Map<String, Object> params = new HashMap<>();
+        params.put("owner", owner);
+        if (state != null) {
+            query.append(" and state = :state");
+            params.put("state", state);
+        }
+        if (after != null) {
+            query.append(" and (createdAt < :cursorTime or (createdAt = :cursorTime and id < :cursorId))");
+            params.put("cursorTime", after.at());
+            params.put("cursorId", after.id());
+        }
+        return Upload.<Upload>find(query.toString(), Sort.descending("createdAt").and("id", Sort.Direction.Descending), params)
+                .range(0, limit).list()
+                .map(rows -> Page.of(rows, limit));
+    }
+}

@@ -1,0 +1,64 @@
+package io.uploadgateway.upload.parts;
+
+import io.smallrye.mutiny.Uni;
+import io.uploadgateway.config.GatewayConfig;
+import io.uploadgateway.storage.MultipartStorage;
+import io.uploadgateway.storage.StorageException;
+import io.uploadgateway.upload.PartReconciliation;
+import io.uploadgateway.upload.Scope;
+import io.uploadgateway.upload.UploadState;
+import io.uploadgateway.upload.UploadWithParts;
+import io.uploadgateway.upload.ledger.UploadLedger;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.UUID;
+
+/**
+ * {@code GET …?sync=true}: reconciles the ledger with S3's ListParts, then returns it, so a client
+ * that lost its ETags can resume without re-sending bytes ({@link PartReconciliation#adopt}).
+ */
+@ApplicationScoped
+public class SyncParts {
+
+    private final MultipartStorage storage;
+    private final UploadLedger ledger;
+    private final GatewayConfig config;
+    private final Clock clock;
+
+    public SyncParts(MultipartStorage storage, UploadLedger ledger, GatewayConfig config, Clock clock) {
+        this.storage = storage;
+        this.ledger = ledger;
+        this.config = config;
+        this.clock = clock;
+    }
+
+    public Uni<UploadWithParts> sync(Scope scope, UUID id) {
+        return ledger.session(() -> ledger.find(scope, id)).flatMap(current -> {
+            if (current.state != UploadState.UPLOADING) {
+                return ledger.session(() -> ledger.withParts(current));
+            }
+            Instant listedAt = now();
+            return storage.listParts(current.key, current.s3UploadId)
+                    .onFailure(StorageException.NoSuchUpload.class).transform(gone -> current.goneFromStorage())
+                    .flatMap(listed -> ledger.transaction(() -> ledger.lock(scope, id).flatMap(upload -> {
+                        if (upload.state != UploadState.UPLOADING) {
+                            return ledger.withParts(upload);
+                        }
+                        return ledger.parts(upload).flatMap(parts -> {
+                            Instant now = now();
+                            var adoption = PartReconciliation.adopt(upload.id, upload.plan(), parts, listed, listedAt, now);
+                            upload.recount(adoption.parts(), now);
+                            upload.touch(now, config.uploadTtl());
+                            return ledger.write(adoption).replaceWith(new UploadWithParts(upload, adoption.parts()));
+                        });
+                    })));
+        });
+    }
+
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MICROS);
+    }
+}

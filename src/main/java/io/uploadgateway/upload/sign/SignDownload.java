@@ -1,0 +1,44 @@
+package io.uploadgateway.upload.sign;
+
+import io.smallrye.mutiny.Uni;
+import io.uploadgateway.storage.MultipartStorage;
+import io.uploadgateway.upload.ContentDisposition;
+import io.uploadgateway.upload.Scope;
+import io.uploadgateway.upload.UploadState;
+import io.uploadgateway.upload.ledger.UploadLedger;
+import io.uploadgateway.problem.ApiProblem;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.time.Duration;
+import java.util.UUID;
+
+/** A presigned GET of a completed upload that makes S3 answer with the original filename and content type. */
+@ApplicationScoped
+public class SignDownload {
+
+    private final MultipartStorage storage;
+    private final UploadLedger ledger;
+    private final SigningWindow window;
+
+    public SignDownload(MultipartStorage storage, UploadLedger ledger, SigningWindow window) {
+        this.storage = storage;
+        this.ledger = ledger;
+        this.window = window;
+    }
+
+    public Uni<SignedUrl> sign(Scope scope, UUID id, Long expiresInSeconds, String disposition) {
+        String type = disposition == null ? "attachment" : disposition;
+        if (!type.equals("attachment") && !type.equals("inline")) {
+            throw ApiProblem.invalid("disposition must be 'attachment' or 'inline', got '" + disposition + "'");
+        }
+        Duration requested = window.requested(expiresInSeconds);
+        return ledger.session(() -> ledger.find(scope, id))
+                .flatMap(upload -> {
+                    if (upload.state != UploadState.COMPLETED) {
+                        throw ApiProblem.notActive("upload " + id + " is " + upload.state + "; only COMPLETED uploads can be downloaded");
+                    }
+                    return window.of(requested).map(lifetime -> SignedUrl.of(storage.presignDownload(upload.key,
+                            ContentDisposition.of(type, upload.filename), upload.contentType, lifetime)));
+                });
+    }
+}

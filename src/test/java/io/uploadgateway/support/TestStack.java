@@ -1,0 +1,95 @@
+package io.uploadgateway.support;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.uploadgateway.embedded.DevKeys;
+import io.uploadgateway.embedded.EmbeddedStack;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The one test stack: a real PostgreSQL and a real S3 endpoint (S3Proxy with SigV4 checks), plus
+ * the key pair that signs test tokens. By default every test class shares one stack. Knobs, as
+ * {@code @ResourceArg}s of {@code @WithTestResource(TestStack.class)}:
+ * <ul>
+ *   <li>{@value #OWN}{@code =<name>}: a stack of the class's own, which it may break (stop S3 or
+ *       PostgreSQL); classes naming different stacks never share one;</li>
+ *   <li>{@value #ETAG}{@code =hidden}: an own stack whose CORS rule allows PUT but does not expose
+ *       ETag, the most common misconfiguration of real buckets.</li>
+ * </ul>
+ * A test gets the stack it runs on in a field of type {@link EmbeddedStack}.
+ */
+public class TestStack implements QuarkusTestResourceLifecycleManager {
+
+    public static final String OWN = "own";
+    public static final String ETAG = "etag";
+    public static final String ISSUER = "upload-gateway-test";
+    public static final String BUCKET = "test-uploads";
+
+    private static EmbeddedStack shared;
+    private static DevKeys keys;
+
+    private boolean own;
+    private boolean exposeEtag = true;
+    private EmbeddedStack stack;
+
+    @Override
+    public void init(Map<String, String> args) {
+        exposeEtag = !"hidden".equals(args.get(ETAG));
+        own = args.containsKey(OWN) || !exposeEtag;
+    }
+
+    @Override
+    public Map<String, String> start() {
+        try {
+            stack = own ? EmbeddedStack.start(null, exposeEtag) : shared();
+            return gatewayConfig(stack.config());
+        } catch (Exception e) {
+            throw new IllegalStateException("could not start the test stack", e);
+        }
+    }
+
+    @Override
+    public void stop() {
+        if (!own || stack == null) {
+            return; // the shared stack lives as long as the test JVM
+        }
+        try {
+            stack.close();
+        } catch (Exception ignored) {
+            // parts of it were stopped on purpose
+        }
+    }
+
+    @Override
+    public void inject(TestInjector injector) {
+        injector.injectIntoFields(stack, new TestInjector.MatchesType(EmbeddedStack.class));
+    }
+
+    private static synchronized EmbeddedStack shared() throws Exception {
+        if (shared == null) {
+            shared = EmbeddedStack.start(null);
+        }
+        return shared;
+    }
+
+    /** The gateway and token settings of every test stack. */
+    private static synchronized Map<String, String> gatewayConfig(Map<String, String> stackConfig) throws Exception {
+        if (keys == null) {
+            keys = DevKeys.in(Files.createTempDirectory("gateway-test-keys"));
+        }
+        Map<String, String> config = new HashMap<>(stackConfig);
+        config.put("gateway.bucket", BUCKET);
+        config.put("gateway.create-bucket", "true");
+        config.put("mp.jwt.verify.issuer", ISSUER);
+        config.put("mp.jwt.verify.publickey.location", keys.publicKey().toUri().toString());
+        config.put("smallrye.jwt.sign.key.location", keys.privateKey().toUri().toString());
+        return config;
+    }
+
+    public static Path privateKey() {
+        return keys.privateKey();
+    }
+}
