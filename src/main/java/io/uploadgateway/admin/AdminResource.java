@@ -32,8 +32,10 @@ import static io.uploadgateway.problem.ErrorCode.DATABASE_UNAVAILABLE;
 import static io.uploadgateway.problem.ErrorCode.FORBIDDEN;
 import static io.uploadgateway.problem.ErrorCode.INVALID_REQUEST;
 import static io.uploadgateway.problem.ErrorCode.NOT_FOUND;
+import static io.uploadgateway.problem.ErrorCode.STORAGE_REFUSED;
 import static io.uploadgateway.problem.ErrorCode.STORAGE_UNAVAILABLE;
 import static io.uploadgateway.problem.ErrorCode.UNAUTHORIZED;
+import static io.uploadgateway.problem.ErrorCode.UPLOAD_BUSY;
 import static io.uploadgateway.problem.ErrorCode.UPLOAD_NOT_ACTIVE;
 
 /** Operators' API (group {@value Caller#ADMIN_GROUP}): every owner's uploads, stalled ones first in line. */
@@ -101,7 +103,7 @@ public class AdminResource {
     @Operation(operationId = "adminAbortUpload", summary = "Abort anyone's upload (idempotent)")
     @APIResponse(responseCode = "200", description = "The upload, now ABORTED (or EXPIRED if the janitor was first)",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = AdminUploadView.class)))
-    @Problems({NOT_FOUND, UPLOAD_NOT_ACTIVE})
+    @Problems({NOT_FOUND, UPLOAD_NOT_ACTIVE, UPLOAD_BUSY, STORAGE_REFUSED})
     public Uni<AdminUploadView> abort(@PathParam("id") String id) {
         return abortion.abort(Scope.operator(), RequestParams.uploadId(id))
                 .map(upload -> AdminUploadView.of(upload, clock.instant()));

@@ -2,13 +2,22 @@ package io.uploadgateway.admin;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.Startup;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.config.GatewayConfig;
 import io.uploadgateway.storage.MultipartStorage;
 import io.uploadgateway.storage.MultipartStorage.PendingMultipartUpload;
+import io.uploadgateway.storage.StorageException;
+import io.uploadgateway.upload.ObjectKeys;
+import io.uploadgateway.upload.Scope;
+import io.uploadgateway.upload.Upload;
+import io.uploadgateway.upload.UploadState;
 import io.uploadgateway.upload.abort.AbortUpload;
+import io.uploadgateway.upload.claim.Transitions;
+import io.uploadgateway.upload.complete.CompleteUpload;
+import io.uploadgateway.upload.ledger.Keyset;
 import io.uploadgateway.upload.ledger.OperatorLedger;
 import io.uploadgateway.upload.ledger.UploadLedger;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -17,20 +26,28 @@ import org.jboss.logging.Logger;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Keeps the bucket free of abandoned multipart uploads, which otherwise cost money silently.
- * Each sweep, in one transaction holding a PostgreSQL advisory lock (one sweep at a time across
- * every replica sharing the database):
+ * One sweep at a time across replicas (a lease in the ledger); each step in short transactions,
+ * never holding one while S3 answers:
  * <ol>
- *   <li>expires UPLOADING uploads idle past {@code gateway.upload-ttl}: rows are taken
- *       {@code FOR UPDATE SKIP LOCKED}, so an upload a client is touching right now is skipped,
- *       and a touch that committed first no longer matches the idle condition;</li>
- *   <li>aborts orphans: multipart uploads under the key prefix, older than
- *       {@code gateway.orphan-grace}, that no UPLOADING ledger row owns.</li>
+ *   <li>expires UPLOADING uploads idle past {@code upload-ttl} or older than {@code max-upload-age}:
+ *       claimed in batches ({@code SKIP LOCKED}, ABORTING, committed), aborted in S3, then marked
+ *       EXPIRED (or COMPLETED, if S3 turns out to have completed it); a failure releases the claim
+ *       for the next sweep, and an S3 outage ends the pass;</li>
+ *   <li>finishes transitions whose replica died mid-way (claims older than {@code claims.stale-after});</li>
+ *   <li>aborts orphans: multipart uploads with the gateway's own key pattern under the key prefix,
+ *       older than {@code orphan-grace}, that no open ledger row owns — bounded by {@code orphan-sweep-timeout}.</li>
  * </ol>
+ * Counters move only after the ledger committed.
  */
+@Startup
 @ApplicationScoped
 public class Janitor {
 
@@ -40,6 +57,8 @@ public class Janitor {
     private final UploadLedger ledger;
     private final OperatorLedger operators;
     private final AbortUpload abortion;
+    private final CompleteUpload completion;
+    private final Transitions transitions;
     private final GatewayConfig config;
     private final Clock clock;
     private final StalledGauge stalledGauge;
@@ -49,25 +68,28 @@ public class Janitor {
     private final Counter orphansAborted;
 
     public Janitor(MultipartStorage storage, UploadLedger ledger, OperatorLedger operators, AbortUpload abortion,
-                   GatewayConfig config, Clock clock, StalledGauge stalledGauge, MeterRegistry registry) {
+                   CompleteUpload completion, Transitions transitions, GatewayConfig config, Clock clock,
+                   StalledGauge stalledGauge, MeterRegistry registry) {
         this.storage = storage;
         this.ledger = ledger;
         this.operators = operators;
         this.abortion = abortion;
+        this.completion = completion;
+        this.transitions = transitions;
         this.config = config;
         this.clock = clock;
         this.stalledGauge = stalledGauge;
         this.runs = Counter.builder("gateway.janitor.runs").description("Janitor sweeps that ran").register(registry);
         this.skipped = Counter.builder("gateway.janitor.skipped")
-                .description("Janitor sweeps skipped because another replica held the lock").register(registry);
+                .description("Janitor sweeps skipped because another replica held the lease").register(registry);
         this.orphansFound = Counter.builder("gateway.janitor.orphans.found")
-                .description("Multipart uploads in storage that no active ledger row owns").register(registry);
+                .description("Multipart uploads in storage that no open ledger row owns").register(registry);
         this.orphansAborted = Counter.builder("gateway.janitor.orphans.aborted")
                 .description("Orphaned multipart uploads aborted").register(registry);
     }
 
-    /** What one sweep did; {@code ran} is false when another sweep held the lock. */
-    public record SweepReport(boolean ran, List<String> expired, List<String> orphansAborted) {
+    /** What one sweep did; {@code ran} is false when another sweep held the lease. */
+    public record SweepReport(boolean ran, List<String> expired, List<String> recovered, List<String> orphansAborted) {
     }
 
     @Scheduled(identity = "janitor", every = "${gateway.janitor-interval}", delayed = "30s",
@@ -78,9 +100,9 @@ public class Janitor {
         }
         return sweep()
                 .invoke(report -> {
-                    if (report.ran() && (!report.expired().isEmpty() || !report.orphansAborted().isEmpty())) {
-                        LOG.infof("janitor expired %d idle upload(s) and aborted %d orphan(s)",
-                                report.expired().size(), report.orphansAborted().size());
+                    if (report.ran() && !(report.expired().isEmpty() && report.recovered().isEmpty() && report.orphansAborted().isEmpty())) {
+                        LOG.infof("janitor expired %d idle upload(s), finished %d interrupted transition(s), aborted %d orphan(s)",
+                                report.expired().size(), report.recovered().size(), report.orphansAborted().size());
                     }
                 })
                 .onFailure().invoke(failure -> LOG.warnf("janitor sweep failed, will retry next interval: %s", failure.toString()))
@@ -89,55 +111,119 @@ public class Janitor {
     }
 
     public Uni<SweepReport> sweep() {
-        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
-        return ledger.transaction(() -> operators.tryJanitorLock().flatMap(locked -> {
-            if (!locked) {
-                skipped.increment();
-                return Uni.createFrom().item(new SweepReport(false, List.of(), List.of()));
-            }
-            runs.increment();
-            return expireIdle(now).flatMap(expired -> sweepOrphans(now)
-                    .flatMap(orphans -> operators.countStalled(now.minus(config.stalledAfter()))
-                            .invoke(stalledGauge::set)
-                            .replaceWith(new SweepReport(true, expired, orphans))));
-        }));
+        Instant now = now();
+        UUID holder = UUID.randomUUID();
+        return ledger.transaction(() -> operators.takeJanitorLease(holder, now, now.plus(config.janitorLease())))
+                .flatMap(taken -> {
+                    if (!taken) {
+                        skipped.increment();
+                        return Uni.createFrom().item(new SweepReport(false, List.of(), List.of(), List.of()));
+                    }
+                    runs.increment();
+                    return expire(now, null, new ArrayList<>())
+                            .flatMap(expired -> recoverStaleClaims(now)
+                                    .flatMap(recovered -> sweepOrphans(now)
+                                            .map(orphans -> new SweepReport(true, expired, recovered, orphans))))
+                            .call(() -> ledger.session(() -> operators.countStalled(now.minus(config.stalledAfter())))
+                                    .invoke(stalledGauge::set))
+                            .eventually(() -> ledger.transaction(() -> operators.dropJanitorLease(holder))
+                                    .onFailure().recoverWithNull());
+                });
     }
 
-    private Uni<List<String>> expireIdle(Instant now) {
-        return operators.lockIdle(now.minus(config.uploadTtl()), config.janitorBatchSize())
-                .flatMap(idle -> Multi.createFrom().iterable(idle)
-                        .onItem().transformToUniAndConcatenate(upload -> abortion.expire(upload)
-                                .map(expired -> expired.id.toString())
-                                // Storage refused this one: leave it UPLOADING for the next sweep.
-                                .onFailure().invoke(f -> LOG.warnf("could not abort expired upload %s: %s", upload.id, f.getMessage()))
+    /** Batch after batch (keyset, so an upload whose abort failed is not retaken in the same sweep). */
+    private Uni<List<String>> expire(Instant now, Keyset after, List<String> expired) {
+        int batch = config.janitorBatchSize();
+        return ledger.transaction(() -> operators.claimForExpiry(now.minus(config.uploadTtl()), now.minus(config.maxUploadAge()),
+                        after, batch, now))
+                .flatMap(claimed -> {
+                    if (claimed.isEmpty()) {
+                        return Uni.createFrom().item(expired);
+                    }
+                    AtomicBoolean storageDown = new AtomicBoolean();
+                    Upload last = claimed.get(claimed.size() - 1);
+                    // One at a time: a reactive session belongs to one flow of the Vert.x context.
+                    return Multi.createFrom().iterable(claimed)
+                            .onItem().transformToUniAndConcatenate(upload -> storageDown.get()
+                                    ? transitions.release(upload.id, upload.claimToken, "object storage is unavailable").replaceWith((String) null)
+                                    : expireClaimed(upload, storageDown))
+                            .filter(id -> id != null)
+                            .collect().asList()
+                            .flatMap(ids -> {
+                                expired.addAll(ids);
+                                return claimed.size() < batch || storageDown.get()
+                                        ? Uni.createFrom().item(expired)
+                                        : expire(now, new Keyset(last.lastActivityAt, last.id), expired);
+                            });
+                });
+    }
+
+    private Uni<String> expireClaimed(Upload upload, AtomicBoolean storageDown) {
+        return abortion.endClaimed(upload, upload.claimToken)
+                .map(ended -> ended.state == UploadState.EXPIRED ? ended.id.toString() : null)
+                .onFailure().call(failure -> {
+                    LOG.warnf("could not expire upload %s (next sweep retries): %s", upload.id, failure.getMessage());
+                    storageDown.compareAndSet(false, failure instanceof StorageException.Unavailable);
+                    return transitions.release(upload.id, upload.claimToken, failure.toString());
+                })
+                .onFailure().recoverWithNull();
+    }
+
+    /** Transitions whose replica died between claim and finish: completions and aborts taken over and finished. */
+    private Uni<List<String>> recoverStaleClaims(Instant now) {
+        return ledger.session(() -> operators.staleClaims(now.minus(config.claims().staleAfter()), config.janitorBatchSize()))
+                .flatMap(stale -> Multi.createFrom().iterable(stale)
+                        .onItem().transformToUniAndConcatenate(upload -> (upload.state == UploadState.COMPLETING
+                                ? completion.complete(Scope.operator(), upload.id).replaceWith(upload.id.toString())
+                                : abortion.end(Scope.operator(), upload.id, upload.claimedFor).replaceWith(upload.id.toString()))
+                                .onFailure().invoke(f -> LOG.warnf("could not finish the interrupted %s of upload %s: %s",
+                                        upload.state, upload.id, f.getMessage()))
                                 .onFailure().recoverWithNull())
                         .filter(id -> id != null)
                         .collect().asList());
     }
 
     private Uni<List<String>> sweepOrphans(Instant now) {
+        if (!config.orphanSweepEnabled()) {
+            return Uni.createFrom().item(List.of());
+        }
+        String root = config.keyRoot();
         Instant bornBefore = now.minus(config.orphanGrace());
-        return storage.listMultipartUploads(config.keyRoot())
+        List<String> aborted = Collections.synchronizedList(new ArrayList<>());
+        return storage.listMultipartUploads(root)
                 .map(pending -> pending.stream()
+                        .filter(p -> ObjectKeys.isGatewayKey(root, p.key()))
                         .filter(p -> p.initiated() == null || p.initiated().isBefore(bornBefore))
                         .toList())
-                .flatMap(candidates -> operators.activeS3UploadIds(candidates.stream().map(PendingMultipartUpload::key).distinct().toList())
+                .flatMap(candidates -> ledger.session(() -> operators.activeS3UploadIds(
+                                candidates.stream().map(PendingMultipartUpload::key).distinct().toList()))
                         .flatMap(owned -> {
-                            List<PendingMultipartUpload> orphans = candidates.stream()
-                                    .filter(p -> !owned.contains(p.uploadId())).toList();
+                            List<PendingMultipartUpload> orphans = candidates.stream().filter(p -> !owned.contains(p.uploadId())).toList();
                             orphansFound.increment(orphans.size());
                             return Multi.createFrom().iterable(orphans)
                                     .onItem().transformToUniAndConcatenate(orphan -> storage
                                             .abortMultipartUpload(orphan.key(), orphan.uploadId())
-                                            .map(ignored -> {
+                                            .invoke(ignored -> {
                                                 orphansAborted.increment();
+                                                aborted.add(orphan.uploadId());
                                                 LOG.infof("aborted orphaned multipart upload %s of %s", orphan.uploadId(), orphan.key());
-                                                return orphan.uploadId();
                                             })
                                             .onFailure().invoke(f -> LOG.warnf("could not abort orphan %s: %s", orphan.uploadId(), f.getMessage()))
                                             .onFailure().recoverWithNull())
-                                    .filter(id -> id != null)
-                                    .collect().asList();
-                        }));
+                                    .collect().last()
+                                    .map(ignored -> List.copyOf(aborted));
+                        }))
+                .ifNoItem().after(config.orphanSweepTimeout()).recoverWithItem(() -> {
+                    LOG.warnf("orphan sweep stopped after %s; the next sweep goes on", config.orphanSweepTimeout());
+                    return List.copyOf(aborted);
+                })
+                .onFailure().recoverWithItem(failure -> {
+                    LOG.warnf("orphan sweep failed, the next sweep goes on: %s", failure.toString());
+                    return List.copyOf(aborted);
+                });
+    }
+
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MICROS);
     }
 }

@@ -5,6 +5,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
+import java.util.OptionalInt;
 
 /**
  * Everything an operator can set for the gateway, under {@code gateway.*}
@@ -59,9 +60,32 @@ public interface GatewayConfig {
     @WithDefault("PT5M")
     Duration janitorInterval();
 
-    /** Most uploads the janitor expires in one sweep (the rest wait for the next). */
-    @WithDefault("500")
+    /** Uploads the janitor claims for expiry per short transaction (a sweep goes on batch after batch). */
+    @WithDefault("100")
     int janitorBatchSize();
+
+    /**
+     * How long one sweep may hold the janitor's lease; another replica may start a sweep once it
+     * runs out (a crashed sweep never blocks the janitor for longer).
+     */
+    @WithDefault("PT15M")
+    Duration janitorLease();
+
+    /**
+     * The oldest an upload may get, however active: an UPLOADING upload created longer ago is
+     * expired. The bucket's lifecycle rule is set above it, so it never kills an upload the
+     * ledger still considers alive.
+     */
+    @WithDefault("P30D")
+    Duration maxUploadAge();
+
+    /** Abort multipart uploads under the key prefix that no ledger row owns (needs a non-empty key prefix). */
+    @WithDefault("true")
+    boolean orphanSweepEnabled();
+
+    /** Longest one orphan sweep may take (listing and aborts); the rest waits for the next sweep. */
+    @WithDefault("PT2M")
+    Duration orphanSweepTimeout();
 
     /**
      * A multipart upload under the key prefix that the ledger does not know is aborted once it
@@ -74,9 +98,17 @@ public interface GatewayConfig {
     @WithDefault("false")
     boolean manageBucket();
 
-    /** Days after which the bucket's lifecycle rule aborts incomplete multipart uploads (backstop for the janitor). */
-    @WithDefault("8")
-    int lifecycleAbortDays();
+    /**
+     * Days after which the bucket's lifecycle rule aborts incomplete multipart uploads (a backstop
+     * behind the janitor). Default: {@code max-upload-age} in whole days, plus one. Must exceed
+     * {@code max-upload-age}.
+     */
+    OptionalInt lifecycleAbortDays();
+
+    /** The lifecycle rule's days as configured, or one day beyond the longest an upload may live. */
+    default int effectiveLifecycleAbortDays() {
+        return lifecycleAbortDays().orElse((int) Math.min(Integer.MAX_VALUE, maxUploadAge().toDays() + 1));
+    }
 
     /** Origins allowed by the bucket CORS rule written when {@code manage-bucket} is on. */
     @WithDefault("*")
@@ -85,6 +117,12 @@ public interface GatewayConfig {
     Presign presign();
 
     Listing listing();
+
+    Storage storage();
+
+    Ledger ledger();
+
+    Claims claims();
 
     interface Presign {
         /** Lifetime of a presigned URL when the client does not ask for one. */
@@ -102,5 +140,68 @@ public interface GatewayConfig {
 
         @WithDefault("100")
         int maxLimit();
+    }
+
+    /** Bounds on every S3 call: a hung or crawling endpoint fails a call, never a thread or the pool. */
+    interface Storage {
+        /** Longest any S3 call may take, retries included (CompleteMultipartUpload, each ListParts page, …). */
+        @WithDefault("PT30S")
+        Duration callTimeout();
+
+        /** Longest one HTTP attempt of a quick call (create, head, abort, a listing page) before the SDK retries. */
+        @WithDefault("PT10S")
+        Duration attemptTimeout();
+
+        /** Longest a new TCP/TLS connection to S3 may take to open. */
+        @WithDefault("PT5S")
+        Duration connectTimeout();
+
+        /** Longest a call may wait for a free connection of the client's pool. */
+        @WithDefault("PT10S")
+        Duration acquireTimeout();
+
+        /** Connections to S3 open at once (the CRT client's pool). */
+        @WithDefault("64")
+        int maxConnections();
+
+        /** A connection moving fewer bytes per second than this for {@code min-throughput-timeout} is dropped. */
+        @WithDefault("1024")
+        long minThroughputBytesPerSecond();
+
+        @WithDefault("PT10S")
+        Duration minThroughputTimeout();
+    }
+
+    /** Bounds on the gateway's PostgreSQL sessions, so a stuck query or lock fails instead of holding a connection. */
+    interface Ledger {
+        /** PostgreSQL {@code statement_timeout} of every gateway session. */
+        @WithDefault("PT15S")
+        Duration statementTimeout();
+
+        /** PostgreSQL {@code lock_timeout}: the longest a statement waits for a row lock. */
+        @WithDefault("PT5S")
+        Duration lockTimeout();
+
+        /** PostgreSQL {@code idle_in_transaction_session_timeout}. */
+        @WithDefault("PT1M")
+        Duration idleInTransactionTimeout();
+
+        /** Longest a request waits for a free connection of the pool before failing with 503. */
+        @WithDefault("PT5S")
+        Duration acquireTimeout();
+    }
+
+    /** Transitions that wait on S3 (complete, abort, expiry) claim the upload instead of locking it. */
+    interface Claims {
+        /** How long a second call waits for the transition in flight before answering 409 upload_busy. */
+        @WithDefault("PT10S")
+        Duration waitFor();
+
+        /**
+         * A claim older than this died with its replica (a crash between claim and finish) and is
+         * taken over. Must exceed the longest S3 work of a transition.
+         */
+        @WithDefault("PT2M")
+        Duration staleAfter();
     }
 }

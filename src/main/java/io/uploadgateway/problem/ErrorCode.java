@@ -19,6 +19,8 @@ public enum ErrorCode {
     UPLOAD_NOT_ACTIVE(409, "Upload is not active", "The upload's state does not allow this call (e.g. presign after abort, abort after completion)."),
     PARTS_MISSING(409, "Parts missing", "Complete found planned parts that storage does not hold yet; `missingParts` lists them."),
     PART_MISMATCH(409, "Parts do not match", "Storage holds other bytes than expected for some parts; `mismatchedParts` says which and how."),
+    UPLOAD_BUSY(409, "Upload busy", "Another call is completing or aborting this upload right now; ask again after `Retry-After` seconds."),
+    STORAGE_REFUSED(409, "Storage refused", "Object storage refused the operation for good (access denied, no such bucket, bad credentials or clock): retrying will not help until an operator fixes the bucket or the gateway's credentials."),
     TOO_LARGE(413, "Upload too large", "The declared size exceeds the gateway's maximum upload size."),
     UNSUPPORTED_MEDIA_TYPE(415, "Unsupported media type", "The body is not `application/json`."),
     IDEMPOTENCY_KEY_REUSED(422, "Idempotency-Key already used", "The `Idempotency-Key` was used by the same owner for a different file."),

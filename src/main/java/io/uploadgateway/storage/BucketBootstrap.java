@@ -85,7 +85,7 @@ public class BucketBootstrap {
                 .id(LIFECYCLE_RULE_ID)
                 .status(ExpirationStatus.ENABLED)
                 .filter(f -> f.prefix(config.keyRoot()))
-                .abortIncompleteMultipartUpload(a -> a.daysAfterInitiation(config.lifecycleAbortDays()))
+                .abortIncompleteMultipartUpload(a -> a.daysAfterInitiation(config.effectiveLifecycleAbortDays()))
                 .build();
     }
 
@@ -103,7 +103,7 @@ public class BucketBootstrap {
             rules.add(lifecycleRule(config));
             s3.putBucketLifecycleConfiguration(r -> r.bucket(config.bucket()).lifecycleConfiguration(l -> l.rules(rules))).join();
             LOG.infof("bucket %s: lifecycle rule aborts incomplete multipart uploads after %d days",
-                    config.bucket(), config.lifecycleAbortDays());
+                    config.bucket(), config.effectiveLifecycleAbortDays());
         } catch (CompletionException e) {
             LOG.warnf("bucket %s: could not set the lifecycle rule (%s); the janitor still aborts abandoned uploads",
                     config.bucket(), e.getCause().getMessage());

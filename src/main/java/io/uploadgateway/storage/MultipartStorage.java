@@ -10,8 +10,9 @@ import java.util.Optional;
 
 /**
  * The gateway's only view of object storage: S3 multipart calls and presigning. Calls return on
- * the caller's Vert.x context, so ledger work can continue in the same reactive session.
- * Failures surface as {@link StorageException}s, never as SDK types.
+ * the caller's Vert.x context, so ledger work can continue in the same reactive session. Every
+ * call is bounded in time ({@code gateway.storage.*}). Failures surface as
+ * {@link StorageException}s, never as SDK types.
  */
 public interface MultipartStorage {
 
@@ -24,8 +25,11 @@ public interface MultipartStorage {
     /** CompleteMultipartUpload with parts sorted by number; returns the object's ETag. */
     Uni<String> completeMultipartUpload(String key, String uploadId, List<StoredPart> parts);
 
-    /** AbortMultipartUpload; an upload S3 no longer has counts as aborted. */
-    Uni<Void> abortMultipartUpload(String key, String uploadId);
+    /**
+     * AbortMultipartUpload: true when S3 aborted it now, false when S3 no longer knew it (aborted
+     * before, removed by a lifecycle rule, or completed: only HeadObject can tell).
+     */
+    Uni<Boolean> abortMultipartUpload(String key, String uploadId);
 
     /** HeadObject; empty when there is no such object. */
     Uni<Optional<StoredObject>> headObject(String key);

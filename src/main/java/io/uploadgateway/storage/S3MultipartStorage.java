@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
@@ -40,14 +41,28 @@ public class S3MultipartStorage implements MultipartStorage {
 
     private static final Logger LOG = Logger.getLogger(S3MultipartStorage.class);
 
+    /** Codes S3 answers for a request it will never accept as sent. */
+    private static final Set<String> INVALID = Set.of("InvalidArgument", "InvalidRequest", "KeyTooLongError",
+            "MetadataTooLarge", "InvalidDigest", "BadDigest", "MalformedXML", "InvalidStorageClass", "InvalidEncryptionAlgorithmError");
+    /** Codes that say the gateway's bucket, credentials or clock are wrong: an operator must act, retrying will not help. */
+    private static final Set<String> DENIED = Set.of("AccessDenied", "AllAccessDisabled", "AccountProblem", "NoSuchBucket",
+            "InvalidBucketName", "InvalidAccessKeyId", "SignatureDoesNotMatch", "AuthorizationHeaderMalformed",
+            "PermanentRedirect", "RequestTimeTooSkewed", "InvalidObjectState", "MethodNotAllowed", "NotImplemented",
+            "InvalidToken", "ExpiredToken", "InvalidSecurity");
+
     private final S3AsyncClient s3;
     private final S3Presigner presigner;
     private final String bucket;
+    private final Duration callTimeout;
+    /** Every reactive S3 call fails by then even if the SDK's own timeouts did not fire. */
+    private final Duration bound;
 
     public S3MultipartStorage(S3AsyncClient s3, S3Presigner presigner, GatewayConfig config) {
         this.s3 = s3;
         this.presigner = presigner;
         this.bucket = config.bucket();
+        this.callTimeout = config.storage().callTimeout();
+        this.bound = callTimeout.plusSeconds(2);
     }
 
     @Override
@@ -83,16 +98,19 @@ public class S3MultipartStorage implements MultipartStorage {
                 .sorted(Comparator.comparingInt(StoredPart::partNumber))
                 .map(p -> CompletedPart.builder().partNumber(p.partNumber()).eTag(p.etag()).build())
                 .toList();
+        // S3 may take long to assemble many parts (it keeps the connection alive meanwhile): one
+        // attempt may use the whole call timeout.
         return call("CompleteMultipartUpload", () -> s3.completeMultipartUpload(r -> r
-                .bucket(bucket).key(key).uploadId(uploadId).multipartUpload(m -> m.parts(completed))))
+                .bucket(bucket).key(key).uploadId(uploadId).multipartUpload(m -> m.parts(completed))
+                .overrideConfiguration(o -> o.apiCallAttemptTimeout(callTimeout))))
                 .map(response -> response.eTag());
     }
 
     @Override
-    public Uni<Void> abortMultipartUpload(String key, String uploadId) {
+    public Uni<Boolean> abortMultipartUpload(String key, String uploadId) {
         return call("AbortMultipartUpload", () -> s3.abortMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId)))
-                .replaceWithVoid()
-                .onFailure(StorageException.NoSuchUpload.class).recoverWithNull();
+                .replaceWith(true)
+                .onFailure(StorageException.NoSuchUpload.class).recoverWithItem(false);
     }
 
     @Override
@@ -125,6 +143,7 @@ public class S3MultipartStorage implements MultipartStorage {
     public Uni<BucketProbe> probeBucket(Duration timeout) {
         return Uni.createFrom().completionStage(() -> s3.headBucket(r -> r.bucket(bucket)
                         .overrideConfiguration(o -> o.apiCallTimeout(timeout))))
+                .ifNoItem().after(timeout.plusSeconds(1)).fail()
                 .map(response -> new BucketProbe(true, null, date(response.sdkHttpResponse())))
                 .onFailure().recoverWithItem(failure -> {
                     Throwable cause = failure instanceof CompletionException && failure.getCause() != null
@@ -143,7 +162,8 @@ public class S3MultipartStorage implements MultipartStorage {
     }
 
     private static String describe(Throwable failure) {
-        if (failure instanceof TimeoutException || failure instanceof ApiCallTimeoutException) {
+        if (failure instanceof TimeoutException || failure instanceof ApiCallTimeoutException
+                || failure instanceof io.smallrye.mutiny.TimeoutException) {
             return "no answer in time";
         }
         String message = failure.getMessage();
@@ -201,6 +221,8 @@ public class S3MultipartStorage implements MultipartStorage {
                     return CompletableFuture.failedFuture(e);
                 }
             });
+            result = result.ifNoItem().after(bound).failWith(() -> new StorageException.Unavailable(
+                    operation + " got no answer within " + bound.toSeconds() + " s", null));
             if (context != null) {
                 result = result.emitOn(task -> context.runOnContext(ignored -> task.run()));
             }
@@ -208,26 +230,42 @@ public class S3MultipartStorage implements MultipartStorage {
         });
     }
 
-    private static Throwable translate(String operation, Throwable failure) {
+    /**
+     * S3's answer in the gateway's terms: what the upload's state explains (NoSuchUpload, parts
+     * refused), what retrying will not change ({@link StorageException.Refused}), and everything
+     * else (5xx, throttling, timeouts, unreachable) as an outage worth retrying.
+     */
+    static Throwable translate(String operation, Throwable failure) {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (cause instanceof StorageException) {
+            return cause;
+        }
         if (cause instanceof S3Exception s3) {
             String code = s3.awsErrorDetails() == null ? null : s3.awsErrorDetails().errorCode();
+            String detail = s3.awsErrorDetails() == null ? s3.getMessage() : s3.awsErrorDetails().errorMessage();
             if ("NoSuchUpload".equals(code)) {
                 return new StorageException.NoSuchUpload(operation + ": S3 has no such multipart upload", s3);
             }
             if ("InvalidPart".equals(code) || "InvalidPartOrder".equals(code) || "EntityTooSmall".equals(code)) {
-                return new StorageException.PartsRejected(code, s3.awsErrorDetails().errorMessage(), s3);
+                return new StorageException.PartsRejected(code, detail, s3);
             }
             if (s3.statusCode() == 404 && operation.equals("HeadObject")) {
                 return new NotFound();
             }
-            LOG.warnf("%s failed: HTTP %d %s %s", operation, s3.statusCode(), code, s3.getMessage());
+            StorageException.Refused.Kind kind = "EntityTooLarge".equals(code) ? StorageException.Refused.Kind.TOO_LARGE
+                    : INVALID.contains(code) ? StorageException.Refused.Kind.INVALID
+                    : DENIED.contains(code) ? StorageException.Refused.Kind.DENIED : null;
+            if (kind != null) {
+                LOG.errorf("%s refused by S3: HTTP %d %s %s", operation, s3.statusCode(), code, detail);
+                return new StorageException.Refused(kind, code, operation + " refused by storage: " + code, s3);
+            }
+            LOG.warnf("%s failed: HTTP %d %s %s", operation, s3.statusCode(), code, detail);
             return new StorageException.Unavailable(operation + " failed with HTTP " + s3.statusCode()
                     + (code == null ? "" : " " + code), s3);
         }
         if (cause instanceof SdkException sdk) {
             LOG.warnf("%s failed: %s", operation, sdk.getMessage());
-            return new StorageException.Unavailable(operation + " could not reach object storage", sdk);
+            return new StorageException.Unavailable(operation + " could not reach object storage in time", sdk);
         }
         return cause;
     }

@@ -7,7 +7,7 @@ public abstract sealed class StorageException extends RuntimeException {
         super(message, cause);
     }
 
-    /** S3 could not be reached or answered with an error that is not the client's doing. */
+    /** S3 could not be reached, did not answer in time, or failed on its side: worth retrying later. */
     public static final class Unavailable extends StorageException {
         public Unavailable(String message, Throwable cause) {
             super(message, cause);
@@ -28,6 +28,32 @@ public abstract sealed class StorageException extends RuntimeException {
         public PartsRejected(String s3Code, String message, Throwable cause) {
             super(message, cause);
             this.s3Code = s3Code;
+        }
+
+        public String s3Code() {
+            return s3Code;
+        }
+    }
+
+    /**
+     * S3 answered with an error that retrying will not change: the request itself ({@link Kind#INVALID},
+     * {@link Kind#TOO_LARGE}) or the gateway's bucket, credentials or clock ({@link Kind#DENIED}).
+     */
+    public static final class Refused extends StorageException {
+
+        public enum Kind { INVALID, TOO_LARGE, DENIED }
+
+        private final Kind kind;
+        private final String s3Code;
+
+        public Refused(Kind kind, String s3Code, String message, Throwable cause) {
+            super(message, cause);
+            this.kind = kind;
+            this.s3Code = s3Code;
+        }
+
+        public Kind kind() {
+            return kind;
         }
 
         public String s3Code() {

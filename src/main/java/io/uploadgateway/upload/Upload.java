@@ -84,6 +84,18 @@ public class Upload extends PanacheEntityBase {
     @Column(name = "completed_at")
     public Instant completedAt;
 
+    /** The claim of a transition that waits on S3 (COMPLETING, ABORTING); null otherwise. */
+    @Column(name = "claim_token")
+    public UUID claimToken;
+
+    @Column(name = "claimed_at")
+    public Instant claimedAt;
+
+    /** The state the claim leads to: COMPLETED, ABORTED or EXPIRED. */
+    @Enumerated(EnumType.STRING)
+    @Column(name = "claimed_for")
+    public UploadState claimedFor;
+
     public PartPlan plan() {
         return new PartPlan(size, partSize, partCount);
     }
@@ -108,27 +120,70 @@ public class Upload extends PanacheEntityBase {
         expiresAt = now.plus(ttl);
     }
 
+    /**
+     * Claims the upload for a transition to {@code target} that waits on S3: COMPLETING for
+     * COMPLETED, ABORTING for ABORTED or EXPIRED. An UPLOADING upload can be claimed, and so can
+     * one whose claim of the same kind died with its replica ({@link #claimIsFresh} false).
+     */
+    public void claim(UploadState target, UUID token, Instant now) {
+        UploadState claiming = target == UploadState.COMPLETED ? UploadState.COMPLETING : UploadState.ABORTING;
+        requireState(UploadState.UPLOADING, claiming);
+        state = claiming;
+        claimToken = token;
+        claimedAt = now;
+        claimedFor = target;
+        updatedAt = now;
+    }
+
+    /** Whether a claim is held and younger than {@code staleAfter}: its replica is presumably still at work. */
+    public boolean claimIsFresh(Instant now, Duration staleAfter) {
+        return claimedAt != null && claimedAt.isAfter(now.minus(staleAfter));
+    }
+
+    /** Whether {@code token} is the claim this upload carries. */
+    public boolean holds(UUID token) {
+        return claimToken != null && claimToken.equals(token);
+    }
+
+    /** The claimed transition failed before S3 changed anything: the upload is UPLOADING again. */
+    public void release(Instant now) {
+        requireState(UploadState.COMPLETING, UploadState.ABORTING);
+        state = UploadState.UPLOADING;
+        clearClaim();
+        updatedAt = now;
+    }
+
+    /** S3 assembled the object. Also reached from ABORTING when S3 turns out to have completed it. */
     public void markCompleted(String objectEtag, Instant now) {
-        requireState(UploadState.UPLOADING, UploadState.COMPLETING);
+        requireState(UploadState.COMPLETING, UploadState.ABORTING);
         state = UploadState.COMPLETED;
         etag = objectEtag;
         completedAt = now;
-        updatedAt = now;
-        expiresAt = null;
+        end(now);
     }
 
     public void markAborted(Instant now) {
-        requireState(UploadState.UPLOADING);
+        requireState(UploadState.ABORTING);
         state = UploadState.ABORTED;
+        end(now);
+    }
+
+    public void markExpired(Instant now) {
+        requireState(UploadState.ABORTING);
+        state = UploadState.EXPIRED;
+        end(now);
+    }
+
+    private void end(Instant now) {
+        clearClaim();
         updatedAt = now;
         expiresAt = null;
     }
 
-    public void markExpired(Instant now) {
-        requireState(UploadState.UPLOADING);
-        state = UploadState.EXPIRED;
-        updatedAt = now;
-        expiresAt = null;
+    private void clearClaim() {
+        claimToken = null;
+        claimedAt = null;
+        claimedFor = null;
     }
 
     /** Sets the progress counters from the ledger's parts (only parts of exactly their planned size count). */

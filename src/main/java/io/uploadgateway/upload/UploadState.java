@@ -1,15 +1,21 @@
 package io.uploadgateway.upload;
 
 /**
- * Lifecycle of an upload. {@code UPLOADING → COMPLETED} through a completion that holds the
- * upload's row lock; {@code UPLOADING → ABORTED} by the client or an admin;
- * {@code UPLOADING → EXPIRED} by the janitor. {@code COMPLETING} is part of the contract for
- * observers; this gateway completes under a row lock, so readers never see it.
+ * Lifecycle of an upload. Transitions that wait on S3 go through a claimed state, committed
+ * before S3 is called: {@code UPLOADING → COMPLETING → COMPLETED} (complete), {@code UPLOADING →
+ * ABORTING → ABORTED} (client or operator abort) and {@code UPLOADING → ABORTING → EXPIRED} (the
+ * janitor). A claim whose S3 work fails before S3 changed anything returns to {@code UPLOADING}.
  */
 public enum UploadState {
     UPLOADING,
     COMPLETING,
     COMPLETED,
+    ABORTING,
     ABORTED,
-    EXPIRED
+    EXPIRED;
+
+    /** Whether an upload in this state is still in the bucket's multipart list (not yet completed or aborted). */
+    public boolean isOpen() {
+        return this == UPLOADING || this == COMPLETING || this == ABORTING;
+    }
 }

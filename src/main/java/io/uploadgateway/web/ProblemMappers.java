@@ -60,8 +60,18 @@ public class ProblemMappers {
     }
 
     @ServerExceptionMapper
+    public Response storageRefused(StorageException.Refused e) {
+        return respond(switch (e.kind()) {
+            case INVALID -> ApiProblem.invalid("object storage refused the request as invalid (" + e.s3Code() + ")");
+            case TOO_LARGE -> ErrorCode.TOO_LARGE.problem("object storage refused the request as too large (" + e.s3Code() + ")");
+            case DENIED -> ErrorCode.STORAGE_REFUSED.problem("object storage refused the operation (" + e.s3Code()
+                    + "); this is the gateway's configuration, not the request: retrying will not help until an operator fixes it");
+        });
+    }
+
+    @ServerExceptionMapper
     public Response storage(StorageException e) {
-        // NoSuchUpload and PartsRejected are translated by the service; reaching here means an outage.
+        // NoSuchUpload and PartsRejected are translated by the use cases; reaching here means an outage.
         LOG.warnf("object storage unavailable: %s", e.getMessage());
         return respond(ErrorCode.STORAGE_UNAVAILABLE.problem("object storage did not answer as expected; retry later")
                 .withHeader("Retry-After", RETRY_AFTER_SECONDS));

@@ -3,70 +3,118 @@ package io.uploadgateway.upload.abort;
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.problem.ApiProblem;
 import io.uploadgateway.storage.MultipartStorage;
+import io.uploadgateway.storage.MultipartStorage.StoredObject;
 import io.uploadgateway.upload.Scope;
 import io.uploadgateway.upload.Upload;
 import io.uploadgateway.upload.UploadMetrics;
 import io.uploadgateway.upload.UploadState;
+import io.uploadgateway.upload.claim.Transitions;
 import io.uploadgateway.upload.ledger.UploadLedger;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
 
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Ends an upload that will not complete: AbortMultipartUpload in S3, then the final state in the
- * ledger. Clients and operators abort ({@code ABORTED}); the janitor expires ({@code EXPIRED}).
+ * Ends an upload that will not complete: claimed (ABORTING), AbortMultipartUpload with no
+ * database connection held, then the final state in a short transaction. Clients and operators
+ * abort ({@code ABORTED}); the janitor expires ({@code EXPIRED}). When S3 no longer knows the
+ * multipart upload, HeadObject tells whether S3 had completed it: then the upload is
+ * {@code COMPLETED}, not an owner-less object.
  */
 @ApplicationScoped
 public class AbortUpload {
 
+    private static final Logger LOG = Logger.getLogger(AbortUpload.class);
+
     private final MultipartStorage storage;
     private final UploadLedger ledger;
+    private final Transitions transitions;
     private final Clock clock;
     private final UploadMetrics metrics;
 
-    public AbortUpload(MultipartStorage storage, UploadLedger ledger, Clock clock, UploadMetrics metrics) {
+    public AbortUpload(MultipartStorage storage, UploadLedger ledger, Transitions transitions, Clock clock,
+                       UploadMetrics metrics) {
         this.storage = storage;
         this.ledger = ledger;
+        this.transitions = transitions;
         this.clock = clock;
         this.metrics = metrics;
     }
 
     /** Aborts and marks the upload ABORTED; aborting an aborted or expired upload changes nothing. */
     public Uni<Upload> abort(Scope scope, UUID id) {
-        AtomicBoolean abortedNow = new AtomicBoolean();
-        return ledger.transaction(() -> ledger.lock(scope, id).flatMap(upload -> {
-            if (upload.state == UploadState.ABORTED || upload.state == UploadState.EXPIRED) {
-                return Uni.createFrom().item(upload);
-            }
+        return end(scope, id, UploadState.ABORTED).map(upload -> {
             if (upload.state == UploadState.COMPLETED) {
-                throw ApiProblem.notActive("upload " + id + " is already completed; a completed upload cannot be aborted");
+                throw alreadyCompleted(upload.id);
             }
-            return storage.abortMultipartUpload(upload.key, upload.s3UploadId).map(ignored -> {
-                upload.markAborted(now());
-                abortedNow.set(true);
-                return upload;
-            });
-        })).invoke(upload -> {
-            if (abortedNow.get()) {
-                metrics.aborted(upload);
-            }
-        });
-    }
-
-    /** The janitor's end of an idle upload whose row lock the caller holds: aborted in S3, then EXPIRED. */
-    public Uni<Upload> expire(Upload upload) {
-        return storage.abortMultipartUpload(upload.key, upload.s3UploadId).map(ignored -> {
-            upload.markExpired(now());
-            metrics.expired(upload);
             return upload;
         });
     }
 
-    private Instant now() {
-        return clock.instant().truncatedTo(ChronoUnit.MICROS);
+    /**
+     * Runs the end of an upload towards {@code target} (ABORTED, or EXPIRED for a stale expiry claim
+     * the janitor takes over), answering an upload that already ended as it is.
+     */
+    public Uni<Upload> end(Scope scope, UUID id, UploadState target) {
+        return transitions.run(scope, id, new Transitions.Transition<>() {
+            @Override
+            public UploadState target() {
+                return target;
+            }
+
+            @Override
+            public Uni<Upload> answerFor(Upload upload) {
+                if (upload.state == UploadState.COMPLETED) {
+                    throw alreadyCompleted(upload.id);
+                }
+                return Uni.createFrom().item(upload); // ABORTED or EXPIRED: nothing left to do
+            }
+
+            @Override
+            public Uni<Upload> inStorage(Upload claimed, UUID token) {
+                return endClaimed(claimed, token);
+            }
+        });
+    }
+
+    /**
+     * The S3 side and the finish of an ABORTING claim the caller holds ({@code claimed.claimToken}):
+     * ABORTED or EXPIRED as claimed, or COMPLETED if S3 turns out to have completed it.
+     */
+    public Uni<Upload> endClaimed(Upload claimed, UUID token) {
+        return storage.abortMultipartUpload(claimed.key, claimed.s3UploadId)
+                .flatMap(abortedNow -> abortedNow
+                        ? Uni.createFrom().item(Optional.<StoredObject>empty())
+                        : storage.headObject(claimed.key).map(object -> object.filter(o -> o.size() == claimed.size)))
+                .flatMap(completed -> ledger.finish(claimed.id, token, upload -> {
+                    Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+                    if (completed.isPresent()) {
+                        LOG.infof("upload %s was completed in storage before it could be ended; recording the completion", upload.id);
+                        upload.markCompleted(completed.get().etag(), now);
+                    } else if (upload.claimedFor == UploadState.EXPIRED) {
+                        upload.markExpired(now);
+                    } else {
+                        upload.markAborted(now);
+                    }
+                    return Uni.createFrom().item(upload);
+                }))
+                .invoke(this::count); // once the ledger committed, never for an attempt that rolled back
+    }
+
+    private void count(Upload ended) {
+        switch (ended.state) {
+            case COMPLETED -> metrics.completed(ended);
+            case EXPIRED -> metrics.expired(ended);
+            default -> metrics.aborted(ended);
+        }
+    }
+
+    private static ApiProblem alreadyCompleted(UUID id) {
+        return ApiProblem.notActive("upload " + id + " is already completed; a completed upload cannot be aborted");
     }
 }

@@ -1,6 +1,7 @@
 package io.uploadgateway.upload.complete;
 
 import io.smallrye.mutiny.Uni;
+import io.uploadgateway.problem.ApiProblem;
 import io.uploadgateway.problem.ErrorCode;
 import io.uploadgateway.storage.MultipartStorage;
 import io.uploadgateway.storage.MultipartStorage.StoredPart;
@@ -13,6 +14,7 @@ import io.uploadgateway.upload.UploadMetrics;
 import io.uploadgateway.upload.UploadPart;
 import io.uploadgateway.upload.UploadState;
 import io.uploadgateway.upload.UploadWithParts;
+import io.uploadgateway.upload.claim.Transitions;
 import io.uploadgateway.upload.ledger.UploadLedger;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
@@ -23,14 +25,14 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
  * Completes an upload after checking every planned part against S3's ListParts (presence, size,
  * and the ETag the client reported, if any), then confirms the object's size with HeadObject.
- * Idempotent: a completed upload is answered as it is. Holds the upload's row lock throughout,
- * so concurrent completes make one S3 completion.
+ * The upload is claimed (COMPLETING) while S3 works, with no database connection held
+ * ({@link Transitions}); concurrent completes make one S3 completion and get the same answer.
+ * A completed upload is answered as it is.
  */
 @ApplicationScoped
 public class CompleteUpload {
@@ -39,42 +41,54 @@ public class CompleteUpload {
 
     private final MultipartStorage storage;
     private final UploadLedger ledger;
+    private final Transitions transitions;
     private final Clock clock;
     private final UploadMetrics metrics;
 
-    public CompleteUpload(MultipartStorage storage, UploadLedger ledger, Clock clock, UploadMetrics metrics) {
+    public CompleteUpload(MultipartStorage storage, UploadLedger ledger, Transitions transitions, Clock clock,
+                          UploadMetrics metrics) {
         this.storage = storage;
         this.ledger = ledger;
+        this.transitions = transitions;
         this.clock = clock;
         this.metrics = metrics;
     }
 
     public Uni<UploadWithParts> complete(Scope scope, UUID id) {
-        AtomicBoolean completedNow = new AtomicBoolean();
-        return ledger.transaction(() -> ledger.lock(scope, id).flatMap(upload -> {
-            if (upload.state == UploadState.COMPLETED) {
-                return ledger.withParts(upload);
+        return transitions.run(scope, id, new Transitions.Transition<>() {
+            @Override
+            public UploadState target() {
+                return UploadState.COMPLETED;
             }
-            upload.requireUploading();
-            completedNow.set(true);
-            // S3 forgets a completed multipart upload: ListParts then answers NoSuchUpload (AWS) or
-            // an empty list (S3Proxy). Either way an earlier complete may have finished it.
-            return ledger.parts(upload).flatMap(recorded -> storage.listParts(upload.key, upload.s3UploadId)
-                    .flatMap(listed -> listed.isEmpty()
-                            ? adoptEarlierCompletion(upload, recorded, () -> completeChecked(upload, recorded, listed))
-                            : completeChecked(upload, recorded, listed))
-                    .onFailure(StorageException.NoSuchUpload.class)
-                    .recoverWithUni(() -> adoptEarlierCompletion(upload, recorded,
-                            () -> Uni.createFrom().failure(upload.goneFromStorage()))));
-        })).invoke(result -> {
-            // Counted once the ledger committed, not when S3 answered.
-            if (completedNow.get()) {
-                metrics.completed(result.upload());
+
+            @Override
+            public Uni<UploadWithParts> answerFor(Upload upload) {
+                if (upload.state == UploadState.COMPLETED) {
+                    return ledger.withParts(upload);
+                }
+                throw ApiProblem.notActive("upload " + upload.id + " is " + upload.state + "; only UPLOADING uploads accept this");
+            }
+
+            @Override
+            public Uni<UploadWithParts> inStorage(Upload claimed, UUID token) {
+                return ledger.session(() -> ledger.parts(claimed)).flatMap(recorded -> assemble(claimed, token, recorded));
             }
         });
     }
 
-    private Uni<UploadWithParts> completeChecked(Upload upload, List<UploadPart> recorded, List<StoredPart> listed) {
+    private Uni<UploadWithParts> assemble(Upload upload, UUID token, List<UploadPart> recorded) {
+        // S3 forgets a completed multipart upload: ListParts then answers NoSuchUpload (AWS) or an
+        // empty list (S3Proxy). Either way an earlier completion may have finished it.
+        return storage.listParts(upload.key, upload.s3UploadId)
+                .flatMap(listed -> listed.isEmpty()
+                        ? adoptEarlierCompletion(upload, token, recorded, () -> completeChecked(upload, token, recorded, listed))
+                        : completeChecked(upload, token, recorded, listed))
+                .onFailure(StorageException.NoSuchUpload.class)
+                .recoverWithUni(() -> adoptEarlierCompletion(upload, token, recorded,
+                        () -> Uni.createFrom().failure(upload.goneFromStorage())));
+    }
+
+    private Uni<UploadWithParts> completeChecked(Upload upload, UUID token, List<UploadPart> recorded, List<StoredPart> listed) {
         Verdict verdict = PartReconciliation.judge(upload.plan(), recorded, listed);
         if (!verdict.missing().isEmpty()) {
             throw ErrorCode.PARTS_MISSING.problem(verdict.missing().size() + " of " + upload.partCount
@@ -90,46 +104,44 @@ public class CompleteUpload {
                 .onFailure(StorageException.PartsRejected.class).transform(rejected -> ErrorCode.PART_MISMATCH.problem(
                         "Storage refused to assemble the parts (" + ((StorageException.PartsRejected) rejected).s3Code()
                                 + "): " + rejected.getMessage()))
-                .flatMap(objectEtag -> confirmAndRecord(upload, recorded, verdict.toComplete(), objectEtag));
+                .flatMap(completionEtag -> storage.headObject(upload.key).map(object -> {
+                    long actual = object.map(MultipartStorage.StoredObject::size).orElse(-1L);
+                    if (actual != upload.size) {
+                        throw new StorageException.Unavailable("object " + upload.key + " has " + actual
+                                + " bytes after completion, expected " + upload.size, null);
+                    }
+                    return Objects.requireNonNullElse(object.get().etag(), completionEtag);
+                }))
+                .flatMap(objectEtag -> finish(upload.id, token, recorded, verdict.toComplete(), objectEtag));
     }
 
     /**
      * Records a completion that storage finished but the ledger never heard of (a crash between
-     * CompleteMultipartUpload and the commit): the object exists with the declared size.
-     * Otherwise continues with {@code otherwise}.
+     * CompleteMultipartUpload and the finishing transaction): the object exists with the declared
+     * size. Otherwise continues with {@code otherwise}.
      */
-    private Uni<UploadWithParts> adoptEarlierCompletion(Upload upload, List<UploadPart> recorded,
+    private Uni<UploadWithParts> adoptEarlierCompletion(Upload upload, UUID token, List<UploadPart> recorded,
                                                         Supplier<Uni<UploadWithParts>> otherwise) {
         return storage.headObject(upload.key).flatMap(object -> {
             if (object.isPresent() && object.get().size() == upload.size) {
                 LOG.infof("upload %s was already completed in storage; recording it", upload.id);
-                return record(upload, recorded, null, object.get().etag());
+                return finish(upload.id, token, recorded, null, object.get().etag());
             }
             return otherwise.get();
         });
     }
 
-    /** HeadObject after CompleteMultipartUpload: the assembled object must have exactly the declared size. */
-    private Uni<UploadWithParts> confirmAndRecord(Upload upload, List<UploadPart> recorded, List<StoredPart> assembled,
-                                                  String completionEtag) {
-        return storage.headObject(upload.key).flatMap(object -> {
-            long actual = object.map(MultipartStorage.StoredObject::size).orElse(-1L);
-            if (actual != upload.size) {
-                throw new StorageException.Unavailable("object " + upload.key + " has " + actual
-                        + " bytes after completion, expected " + upload.size, null);
-            }
-            return record(upload, recorded, assembled, Objects.requireNonNullElse(object.get().etag(), completionEtag));
-        });
-    }
-
-    /** The ledger side of a completion: parts as S3 assembled them (when known), counters, COMPLETED. */
-    private Uni<UploadWithParts> record(Upload upload, List<UploadPart> recorded, List<StoredPart> assembled, String objectEtag) {
-        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
-        var adoption = assembled == null
-                ? new PartReconciliation.Adoption(recorded, List.of(), List.of())
-                : PartReconciliation.assembled(upload.id, recorded, assembled, now);
-        upload.recount(adoption.parts(), now);
-        upload.markCompleted(objectEtag, now);
-        return ledger.write(adoption).replaceWith(new UploadWithParts(upload, adoption.parts()));
+    /** The ledger side, in a short transaction: parts as S3 assembled them (when known), counters, COMPLETED. */
+    private Uni<UploadWithParts> finish(UUID id, UUID token, List<UploadPart> recorded, List<StoredPart> assembled,
+                                        String objectEtag) {
+        return ledger.finish(id, token, upload -> {
+            Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+            var adoption = assembled == null
+                    ? new PartReconciliation.Adoption(recorded, List.of(), List.of())
+                    : PartReconciliation.assembled(upload.id, recorded, assembled, now);
+            upload.recount(adoption.parts(), now);
+            upload.markCompleted(objectEtag, now);
+            return ledger.write(adoption).replaceWith(new UploadWithParts(upload, adoption.parts()));
+        }).invoke(completed -> metrics.completed(completed.upload()));
     }
 }

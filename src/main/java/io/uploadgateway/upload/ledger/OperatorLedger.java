@@ -13,22 +13,24 @@ import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * The ledger's queries across owners: the operators' listing and vital signs, and the janitor's
- * claims. Like {@link UploadLedger}, every method runs in the caller's session.
+ * lease and claims. Like {@link UploadLedger}, every method runs in the caller's session.
  */
 @ApplicationScoped
 public class OperatorLedger {
 
-    /** Advisory lock key: "upload-gateway janitor" as a stable 64-bit number. */
-    static final long JANITOR_LOCK = 0x75706c6f61646a61L;
     private static final int KEY_LOOKUP_CHUNK = 500;
+    private static final List<String> OPEN_STATES = Arrays.stream(UploadState.values())
+            .filter(UploadState::isOpen).map(UploadState::name).toList();
 
     /** The ledger's vital signs; {@code byState} has every state, zero included. */
     public record Stats(Map<UploadState, Long> byState, long stalled, long bytesInFlight, Instant oldestStalledAt) {
@@ -77,34 +79,74 @@ public class OperatorLedger {
     }
 
     /**
-     * Takes the janitor's transaction-scoped advisory lock, so one sweep runs at a time across every
-     * replica sharing the database. False when another sweep holds it.
+     * Takes the janitor's lease until {@code until} when it is free (expired) or already {@code holder}'s,
+     * so one sweep runs at a time across every replica sharing the database. A lease, not a held
+     * lock: no connection stays open while the sweep waits on S3, and a crashed sweep's lease runs out.
      */
-    public Uni<Boolean> tryJanitorLock() {
-        return Panache.getSession().flatMap(session -> session
-                .createNativeQuery("select pg_try_advisory_xact_lock(:key)", Boolean.class)
-                .setParameter("key", JANITOR_LOCK)
-                .getSingleResult());
+    public Uni<Boolean> takeJanitorLease(UUID holder, Instant now, Instant until) {
+        return Panache.getSession().flatMap(session -> session.createNativeQuery(
+                        "update janitor_lease set holder = :holder, until = :until where id = 1 and (until < :now or holder = :holder)")
+                .setParameter("holder", holder)
+                .setParameter("until", until)
+                .setParameter("now", now)
+                .executeUpdate())
+                .map(rows -> rows == 1);
+    }
+
+    /** Frees the lease if {@code holder} still has it. */
+    public Uni<Void> dropJanitorLease(UUID holder) {
+        return Panache.getSession().flatMap(session -> session.createNativeQuery(
+                        "update janitor_lease set holder = null, until = :free where id = 1 and holder = :holder")
+                .setParameter("holder", holder)
+                .setParameter("free", Instant.EPOCH)
+                .executeUpdate())
+                .replaceWithVoid();
     }
 
     /**
-     * Up to {@code batch} UPLOADING uploads idle since before {@code cutoff}, most idle first, with
-     * their row locks; rows another transaction holds are skipped ({@code SKIP LOCKED}).
+     * Claims for expiry (ABORTING, {@code claimed_for} EXPIRED, each with a token of its own) up to
+     * {@code batch} UPLOADING uploads idle since before {@code idleCutoff} or created before
+     * {@code ageCutoff}, most idle first, after {@code after}. Rows another transaction holds are
+     * skipped ({@code SKIP LOCKED}): a client touching an upload right now keeps it.
      */
-    public Uni<List<Upload>> lockIdle(Instant cutoff, int batch) {
+    public Uni<List<Upload>> claimForExpiry(Instant idleCutoff, Instant ageCutoff, Keyset after, int batch, Instant now) {
+        String keyset = after == null ? "" : " and (u.last_activity_at, u.id) > (:afterTime, :afterId)";
+        return Panache.getSession().flatMap(session -> {
+            var query = session.createNativeQuery("""
+                            select u.* from uploads u
+                            where u.state = :uploading and (u.last_activity_at < :idleCutoff or u.created_at < :ageCutoff)"""
+                            + keyset + """
+
+                            order by u.last_activity_at, u.id
+                            limit :batch
+                            for update skip locked""", Upload.class)
+                    .setParameter("uploading", UploadState.UPLOADING.name())
+                    .setParameter("idleCutoff", idleCutoff)
+                    .setParameter("ageCutoff", ageCutoff)
+                    .setParameter("batch", batch);
+            if (after != null) {
+                query.setParameter("afterTime", after.at()).setParameter("afterId", after.id());
+            }
+            return query.getResultList();
+        }).invoke(claimed -> claimed.forEach(upload -> upload.claim(UploadState.EXPIRED, UUID.randomUUID(), now)));
+    }
+
+    /** Up to {@code batch} uploads whose COMPLETING or ABORTING claim was taken before {@code claimedBefore}. */
+    public Uni<List<Upload>> staleClaims(Instant claimedBefore, int batch) {
         return Panache.getSession().flatMap(session -> session.createNativeQuery("""
                         select u.* from uploads u
-                        where u.state = :uploading and u.last_activity_at < :cutoff
-                        order by u.last_activity_at, u.id
-                        limit :batch
-                        for update skip locked""", Upload.class)
-                .setParameter("uploading", UploadState.UPLOADING.name())
-                .setParameter("cutoff", cutoff)
+                        where u.claim_token is not null and u.claimed_at < :claimedBefore
+                        order by u.claimed_at
+                        limit :batch""", Upload.class)
+                .setParameter("claimedBefore", claimedBefore)
                 .setParameter("batch", batch)
                 .getResultList());
     }
 
-    /** Of these object keys, the S3 upload ids that an UPLOADING ledger row owns (looked up by unique object key). */
+    /**
+     * Of these object keys, the S3 upload ids that a ledger row still in S3's multipart list owns
+     * (UPLOADING, COMPLETING or ABORTING; looked up by unique object key).
+     */
     public Uni<Set<String>> activeS3UploadIds(List<String> keys) {
         List<List<String>> chunks = new ArrayList<>();
         for (int i = 0; i < keys.size(); i += KEY_LOOKUP_CHUNK) {
@@ -113,8 +155,8 @@ public class OperatorLedger {
         Set<String> owned = new HashSet<>();
         return Panache.getSession().flatMap(session -> Multi.createFrom().iterable(chunks)
                 .onItem().transformToUniAndConcatenate(chunk -> session.createNativeQuery(
-                                "select s3_upload_id from uploads where state = :uploading and object_key in (:keys)", String.class)
-                        .setParameter("uploading", UploadState.UPLOADING.name())
+                                "select s3_upload_id from uploads where state in (:open) and object_key in (:keys)", String.class)
+                        .setParameter("open", OPEN_STATES)
                         .setParameter("keys", chunk)
                         .getResultList()
                         .invoke(owned::addAll))

@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -61,6 +62,25 @@ public class UploadLedger {
             }
             return upload;
         });
+    }
+
+    /**
+     * In a new short transaction: the upload, locked, if it still carries the claim {@code token};
+     * then {@code finish} writes the transition's end. {@link ClaimLost} when the claim was taken over.
+     */
+    public <T> Uni<T> finish(UUID id, UUID token, Function<Upload, Uni<T>> finish) {
+        return transaction(() -> lock(Scope.operator(), id).flatMap(upload -> {
+            if (!upload.holds(token)) {
+                throw new ClaimLost(id);
+            }
+            return finish.apply(upload);
+        }));
+    }
+
+    /** Gives up the claim {@code token} holds: the upload is UPLOADING again. 0 rows when the claim is gone. */
+    public Uni<Integer> release(UUID id, UUID token, Instant now) {
+        return Upload.update("state = ?1, claimToken = null, claimedAt = null, claimedFor = null, updatedAt = ?2 "
+                + "where id = ?3 and claimToken = ?4", UploadState.UPLOADING, now, id, token);
     }
 
     /** The owner's upload created with this Idempotency-Key, or null. */

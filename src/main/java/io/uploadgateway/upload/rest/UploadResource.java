@@ -55,9 +55,11 @@ import static io.uploadgateway.problem.ErrorCode.INVALID_REQUEST;
 import static io.uploadgateway.problem.ErrorCode.NOT_FOUND;
 import static io.uploadgateway.problem.ErrorCode.PARTS_MISSING;
 import static io.uploadgateway.problem.ErrorCode.PART_MISMATCH;
+import static io.uploadgateway.problem.ErrorCode.STORAGE_REFUSED;
 import static io.uploadgateway.problem.ErrorCode.STORAGE_UNAVAILABLE;
 import static io.uploadgateway.problem.ErrorCode.TOO_LARGE;
 import static io.uploadgateway.problem.ErrorCode.UNAUTHORIZED;
+import static io.uploadgateway.problem.ErrorCode.UPLOAD_BUSY;
 import static io.uploadgateway.problem.ErrorCode.UPLOAD_NOT_ACTIVE;
 
 /**
@@ -111,7 +113,7 @@ public class UploadResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = UploadView.class)))
     @APIResponse(responseCode = "200", description = "Replayed: the upload created earlier with this Idempotency-Key",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = UploadView.class)))
-    @Problems({INVALID_REQUEST, TOO_LARGE, IDEMPOTENCY_KEY_REUSED})
+    @Problems({INVALID_REQUEST, TOO_LARGE, IDEMPOTENCY_KEY_REUSED, STORAGE_REFUSED})
     public Uni<Response> create(CreateUploadRequest request, @Parameter(description = "Makes the call safe to retry: the same key from the same owner returns the same upload")
                                   @HeaderParam("Idempotency-Key") String idempotencyKey) {
         if (request == null) {
@@ -136,7 +138,7 @@ public class UploadResource {
     @APIResponse(responseCode = "200", description = "A page of uploads (without their parts)",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = UploadPage.class)))
     @Problems(INVALID_REQUEST)
-    public Uni<UploadPage> list(@Parameter(description = "Only uploads in this state", schema = @Schema(enumeration = {"UPLOADING", "COMPLETING", "COMPLETED", "ABORTED", "EXPIRED"})) @QueryParam("state") String state,
+    public Uni<UploadPage> list(@Parameter(description = "Only uploads in this state", schema = @Schema(implementation = UploadState.class)) @QueryParam("state") String state,
                                 @Parameter(description = "Page size", schema = @Schema(type = SchemaType.INTEGER, minimum = "1")) @QueryParam("limit") String limit,
                                 @Parameter(description = "nextCursor of the previous page") @QueryParam("cursor") String cursor) {
         return reads.list(caller.scope(), RequestParams.oneOf("state", state, UploadState.class),
@@ -205,7 +207,7 @@ public class UploadResource {
                     + "Calling it again on a completed upload returns the same 200.")
     @APIResponse(responseCode = "200", description = "The upload in state COMPLETED, with etag and location",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = UploadView.class)))
-    @Problems({NOT_FOUND, UPLOAD_NOT_ACTIVE, PARTS_MISSING, PART_MISMATCH})
+    @Problems({NOT_FOUND, UPLOAD_NOT_ACTIVE, PARTS_MISSING, PART_MISMATCH, UPLOAD_BUSY, STORAGE_REFUSED})
     public Uni<UploadView> complete(@Parameter(description = "Upload id (UUID)", schema = @Schema(type = SchemaType.STRING, format = "uuid")) @PathParam("id") String id) {
         return completion.complete(caller.scope(), RequestParams.uploadId(id)).map(full -> UploadView.of(full, bucket));
     }
@@ -215,7 +217,7 @@ public class UploadResource {
     @Operation(operationId = "abortUpload", summary = "Abort the upload",
             description = "Aborts the S3 multipart upload and marks the upload ABORTED. Idempotent.")
     @APIResponse(responseCode = "204", description = "Aborted (or already aborted)")
-    @Problems({NOT_FOUND, UPLOAD_NOT_ACTIVE})
+    @Problems({NOT_FOUND, UPLOAD_NOT_ACTIVE, UPLOAD_BUSY, STORAGE_REFUSED})
     public Uni<Response> abort(@Parameter(description = "Upload id (UUID)", schema = @Schema(type = SchemaType.STRING, format = "uuid")) @PathParam("id") String id) {
         return abortion.abort(caller.scope(), RequestParams.uploadId(id)).map(ignored -> Response.noContent().build());
     }

@@ -1,0 +1,62 @@
+package io.uploadgateway.storage;
+
+import io.uploadgateway.config.GatewayConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.http.crt.AwsCrtAsyncHttpClient;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
+import software.amazon.awssdk.services.s3.S3Configuration;
+
+/**
+ * The S3 client the gateway uses: the one {@code quarkus.s3.*} configures (endpoint, region,
+ * credentials), finished with what that configuration cannot say:
+ * <ul>
+ *   <li>bounds on every call: call and attempt timeouts, connect and connection-acquisition
+ *       timeouts, and the CRT client's minimum-throughput health check, so a hung or crawling S3
+ *       endpoint fails calls instead of piling them up ({@code gateway.storage.*});</li>
+ *   <li>checksums only when S3 requires them: since SDK 2.30 the default computes CRC32 request
+ *       checksums and validates response checksums on every call, which S3-compatible stores
+ *       without that feature refuse.</li>
+ * </ul>
+ */
+@ApplicationScoped
+public class S3ClientProducer {
+
+    @Produces
+    @ApplicationScoped
+    S3AsyncClient s3(S3AsyncClientBuilder builder, GatewayConfig config,
+                     @ConfigProperty(name = "quarkus.s3.path-style-access", defaultValue = "false") boolean pathStyle,
+                     @ConfigProperty(name = "quarkus.s3.accelerate-mode", defaultValue = "false") boolean accelerate) {
+        GatewayConfig.Storage bounds = config.storage();
+        ClientOverrideConfiguration configured = builder.overrideConfiguration();
+        ClientOverrideConfiguration.Builder override = configured == null ? ClientOverrideConfiguration.builder() : configured.toBuilder();
+        return builder
+                .httpClientBuilder(AwsCrtAsyncHttpClient.builder()
+                        .maxConcurrency(bounds.maxConnections())
+                        .connectionTimeout(bounds.connectTimeout())
+                        .connectionAcquisitionTimeout(bounds.acquireTimeout())
+                        .connectionHealthConfiguration(health -> health
+                                .minimumThroughputInBps(bounds.minThroughputBytesPerSecond())
+                                .minimumThroughputTimeout(bounds.minThroughputTimeout())))
+                .overrideConfiguration(override
+                        .apiCallTimeout(bounds.callTimeout())
+                        .apiCallAttemptTimeout(bounds.attemptTimeout())
+                        .build())
+                // The extension's S3Configuration carries the legacy checksum switch, which the SDK
+                // refuses beside the settings below: rebuilt with the same addressing, without it.
+                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(pathStyle).accelerateModeEnabled(accelerate).build())
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                .build();
+    }
+
+    void close(@Disposes S3AsyncClient s3) {
+        s3.close();
+    }
+}
