@@ -48,6 +48,13 @@ public interface GatewayConfig {
     @WithDefault("P7D")
     Duration uploadTtl();
 
+    /**
+     * Presigning records activity at most once per this interval per upload, so parallel signs of
+     * one upload never queue on its row: {@code lastActivityAt} may lag presign calls by this much.
+     */
+    @WithDefault("PT1M")
+    Duration activityInterval();
+
     /** An UPLOADING upload with no activity for this long is "stalled" in the admin view. */
     @WithDefault("PT1H")
     Duration stalledAfter();

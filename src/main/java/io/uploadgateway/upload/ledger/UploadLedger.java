@@ -119,15 +119,6 @@ public class UploadLedger {
                 .chain(() -> session.removeAll(adoption.dropped().toArray())));
     }
 
-    /**
-     * Records client activity on an UPLOADING upload without taking its row lock. Answers how many
-     * rows changed: 0 means the upload is no longer UPLOADING.
-     */
-    public Uni<Integer> touch(UUID id, Instant now, Instant expiresAt) {
-        return Upload.update("lastActivityAt = ?1, updatedAt = ?1, expiresAt = ?2 where id = ?3 and state = ?4",
-                now, expiresAt, id, UploadState.UPLOADING);
-    }
-
     /** A page of the owner's uploads, newest first, after {@code after} (exclusive). */
     public Uni<Page> ownersPage(String owner, UploadState state, Keyset after, int limit) {
         StringBuilder query = new StringBuilder("owner = :owner");

@@ -6,9 +6,10 @@ import io.uploadgateway.config.GatewayConfig;
 import io.uploadgateway.storage.MultipartStorage;
 import io.uploadgateway.upload.PartPlan;
 import io.uploadgateway.upload.Scope;
-import io.uploadgateway.upload.Upload;
+import io.uploadgateway.upload.UploadState;
 import io.uploadgateway.upload.UploadMetrics;
-import io.uploadgateway.upload.ledger.UploadLedger;
+import io.uploadgateway.upload.ledger.SignLookup;
+import io.uploadgateway.upload.ledger.SignLookup.Signable;
 import io.uploadgateway.problem.ApiProblem;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -24,8 +25,8 @@ import java.util.UUID;
 
 /**
  * Fresh URLs for parts, each signed for its exact length and for the requested lifetime (capped
- * by configuration and by the signing credentials' own expiry). No S3 round trip: signing is CPU
- * work, done off the event loop.
+ * by configuration and by the signing credentials' own expiry). The hot path of every client: no
+ * S3 round trip, one indexed read, and no write that parallel calls of one upload queue on.
  */
 @ApplicationScoped
 public class SignParts {
@@ -33,16 +34,16 @@ public class SignParts {
     public static final int MAX_BATCH = 1000;
 
     private final MultipartStorage storage;
-    private final UploadLedger ledger;
+    private final SignLookup lookup;
     private final SigningWindow window;
     private final GatewayConfig config;
     private final Clock clock;
     private final UploadMetrics metrics;
 
-    public SignParts(MultipartStorage storage, UploadLedger ledger, SigningWindow window, GatewayConfig config, Clock clock,
+    public SignParts(MultipartStorage storage, SignLookup lookup, SigningWindow window, GatewayConfig config, Clock clock,
                      UploadMetrics metrics) {
         this.storage = storage;
-        this.ledger = ledger;
+        this.lookup = lookup;
         this.window = window;
         this.config = config;
         this.clock = clock;
@@ -52,37 +53,44 @@ public class SignParts {
     public record SignedPart(int partNumber, SignedUrl url) {
     }
 
+    /**
+     * One read of the upload by primary key; activity recorded at most once per
+     * {@code gateway.activity-interval} and never waiting on the row; then the URLs.
+     */
     public Uni<List<SignedPart>> sign(Scope scope, UUID id, List<Integer> partNumbers, Long expiresInSeconds) {
         List<Integer> numbers = validPartNumbers(partNumbers);
         Duration requested = window.requested(expiresInSeconds);
-
-        return ledger.transaction(() -> ledger.find(scope, id).flatMap(upload -> {
-                    upload.requireUploading();
-                    List<Integer> outOfPlan = numbers.stream().filter(n -> n > upload.partCount).toList();
-                    if (!outOfPlan.isEmpty()) {
-                        throw ApiProblem.invalid("part numbers " + outOfPlan + " are outside 1.." + upload.partCount
-                                + " (this upload has " + upload.partCount + " parts)");
+        return lookup.find(scope, id)
+                .call(upload -> {
+                    if (upload.state() != UploadState.UPLOADING) {
+                        throw ApiProblem.notActive("upload " + id + " is " + upload.state() + "; only UPLOADING uploads accept this");
                     }
-                    Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
-                    // A plain UPDATE, not a lock: presigning stays cheap. Zero rows means the janitor or
-                    // an abort ended the upload since it was read.
-                    return ledger.touch(upload.id, now, now.plus(config.uploadTtl())).map(touched -> {
-                        if (touched == 0) {
-                            throw ApiProblem.notActive("upload " + upload.id + " is no longer UPLOADING");
-                        }
-                        return upload;
-                    });
-                }))
+                    List<Integer> outOfPlan = numbers.stream().filter(n -> n > upload.plan().partCount()).toList();
+                    if (!outOfPlan.isEmpty()) {
+                        throw ApiProblem.invalid("part numbers " + outOfPlan + " are outside 1.." + upload.plan().partCount()
+                                + " (this upload has " + upload.plan().partCount() + " parts)");
+                    }
+                    return touchIfStale(upload);
+                })
                 .flatMap(upload -> window.of(requested).map(lifetime -> Map.entry(upload, lifetime)))
                 .emitOn(Infrastructure.getDefaultWorkerPool())
                 .map(uploadAndLifetime -> signAll(uploadAndLifetime.getKey(), numbers, uploadAndLifetime.getValue()));
     }
 
-    private List<SignedPart> signAll(Upload upload, List<Integer> numbers, Duration lifetime) {
+    private Uni<Boolean> touchIfStale(Signable upload) {
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        Instant staleBefore = now.minus(config.activityInterval());
+        if (upload.lastActivityAt().isAfter(staleBefore)) {
+            return Uni.createFrom().item(false);
+        }
+        return lookup.touch(upload.id(), now, now.plus(config.uploadTtl()), staleBefore);
+    }
+
+    private List<SignedPart> signAll(Signable upload, List<Integer> numbers, Duration lifetime) {
         PartPlan plan = upload.plan();
         List<SignedPart> urls = new ArrayList<>(numbers.size());
         for (int n : numbers) {
-            urls.add(new SignedPart(n, SignedUrl.of(storage.presignUploadPart(upload.key, upload.s3UploadId, n,
+            urls.add(new SignedPart(n, SignedUrl.of(storage.presignUploadPart(upload.key(), upload.s3UploadId(), n,
                     plan.sizeOf(n), lifetime))));
         }
         metrics.presigned(urls.size());

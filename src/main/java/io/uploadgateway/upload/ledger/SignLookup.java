@@ -1,0 +1,74 @@
+package io.uploadgateway.upload.ledger;
+
+import io.smallrye.mutiny.Uni;
+import io.uploadgateway.problem.ApiProblem;
+import io.uploadgateway.upload.PartPlan;
+import io.uploadgateway.upload.Scope;
+import io.uploadgateway.upload.UploadState;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.UUID;
+
+/**
+ * The sign path's ledger work, on the reactive SQL client directly (no ORM session): one read by
+ * primary key, and an activity touch that never waits on a row another transaction holds.
+ * Parallel signs of one upload — what every browser and phone does — never queue on its row.
+ */
+@ApplicationScoped
+public class SignLookup {
+
+    /** What signing needs of an upload. */
+    public record Signable(UUID id, UploadState state, String key, String s3UploadId, PartPlan plan, Instant lastActivityAt) {
+    }
+
+    private static final String BY_ID = "select id, state, object_key, s3_upload_id, size, part_size, part_count, last_activity_at"
+            + " from uploads where id = $1";
+    private static final String BY_ID_AND_OWNER = BY_ID + " and owner = $2";
+    /** Touches only if the activity is older than $5, and skips (never waits for) a row another transaction holds. */
+    private static final String TOUCH = "update uploads set last_activity_at = $2, updated_at = $2, expires_at = $3"
+            + " where id = (select id from uploads where id = $1 and state = $4 and last_activity_at < $5 for update skip locked)";
+
+    private final Pool pool;
+
+    public SignLookup(Pool pool) {
+        this.pool = pool;
+    }
+
+    /** The upload if the scope may see it; 404 otherwise. */
+    public Uni<Signable> find(Scope scope, UUID id) {
+        Uni<RowSet<Row>> rows = scope instanceof Scope.Owner owner
+                ? pool.preparedQuery(BY_ID_AND_OWNER).execute(Tuple.of(id, owner.owner()))
+                : pool.preparedQuery(BY_ID).execute(Tuple.of(id));
+        return rows.map(result -> {
+            if (result.size() == 0) {
+                throw ApiProblem.notFound("no upload " + id);
+            }
+            Row row = result.iterator().next();
+            return new Signable(row.getUUID("id"), UploadState.valueOf(row.getString("state")), row.getString("object_key"),
+                    row.getString("s3_upload_id"),
+                    new PartPlan(row.getLong("size"), row.getLong("part_size"), row.getInteger("part_count")),
+                    row.getOffsetDateTime("last_activity_at").toInstant());
+        });
+    }
+
+    /**
+     * Records client activity unless it was recorded after {@code staleBefore} (at most once per
+     * interval per upload), without waiting for a row lock. Answers whether a row changed.
+     */
+    public Uni<Boolean> touch(UUID id, Instant now, Instant expiresAt, Instant staleBefore) {
+        return pool.preparedQuery(TOUCH)
+                .execute(Tuple.of(id, utc(now), utc(expiresAt), UploadState.UPLOADING.name(), utc(staleBefore)))
+                .map(result -> result.rowCount() > 0);
+    }
+
+    private static OffsetDateTime utc(Instant instant) {
+        return instant.atOffset(ZoneOffset.UTC);
+    }
+}
