@@ -36,6 +36,22 @@ public interface GatewayConfig {
     @WithDefault("53687091200000")
     MemorySize maxUploadSize();
 
+    /**
+     * Content types an upload may declare (and, with {@code verify-content}, its bytes may be):
+     * patterns like {@code video/*}, {@code image/png}; {@code *}{@code /*} allows every type.
+     */
+    @WithDefault("*/*")
+    java.util.List<String> allowedContentTypes();
+
+    /**
+     * Check at completion that the object's first bytes are what was declared (type detection by
+     * magic bytes); a mismatch rejects the upload and deletes the object.
+     */
+    @WithDefault("false")
+    boolean verifyContent();
+
+    Quota quota();
+
     /** Part size chosen when the client does not ask for one (raised when the upload needs more than 10,000 parts). */
     @WithDefault("16M")
     MemorySize defaultPartSize();
@@ -210,5 +226,14 @@ public interface GatewayConfig {
          */
         @WithDefault("PT2M")
         Duration staleAfter();
+    }
+
+    /** Limits per owner; an operator can override them per owner (admin API). Unset means unlimited. */
+    interface Quota {
+        /** Most uploads one owner may have open (UPLOADING, COMPLETING, ABORTING) at once. */
+        java.util.OptionalInt maxActiveUploads();
+
+        /** Most bytes one owner may have in flight: declared sizes of open uploads. */
+        java.util.Optional<MemorySize> maxBytesInFlight();
     }
 }

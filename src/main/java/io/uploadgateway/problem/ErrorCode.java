@@ -23,7 +23,10 @@ public enum ErrorCode {
     STORAGE_REFUSED(409, "Storage refused", "Object storage refused the operation for good (access denied, no such bucket, bad credentials or clock): retrying will not help until an operator fixes the bucket or the gateway's credentials."),
     TOO_LARGE(413, "Upload too large", "The declared size exceeds the gateway's maximum upload size."),
     UNSUPPORTED_MEDIA_TYPE(415, "Unsupported media type", "The body is not `application/json`."),
+    UNSUPPORTED_CONTENT_TYPE(415, "Content type not accepted", "The upload's declared `contentType` is not one this gateway accepts (`GATEWAY_ALLOWED_CONTENT_TYPES`)."),
     IDEMPOTENCY_KEY_REUSED(422, "Idempotency-Key already used", "The `Idempotency-Key` was used by the same owner for a different file."),
+    CONTENT_MISMATCH(422, "Content does not match", "The completed object's bytes are not of the declared type (or of no accepted type): the upload is REJECTED and the object deleted; `declaredContentType` and `detectedContentType` say what was found."),
+    QUOTA_EXCEEDED(429, "Quota exceeded", "The owner has as many open uploads, or as many bytes in flight, as allowed; `quota`, `limit` and `usage` say which. Retry after `Retry-After` seconds, when other uploads have ended."),
     INTERNAL_ERROR(500, "Internal error", "A bug: the gateway failed unexpectedly and logged why."),
     STORAGE_UNAVAILABLE(503, "Storage unavailable", "Object storage did not answer (in time); retry after `Retry-After` seconds."),
     DATABASE_UNAVAILABLE(503, "Database unavailable", "The ledger (PostgreSQL) did not answer; retry after `Retry-After` seconds.");

@@ -34,6 +34,12 @@ public interface MultipartStorage {
     /** HeadObject; empty when there is no such object. */
     Uni<Optional<StoredObject>> headObject(String key);
 
+    /** The object's first {@code length} bytes (fewer if it is shorter): a ranged GetObject. */
+    Uni<byte[]> readStart(String key, int length);
+
+    /** DeleteObject; deleting a missing object is not an error. */
+    Uni<Void> deleteObject(String key);
+
     /** ListMultipartUploads under a key prefix, every page. */
     Uni<List<PendingMultipartUpload>> listMultipartUploads(String keyPrefix);
 

@@ -6,6 +6,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
+import software.amazon.awssdk.core.async.AsyncResponseTransformer;
 import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.http.SdkHttpResponse;
@@ -118,6 +119,18 @@ public class S3MultipartStorage implements MultipartStorage {
         return call("HeadObject", () -> s3.headObject(r -> r.bucket(bucket).key(key)))
                 .map(h -> Optional.of(new StoredObject(h.contentLength(), h.eTag(), h.contentType())))
                 .onFailure(NotFound.class).recoverWithItem(Optional.empty());
+    }
+
+    @Override
+    public Uni<byte[]> readStart(String key, int length) {
+        return call("GetObject", () -> s3.getObject(r -> r.bucket(bucket).key(key).range("bytes=0-" + (length - 1)),
+                AsyncResponseTransformer.toBytes()))
+                .map(bytes -> bytes.asByteArray());
+    }
+
+    @Override
+    public Uni<Void> deleteObject(String key) {
+        return call("DeleteObject", () -> s3.deleteObject(r -> r.bucket(bucket).key(key))).replaceWithVoid();
     }
 
     @Override

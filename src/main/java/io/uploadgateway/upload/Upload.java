@@ -84,6 +84,10 @@ public class Upload extends PanacheEntityBase {
     @Column(name = "completed_at")
     public Instant completedAt;
 
+    /** What the content check detected in the object's first bytes, when it rejected the upload. */
+    @Column(name = "detected_content_type")
+    public String detectedContentType;
+
     /** The claim of a transition that waits on S3 (COMPLETING, ABORTING); null otherwise. */
     @Column(name = "claim_token")
     public UUID claimToken;
@@ -159,6 +163,14 @@ public class Upload extends PanacheEntityBase {
         state = UploadState.COMPLETED;
         etag = objectEtag;
         completedAt = now;
+        end(now);
+    }
+
+    /** The assembled object's bytes contradict the declared type; the object was deleted. */
+    public void markRejected(String detected, Instant now) {
+        requireState(UploadState.COMPLETING);
+        state = UploadState.REJECTED;
+        detectedContentType = detected;
         end(now);
     }
 

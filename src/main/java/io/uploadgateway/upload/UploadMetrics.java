@@ -12,6 +12,7 @@ public class UploadMetrics {
     private final Counter completed;
     private final Counter aborted;
     private final Counter expired;
+    private final Counter rejected;
     private final Counter bytesCompleted;
     private final Counter partsPresigned;
 
@@ -20,6 +21,8 @@ public class UploadMetrics {
         completed = Counter.builder("gateway.uploads.completed").description("Uploads completed").register(registry);
         aborted = Counter.builder("gateway.uploads.aborted").description("Uploads aborted by clients or admins").register(registry);
         expired = Counter.builder("gateway.uploads.expired").description("Uploads expired by the janitor").register(registry);
+        rejected = Counter.builder("gateway.uploads.rejected")
+                .description("Uploads whose bytes did not match their declared type (object deleted)").register(registry);
         bytesCompleted = Counter.builder("gateway.bytes.completed").baseUnit("bytes")
                 .description("Bytes in completed uploads").register(registry);
         partsPresigned = Counter.builder("gateway.parts.presigned").description("Part URLs presigned").register(registry);
@@ -40,6 +43,10 @@ public class UploadMetrics {
 
     public void expired(Upload upload) {
         expired.increment();
+    }
+
+    public void rejected(Upload upload) {
+        rejected.increment();
     }
 
     public void presigned(int count) {

@@ -5,6 +5,8 @@ package io.uploadgateway.upload;
  * before S3 is called: {@code UPLOADING → COMPLETING → COMPLETED} (complete), {@code UPLOADING →
  * ABORTING → ABORTED} (client or operator abort) and {@code UPLOADING → ABORTING → EXPIRED} (the
  * janitor). A claim whose S3 work fails before S3 changed anything returns to {@code UPLOADING}.
+ * A completion whose bytes contradict the declared content type ends {@code REJECTED}: the object
+ * is deleted.
  */
 public enum UploadState {
     UPLOADING,
@@ -12,7 +14,8 @@ public enum UploadState {
     COMPLETED,
     ABORTING,
     ABORTED,
-    EXPIRED;
+    EXPIRED,
+    REJECTED;
 
     /** Whether an upload in this state is still in the bucket's multipart list (not yet completed or aborted). */
     public boolean isOpen() {

@@ -42,20 +42,22 @@ public class CompleteUpload {
     private final MultipartStorage storage;
     private final UploadLedger ledger;
     private final Transitions transitions;
+    private final ContentCheck contentCheck;
     private final Clock clock;
     private final UploadMetrics metrics;
 
-    public CompleteUpload(MultipartStorage storage, UploadLedger ledger, Transitions transitions, Clock clock,
-                          UploadMetrics metrics) {
+    public CompleteUpload(MultipartStorage storage, UploadLedger ledger, Transitions transitions, ContentCheck contentCheck,
+                          Clock clock, UploadMetrics metrics) {
         this.storage = storage;
         this.ledger = ledger;
         this.transitions = transitions;
+        this.contentCheck = contentCheck;
         this.clock = clock;
         this.metrics = metrics;
     }
 
     public Uni<UploadWithParts> complete(Scope scope, UUID id) {
-        return transitions.run(scope, id, new Transitions.Transition<>() {
+        return transitions.run(scope, id, new Transitions.Transition<UploadWithParts>() {
             @Override
             public UploadState target() {
                 return UploadState.COMPLETED;
@@ -63,7 +65,7 @@ public class CompleteUpload {
 
             @Override
             public Uni<UploadWithParts> answerFor(Upload upload) {
-                if (upload.state == UploadState.COMPLETED) {
+                if (upload.state == UploadState.COMPLETED || upload.state == UploadState.REJECTED) {
                     return ledger.withParts(upload);
                 }
                 throw ApiProblem.notActive("upload " + upload.id + " is " + upload.state + "; only UPLOADING uploads accept this");
@@ -73,7 +75,19 @@ public class CompleteUpload {
             public Uni<UploadWithParts> inStorage(Upload claimed, UUID token) {
                 return ledger.session(() -> ledger.parts(claimed)).flatMap(recorded -> assemble(claimed, token, recorded));
             }
+        }).map(done -> {
+            if (done.upload().state == UploadState.REJECTED) {
+                throw contentMismatch(done.upload());
+            }
+            return done;
         });
+    }
+
+    private static RuntimeException contentMismatch(Upload rejected) {
+        return ErrorCode.CONTENT_MISMATCH.problem("upload " + rejected.id + " was declared as " + rejected.contentType
+                        + " but its bytes are " + rejected.detectedContentType + "; it is REJECTED and the object deleted")
+                .with("declaredContentType", rejected.contentType)
+                .with("detectedContentType", rejected.detectedContentType);
     }
 
     private Uni<UploadWithParts> assemble(Upload upload, UUID token, List<UploadPart> recorded) {
@@ -112,7 +126,7 @@ public class CompleteUpload {
                     }
                     return Objects.requireNonNullElse(object.get().etag(), completionEtag);
                 }))
-                .flatMap(objectEtag -> finish(upload.id, token, recorded, verdict.toComplete(), objectEtag));
+                .flatMap(objectEtag -> checkThenFinish(upload, token, recorded, verdict.toComplete(), objectEtag));
     }
 
     /**
@@ -125,9 +139,24 @@ public class CompleteUpload {
         return storage.headObject(upload.key).flatMap(object -> {
             if (object.isPresent() && object.get().size() == upload.size) {
                 LOG.infof("upload %s was already completed in storage; recording it", upload.id);
-                return finish(upload.id, token, recorded, null, object.get().etag());
+                return checkThenFinish(upload, token, recorded, null, object.get().etag());
             }
             return otherwise.get();
+        });
+    }
+
+    /** The content check, then COMPLETED, or REJECTED with the object deleted. */
+    private Uni<UploadWithParts> checkThenFinish(Upload upload, UUID token, List<UploadPart> recorded, List<StoredPart> assembled,
+                                                 String objectEtag) {
+        return contentCheck.check(upload).flatMap(finding -> {
+            if (!finding.rejects()) {
+                return finish(upload.id, token, recorded, assembled, objectEtag);
+            }
+            LOG.warnf("upload %s rejected: %s", upload.id, finding.problem());
+            return storage.deleteObject(upload.key).chain(() -> ledger.finish(upload.id, token, claimed -> {
+                claimed.markRejected(finding.detected(), clock.instant().truncatedTo(ChronoUnit.MICROS));
+                return ledger.withParts(claimed);
+            })).invoke(rejected -> metrics.rejected(rejected.upload()));
         });
     }
 

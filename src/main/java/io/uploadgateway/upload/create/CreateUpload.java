@@ -3,6 +3,7 @@ package io.uploadgateway.upload.create;
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.config.GatewayConfig;
 import io.uploadgateway.storage.MultipartStorage;
+import io.uploadgateway.upload.ContentPolicy;
 import io.uploadgateway.upload.Filenames;
 import io.uploadgateway.upload.ObjectKeys;
 import io.uploadgateway.upload.PartPlan;
@@ -33,13 +34,18 @@ public class CreateUpload {
 
     private final MultipartStorage storage;
     private final UploadLedger ledger;
+    private final Quotas quotas;
+    private final ContentPolicy contentPolicy;
     private final GatewayConfig config;
     private final Clock clock;
     private final UploadMetrics metrics;
 
-    public CreateUpload(MultipartStorage storage, UploadLedger ledger, GatewayConfig config, Clock clock, UploadMetrics metrics) {
+    public CreateUpload(MultipartStorage storage, UploadLedger ledger, Quotas quotas, GatewayConfig config, Clock clock,
+                        UploadMetrics metrics) {
         this.storage = storage;
         this.ledger = ledger;
+        this.quotas = quotas;
+        this.contentPolicy = ContentPolicy.allowing(config.allowedContentTypes());
         this.config = config;
         this.clock = clock;
         this.metrics = metrics;
@@ -68,11 +74,12 @@ public class CreateUpload {
     private Uni<Created> fresh(Command command, PartPlan plan) {
         String contentType = command.contentType() == null ? UploadRules.DEFAULT_CONTENT_TYPE : command.contentType().strip();
         Map<String, String> metadata = command.metadata() == null ? Map.of() : Map.copyOf(command.metadata());
-        return Uni.createFrom().deferred(() -> {
+        // Over quota, nothing is asked of S3; the check is repeated under the owner's lock with the insert.
+        return ledger.session(() -> quotas.check(command.owner(), plan.size())).chain(() -> {
             UUID id = UUID.randomUUID();
             String key = ObjectKeys.forUpload(config.keyRoot(), command.owner(), id, command.filename());
             return storage.createMultipartUpload(key, contentType, metadata)
-                    .flatMap(s3UploadId -> ledger.transaction(() -> {
+                    .flatMap(s3UploadId -> ledger.transaction(() -> quotas.enforce(command.owner(), plan.size()).chain(() -> {
                         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
                         Upload upload = new Upload();
                         upload.id = id;
@@ -90,7 +97,7 @@ public class CreateUpload {
                         upload.createdAt = now;
                         upload.touch(now, config.uploadTtl());
                         return ledger.insert(upload);
-                    }).onFailure().call(failure ->
+                    })).onFailure().call(failure ->
                             // The row never made it: do not leave an orphan multipart upload behind.
                             storage.abortMultipartUpload(key, s3UploadId).onFailure().recoverWithNull()))
                     .map(upload -> {
@@ -129,6 +136,11 @@ public class CreateUpload {
         }
         if (problem != null) {
             throw ApiProblem.invalid(problem);
+        }
+        String declared = command.contentType() == null ? UploadRules.DEFAULT_CONTENT_TYPE : command.contentType();
+        if (!contentPolicy.allows(declared)) {
+            throw ErrorCode.UNSUPPORTED_CONTENT_TYPE.problem("contentType " + declared + " is not accepted by this gateway")
+                    .with("allowedContentTypes", config.allowedContentTypes());
         }
         long max = Math.min(config.maxUploadSize().asLongValue(), PartPlan.MAX_OBJECT_SIZE);
         if (command.size() > max) {

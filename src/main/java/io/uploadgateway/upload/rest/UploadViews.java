@@ -3,6 +3,7 @@ package io.uploadgateway.upload.rest;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.uploadgateway.upload.Upload;
 import io.uploadgateway.upload.UploadPart;
+import io.uploadgateway.upload.UploadState;
 import io.uploadgateway.upload.UploadWithParts;
 import io.uploadgateway.upload.sign.SignParts.SignedPart;
 import io.uploadgateway.upload.sign.SignedUrl;
@@ -38,22 +39,25 @@ public final class UploadViews {
                              int partCount, String key, Map<String, String> metadata, Instant createdAt,
                              Instant updatedAt, Instant expiresAt, Instant completedAt, long bytesUploaded,
                              int partsUploaded, List<PartView> parts, List<Integer> missingParts, String etag,
-                             String location) {
+                             String location, String detectedContentType) {
 
         static UploadView of(UploadWithParts full, String bucket) {
             Upload u = full.upload();
             return new UploadView(u.id.toString(), u.state.name(), u.filename, u.contentType, u.size, u.partSize,
                     u.partCount, u.key, u.metadata, u.createdAt, u.updatedAt, u.expiresAt, u.completedAt,
                     u.bytesUploaded, u.partsUploaded, full.parts().stream().map(PartView::of).toList(),
-                    full.missingParts(), u.etag, u.etag == null ? null : "s3://" + bucket + "/" + u.key);
+                    full.missingParts(), u.etag, location(u, bucket), u.detectedContentType);
         }
 
         /** A listing item: the upload without its parts. */
         static UploadView summary(Upload u, String bucket) {
             return new UploadView(u.id.toString(), u.state.name(), u.filename, u.contentType, u.size, u.partSize,
                     u.partCount, u.key, u.metadata, u.createdAt, u.updatedAt, u.expiresAt, u.completedAt,
-                    u.bytesUploaded, u.partsUploaded, null, null, u.etag,
-                    u.etag == null ? null : "s3://" + bucket + "/" + u.key);
+                    u.bytesUploaded, u.partsUploaded, null, null, u.etag, location(u, bucket), u.detectedContentType);
+        }
+
+        private static String location(Upload u, String bucket) {
+            return u.state == UploadState.COMPLETED ? "s3://" + bucket + "/" + u.key : null;
         }
     }
 

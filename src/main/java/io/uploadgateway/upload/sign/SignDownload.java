@@ -3,6 +3,7 @@ package io.uploadgateway.upload.sign;
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.storage.MultipartStorage;
 import io.uploadgateway.upload.ContentDisposition;
+import io.uploadgateway.upload.ContentPolicy;
 import io.uploadgateway.upload.Scope;
 import io.uploadgateway.upload.UploadState;
 import io.uploadgateway.upload.ledger.UploadLedger;
@@ -12,7 +13,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.UUID;
 
-/** A presigned GET of a completed upload that makes S3 answer with the original filename and content type. */
+/**
+ * A presigned GET of a completed upload that makes S3 answer with the original filename. Only
+ * types a browser shows safely are served inline and with their own content type; anything else
+ * is an attachment of type {@code application/octet-stream}.
+ */
 @ApplicationScoped
 public class SignDownload {
 
@@ -37,8 +42,16 @@ public class SignDownload {
                     if (upload.state != UploadState.COMPLETED) {
                         throw ApiProblem.notActive("upload " + id + " is " + upload.state + "; only COMPLETED uploads can be downloaded");
                     }
+                    boolean safe = ContentPolicy.safeInline(upload.contentType);
+                    if (type.equals("inline") && !safe) {
+                        throw ApiProblem.invalid("disposition=inline is only served for types a browser can show safely "
+                                + ContentPolicy.SAFE_INLINE.stream().sorted().toList() + "; " + upload.contentType
+                                + " is served as an attachment");
+                    }
+                    // Anything a browser might render from the bucket's origin leaves as a plain download.
+                    String responseType = safe ? upload.contentType : "application/octet-stream";
                     return window.of(requested).map(lifetime -> SignedUrl.of(storage.presignDownload(upload.key,
-                            ContentDisposition.of(type, upload.filename), upload.contentType, lifetime)));
+                            ContentDisposition.of(type, upload.filename), responseType, lifetime)));
                 });
     }
 }

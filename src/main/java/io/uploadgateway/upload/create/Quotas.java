@@ -1,0 +1,78 @@
+package io.uploadgateway.upload.create;
+
+import io.smallrye.mutiny.Uni;
+import io.uploadgateway.config.GatewayConfig;
+import io.uploadgateway.problem.ErrorCode;
+import io.uploadgateway.upload.ledger.QuotaLedger;
+import io.uploadgateway.upload.ledger.QuotaLedger.Override;
+import io.uploadgateway.upload.ledger.QuotaLedger.Usage;
+import io.quarkus.runtime.configuration.MemorySize;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * Per-owner limits: open uploads and bytes in flight, from configuration or an operator's
+ * override. Checked before S3 is asked for anything, and again, race-free, in the transaction that
+ * records a new upload (an owner lock serialises that owner's creates).
+ */
+@ApplicationScoped
+public class Quotas {
+
+    /** Seconds a client over quota should wait: long enough for some of its uploads to end. */
+    static final String RETRY_AFTER = "60";
+
+    private final QuotaLedger ledger;
+    private final Integer defaultMaxActive;
+    private final Long defaultMaxBytes;
+
+    public Quotas(QuotaLedger ledger, GatewayConfig config) {
+        this.ledger = ledger;
+        this.defaultMaxActive = config.quota().maxActiveUploads().isPresent() ? config.quota().maxActiveUploads().getAsInt() : null;
+        this.defaultMaxBytes = config.quota().maxBytesInFlight().map(MemorySize::asLongValue).orElse(null);
+    }
+
+    /** The limits that apply to an owner; a null limit is unlimited. */
+    public record Limits(Integer maxActiveUploads, Long maxBytesInFlight) {
+    }
+
+    public Uni<Limits> limitsOf(String owner) {
+        return ledger.override(owner).map(this::effective);
+    }
+
+    /** A 429 when one more upload of {@code size} bytes would exceed the owner's quota. In the caller's session. */
+    public Uni<Void> check(String owner, long size) {
+        return limitsOf(owner).flatMap(limits -> limits.maxActiveUploads() == null && limits.maxBytesInFlight() == null
+                ? Uni.createFrom().voidItem()
+                : ledger.usage(owner).invoke(usage -> refuseBeyond(limits, usage, size)).replaceWithVoid());
+    }
+
+    /** As {@link #check}, holding the owner's quota lock until the caller's transaction ends. */
+    public Uni<Void> enforce(String owner, long size) {
+        return ledger.lockOwner(owner).chain(() -> check(owner, size));
+    }
+
+    public Limits effective(Override override) {
+        if (override == null) {
+            return new Limits(defaultMaxActive, defaultMaxBytes);
+        }
+        return new Limits(override.maxActiveUploads() != null ? override.maxActiveUploads() : defaultMaxActive,
+                override.maxBytesInFlight() != null ? override.maxBytesInFlight() : defaultMaxBytes);
+    }
+
+    private static void refuseBeyond(Limits limits, Usage usage, long size) {
+        if (limits.maxActiveUploads() != null && usage.activeUploads() + 1 > limits.maxActiveUploads()) {
+            throw exceeded("maxActiveUploads", limits.maxActiveUploads(), usage.activeUploads(),
+                    "the owner has " + usage.activeUploads() + " open upload(s), the most allowed is " + limits.maxActiveUploads());
+        }
+        if (limits.maxBytesInFlight() != null && usage.bytesInFlight() + size > limits.maxBytesInFlight()) {
+            throw exceeded("maxBytesInFlight", limits.maxBytesInFlight(), usage.bytesInFlight(),
+                    "the owner has " + usage.bytesInFlight() + " bytes in flight; " + size + " more would exceed the limit of "
+                            + limits.maxBytesInFlight());
+        }
+    }
+
+    private static RuntimeException exceeded(String quota, long limit, long usage, String detail) {
+        return ErrorCode.QUOTA_EXCEEDED.problem(detail + "; retry when some of its uploads have ended")
+                .with("quota", quota).with("limit", limit).with("usage", usage)
+                .withHeader("Retry-After", RETRY_AFTER);
+    }
+}

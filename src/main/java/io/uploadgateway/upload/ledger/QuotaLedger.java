@@ -1,0 +1,104 @@
+package io.uploadgateway.upload.ledger;
+
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import io.uploadgateway.upload.UploadState;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+
+/** Owners' usage (open uploads and their bytes) and their quota overrides. Runs in the caller's session. */
+@ApplicationScoped
+public class QuotaLedger {
+
+    private static final List<String> OPEN = Arrays.stream(UploadState.values()).filter(UploadState::isOpen).map(UploadState::name).toList();
+
+    /** An owner's open uploads and bytes in flight (declared sizes). */
+    public record Usage(String owner, long activeUploads, long bytesInFlight) {
+    }
+
+    /** An operator's override of the configured limits for one owner; null fields keep the configured value. */
+    public record Override(String owner, Integer maxActiveUploads, Long maxBytesInFlight, Instant updatedAt) {
+    }
+
+    /**
+     * Serialises quota decisions of one owner until the caller's transaction ends: concurrent
+     * creates of one owner at the limit cannot both pass. Other owners are not affected.
+     */
+    public Uni<Void> lockOwner(String owner) {
+        return Panache.getSession().flatMap(session -> session
+                .createNativeQuery("select pg_advisory_xact_lock(hashtextextended(:owner, 7)) is null", Boolean.class)
+                .setParameter("owner", owner)
+                .getSingleResult())
+                .replaceWithVoid();
+    }
+
+    public Uni<Usage> usage(String owner) {
+        return Panache.getSession().flatMap(session -> session.createNativeQuery(
+                        "select count(*), coalesce(sum(size), 0) from uploads where owner = :owner and state in (:open)", Object[].class)
+                .setParameter("owner", owner)
+                .setParameter("open", OPEN)
+                .getSingleResult())
+                .map(row -> new Usage(owner, ((Number) row[0]).longValue(), ((Number) row[1]).longValue()));
+    }
+
+    /** An owner's usage beside the override an operator set for them, if any. */
+    public record OwnerUsage(Usage usage, Override override) {
+    }
+
+    /** Owners with open uploads, by name, after {@code afterOwner}, with their overrides. */
+    public Uni<List<OwnerUsage>> usages(String afterOwner, int limit) {
+        return Panache.getSession().flatMap(session -> session.createNativeQuery("""
+                        select u.owner, u.active, u.bytes, q.max_active_uploads, q.max_bytes_in_flight, q.updated_at
+                        from (select owner, count(*) as active, coalesce(sum(size), 0) as bytes from uploads
+                              where state in (:open) and owner > :after
+                              group by owner order by owner limit :limit) u
+                        left join owner_quotas q on q.owner = u.owner
+                        order by u.owner""", Object[].class)
+                .setParameter("open", OPEN)
+                .setParameter("after", afterOwner == null ? "" : afterOwner)
+                .setParameter("limit", limit)
+                .getResultList())
+                .map(rows -> rows.stream().map(row -> new OwnerUsage(
+                        new Usage((String) row[0], ((Number) row[1]).longValue(), ((Number) row[2]).longValue()),
+                        row[5] == null ? null : toOverride(new Object[]{row[0], row[3], row[4], row[5]}))).toList());
+    }
+
+    /** The owner's override, or null. */
+    public Uni<Override> override(String owner) {
+        return Panache.getSession().flatMap(session -> session.createNativeQuery(
+                        "select owner, max_active_uploads, max_bytes_in_flight, updated_at from owner_quotas where owner = :owner",
+                        Object[].class)
+                .setParameter("owner", owner)
+                .getResultList())
+                .map(rows -> rows.isEmpty() ? null : toOverride(rows.get(0)));
+    }
+
+    public Uni<Void> putOverride(Override override) {
+        return Panache.getSession().flatMap(session -> session.createNativeQuery("""
+                        insert into owner_quotas (owner, max_active_uploads, max_bytes_in_flight, updated_at)
+                        values (:owner, cast(:active as integer), cast(:bytes as bigint), :at)
+                        on conflict (owner) do update set max_active_uploads = excluded.max_active_uploads,
+                            max_bytes_in_flight = excluded.max_bytes_in_flight, updated_at = excluded.updated_at""")
+                .setParameter("owner", override.owner())
+                .setParameter("active", override.maxActiveUploads())
+                .setParameter("bytes", override.maxBytesInFlight())
+                .setParameter("at", override.updatedAt())
+                .executeUpdate())
+                .replaceWithVoid();
+    }
+
+    public Uni<Boolean> removeOverride(String owner) {
+        return Panache.getSession().flatMap(session -> session.createNativeQuery("delete from owner_quotas where owner = :owner")
+                .setParameter("owner", owner)
+                .executeUpdate())
+                .map(rows -> rows > 0);
+    }
+
+    private static Override toOverride(Object[] row) {
+        return new Override((String) row[0], row[1] == null ? null : ((Number) row[1]).intValue(),
+                row[2] == null ? null : ((Number) row[2]).longValue(), OperatorLedger.toInstant(row[3]));
+    }
+}
