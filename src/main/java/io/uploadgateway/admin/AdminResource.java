@@ -62,11 +62,12 @@ public class AdminResource {
     public record AdminUploadView(String id, String owner, String state, String filename, String contentType, long size,
                                   long bytesUploaded, int partsUploaded, int partCount, String key, Instant createdAt,
                                   Instant updatedAt, Instant lastActivityAt, long idleSeconds, Instant expiresAt,
-                                  Instant completedAt) {
+                                  Instant completedAt, boolean autoComplete, Instant nextCheckAt) {
         static AdminUploadView of(Upload u, Instant now) {
             return new AdminUploadView(u.id.toString(), u.owner, u.state.name(), u.filename, u.contentType, u.size,
                     u.bytesUploaded, u.partsUploaded, u.partCount, u.key, u.createdAt, u.updatedAt, u.lastActivityAt,
-                    Math.max(0, Duration.between(u.lastActivityAt, now).getSeconds()), u.expiresAt, u.completedAt);
+                    Math.max(0, Duration.between(u.lastActivityAt, now).getSeconds()), u.expiresAt, u.completedAt,
+                    u.autoComplete, u.nextCheckAt);
         }
     }
 

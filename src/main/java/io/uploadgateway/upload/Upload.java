@@ -84,6 +84,18 @@ public class Upload extends PanacheEntityBase {
     @Column(name = "completed_at")
     public Instant completedAt;
 
+    /** The gateway completes the upload itself once every planned part is in S3. */
+    @Column(name = "auto_complete")
+    public boolean autoComplete;
+
+    /** When the gateway next looks whether an auto-complete upload is complete. */
+    @Column(name = "next_check_at")
+    public Instant nextCheckAt;
+
+    /** The current pause between looks while parts are missing, in seconds (doubles up to a ceiling). */
+    @Column(name = "check_interval_seconds")
+    public Long checkIntervalSeconds;
+
     /** What the content check detected in the object's first bytes, when it rejected the upload. */
     @Column(name = "detected_content_type")
     public String detectedContentType;
@@ -102,6 +114,17 @@ public class Upload extends PanacheEntityBase {
 
     public PartPlan plan() {
         return new PartPlan(size, partSize, partCount);
+    }
+
+    /**
+     * For an auto-complete upload: look again at {@code at}, pausing {@code floor} between looks
+     * from now on (a client call brings the look forward and resets the back-off).
+     */
+    public void checkAt(Instant at, Duration floor) {
+        if (autoComplete && state == UploadState.UPLOADING) {
+            nextCheckAt = at;
+            checkIntervalSeconds = floor.toSeconds();
+        }
     }
 
     /** Answers {@code 409 upload_not_active} unless the upload is UPLOADING. */
@@ -188,6 +211,7 @@ public class Upload extends PanacheEntityBase {
 
     private void end(Instant now) {
         clearClaim();
+        nextCheckAt = null;
         updatedAt = now;
         expiresAt = null;
     }

@@ -17,7 +17,9 @@ import java.util.Map;
  *   <li>{@value #OWN}{@code =<name>}: a stack of the class's own, which it may break (stop S3 or
  *       PostgreSQL); classes naming different stacks never share one;</li>
  *   <li>{@value #ETAG}{@code =hidden}: an own stack whose CORS rule allows PUT but does not expose
- *       ETag, the most common misconfiguration of real buckets.</li>
+ *       ETag, the most common misconfiguration of real buckets;</li>
+ *   <li>{@value #CREDENTIALS}{@code =expiring}: the gateway signs with temporary credentials
+ *       (a session token) that expire ten minutes after they are resolved ({@link ExpiringCredentials}).</li>
  * </ul>
  * A test gets the stack it runs on in a field of type {@link EmbeddedStack}.
  */
@@ -25,6 +27,7 @@ public class TestStack implements QuarkusTestResourceLifecycleManager {
 
     public static final String OWN = "own";
     public static final String ETAG = "etag";
+    public static final String CREDENTIALS = "credentials";
     public static final String ISSUER = "upload-gateway-test";
     public static final String BUCKET = "test-uploads";
 
@@ -33,19 +36,26 @@ public class TestStack implements QuarkusTestResourceLifecycleManager {
 
     private boolean own;
     private boolean exposeEtag = true;
+    private boolean expiringCredentials;
     private EmbeddedStack stack;
 
     @Override
     public void init(Map<String, String> args) {
         exposeEtag = !"hidden".equals(args.get(ETAG));
         own = args.containsKey(OWN) || !exposeEtag;
+        expiringCredentials = "expiring".equals(args.get(CREDENTIALS));
     }
 
     @Override
     public Map<String, String> start() {
         try {
             stack = own ? EmbeddedStack.start(null, exposeEtag) : shared();
-            return gatewayConfig(stack.config());
+            Map<String, String> config = gatewayConfig(stack.config());
+            if (expiringCredentials) {
+                config.put("quarkus.s3.aws.credentials.type", "custom");
+                config.put("quarkus.s3.aws.credentials.custom-provider.name", ExpiringCredentials.NAME);
+            }
+            return config;
         } catch (Exception e) {
             throw new IllegalStateException("could not start the test stack", e);
         }

@@ -1,14 +1,11 @@
 package io.uploadgateway.upload.complete;
 
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.uploadgateway.config.GatewayConfig;
+import io.uploadgateway.reactive.Worker;
 import io.uploadgateway.storage.MultipartStorage;
 import io.uploadgateway.upload.ContentPolicy;
 import io.uploadgateway.upload.Upload;
-import io.smallrye.mutiny.unchecked.Unchecked;
-import io.vertx.core.Context;
-import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.tika.Tika;
 import org.apache.tika.mime.MimeTypes;
@@ -48,18 +45,9 @@ public class ContentCheck {
         if (!enabled) {
             return Uni.createFrom().item(Finding.SKIPPED);
         }
-        return storage.readStart(upload.key, SNIFF_BYTES).flatMap(bytes -> offEventLoop(() -> {
+        return storage.readStart(upload.key, SNIFF_BYTES).flatMap(bytes -> Worker.run(() -> {
             String detected = tika.detect(bytes);
             return new Finding(detected, policy.problemWith(upload.contentType, detected));
         }));
-    }
-
-    /** Runs CPU work on a worker thread and resumes on the caller's Vert.x context (where the ledger session lives). */
-    private static <T> Uni<T> offEventLoop(java.util.concurrent.Callable<T> work) {
-        Context context = Vertx.currentContext();
-        if (context == null) {
-            return Uni.createFrom().item(Unchecked.supplier(work::call)).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
-        }
-        return Uni.createFrom().completionStage(() -> context.executeBlocking(work, false).toCompletionStage());
     }
 }

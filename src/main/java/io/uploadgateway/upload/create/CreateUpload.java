@@ -52,7 +52,7 @@ public class CreateUpload {
     }
 
     public record Command(String owner, String filename, Long size, String contentType, Long partSize,
-                          Map<String, String> metadata, String idempotencyKey) {
+                          Map<String, String> metadata, String idempotencyKey, Boolean autoComplete) {
     }
 
     /** {@code replayed} is true when an Idempotency-Key matched an upload created earlier. */
@@ -96,6 +96,8 @@ public class CreateUpload {
                         upload.idempotencyKey = command.idempotencyKey();
                         upload.createdAt = now;
                         upload.touch(now, config.uploadTtl());
+                        upload.autoComplete = command.autoComplete() != null ? command.autoComplete() : config.autoComplete().byDefault();
+                        upload.checkAt(now.plus(config.autoComplete().checkInterval()), config.autoComplete().checkInterval());
                         return ledger.insert(upload);
                     })).onFailure().call(failure ->
                             // The row never made it: do not leave an orphan multipart upload behind.

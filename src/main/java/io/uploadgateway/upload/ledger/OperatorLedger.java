@@ -8,6 +8,7 @@ import io.uploadgateway.upload.UploadState;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
@@ -129,6 +130,30 @@ public class OperatorLedger {
             }
             return query.getResultList();
         }).invoke(claimed -> claimed.forEach(upload -> upload.claim(UploadState.EXPIRED, UUID.randomUUID(), now)));
+    }
+
+    /**
+     * Up to {@code batch} auto-complete uploads due a look, rescheduled in the same transaction
+     * ({@code SKIP LOCKED}: no two replicas look at one upload at once): the next look moves out by
+     * the upload's back-off, which doubles up to {@code maxInterval} and never passes its expiry.
+     */
+    public Uni<List<Upload>> takeDueChecks(Instant now, int batch, Duration maxInterval) {
+        return Panache.getSession().flatMap(session -> session.createNativeQuery("""
+                        select u.* from uploads u
+                        where u.auto_complete and u.state = :uploading and u.next_check_at <= :now
+                        order by u.next_check_at
+                        limit :batch
+                        for update skip locked""", Upload.class)
+                .setParameter("uploading", UploadState.UPLOADING.name())
+                .setParameter("now", now)
+                .setParameter("batch", batch)
+                .getResultList())
+                .invoke(due -> due.forEach(upload -> {
+                    long interval = upload.checkIntervalSeconds == null ? 60 : upload.checkIntervalSeconds;
+                    Instant next = now.plusSeconds(interval);
+                    upload.nextCheckAt = upload.expiresAt != null && next.isAfter(upload.expiresAt) ? upload.expiresAt : next;
+                    upload.checkIntervalSeconds = Math.min(interval * 2, maxInterval.toSeconds());
+                }));
     }
 
     /** Up to {@code batch} uploads whose COMPLETING or ABORTING claim was taken before {@code claimedBefore}. */

@@ -13,6 +13,7 @@ import io.uploadgateway.problem.ApiProblem;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.LockModeType;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -81,6 +82,15 @@ public class UploadLedger {
     public Uni<Integer> release(UUID id, UUID token, Instant now) {
         return Upload.update("state = ?1, claimToken = null, claimedAt = null, claimedFor = null, updatedAt = ?2 "
                 + "where id = ?3 and claimToken = ?4", UploadState.UPLOADING, now, id, token);
+    }
+
+    /**
+     * Brings the next look of an auto-complete upload to {@code at} and resets its back-off to
+     * {@code floor} (a client call says the upload is alive). No effect on other uploads.
+     */
+    public Uni<Integer> scheduleCheck(UUID id, Instant at, Duration floor) {
+        return Upload.update("nextCheckAt = ?1, checkIntervalSeconds = ?2 where id = ?3 and autoComplete = true and state = ?4",
+                at, floor.toSeconds(), id, UploadState.UPLOADING);
     }
 
     /** The owner's upload created with this Idempotency-Key, or null. */

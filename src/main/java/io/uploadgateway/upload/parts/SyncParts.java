@@ -52,6 +52,8 @@ public class SyncParts {
                             var adoption = PartReconciliation.adopt(upload.id, upload.plan(), parts, listed, listedAt, now);
                             upload.recount(adoption.parts(), now);
                             upload.touch(now, config.uploadTtl());
+                            // The client is alive and asked: an auto-complete upload is looked at now.
+                            upload.checkAt(now, config.autoComplete().checkInterval());
                             return ledger.write(adoption).replaceWith(new UploadWithParts(upload, adoption.parts()));
                         });
                     })));

@@ -5,7 +5,8 @@ import io.uploadgateway.upload.Upload;
 import io.uploadgateway.upload.UploadPart;
 import io.uploadgateway.upload.UploadState;
 import io.uploadgateway.upload.UploadWithParts;
-import io.uploadgateway.upload.sign.SignParts.SignedPart;
+import io.uploadgateway.upload.sign.PartSigner.SignedPart;
+import io.uploadgateway.upload.sign.LeaseParts;
 import io.uploadgateway.upload.sign.SignedUrl;
 
 import java.time.Instant;
@@ -19,7 +20,7 @@ public final class UploadViews {
     }
 
     public record CreateUploadRequest(String filename, Long size, String contentType, Long partSize,
-                                      Map<String, String> metadata) {
+                                      Map<String, String> metadata, Boolean autoComplete) {
     }
 
     public record PresignRequest(List<Integer> partNumbers, Long expiresInSeconds) {
@@ -39,21 +40,22 @@ public final class UploadViews {
                              int partCount, String key, Map<String, String> metadata, Instant createdAt,
                              Instant updatedAt, Instant expiresAt, Instant completedAt, long bytesUploaded,
                              int partsUploaded, List<PartView> parts, List<Integer> missingParts, String etag,
-                             String location, String detectedContentType) {
+                             String location, String detectedContentType, boolean autoComplete, Instant nextCheckAt) {
 
         static UploadView of(UploadWithParts full, String bucket) {
             Upload u = full.upload();
             return new UploadView(u.id.toString(), u.state.name(), u.filename, u.contentType, u.size, u.partSize,
                     u.partCount, u.key, u.metadata, u.createdAt, u.updatedAt, u.expiresAt, u.completedAt,
                     u.bytesUploaded, u.partsUploaded, full.parts().stream().map(PartView::of).toList(),
-                    full.missingParts(), u.etag, location(u, bucket), u.detectedContentType);
+                    full.missingParts(), u.etag, location(u, bucket), u.detectedContentType, u.autoComplete, u.nextCheckAt);
         }
 
         /** A listing item: the upload without its parts. */
         static UploadView summary(Upload u, String bucket) {
             return new UploadView(u.id.toString(), u.state.name(), u.filename, u.contentType, u.size, u.partSize,
                     u.partCount, u.key, u.metadata, u.createdAt, u.updatedAt, u.expiresAt, u.completedAt,
-                    u.bytesUploaded, u.partsUploaded, null, null, u.etag, location(u, bucket), u.detectedContentType);
+                    u.bytesUploaded, u.partsUploaded, null, null, u.etag, location(u, bucket), u.detectedContentType,
+                    u.autoComplete, u.nextCheckAt);
         }
 
         private static String location(Upload u, String bucket) {
@@ -78,5 +80,25 @@ public final class UploadViews {
     }
 
     public record UploadPage(List<UploadView> items, String nextCursor) {
+    }
+
+    public record LeaseRequest(Long expiresInSeconds, List<Integer> partNumbers, Boolean sync, String cursor) {
+    }
+
+    public record LeasedPart(int partNumber, long offset, long length, String method, String url, Map<String, String> headers,
+                             Instant expiresAt) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record LeaseResponse(Instant expiresAt, String cappedBy, List<LeasedPart> parts, String nextCursor) {
+        static LeaseResponse of(LeaseParts.Lease lease) {
+            return new LeaseResponse(lease.expiresAt(), lease.cappedBy() == null ? null : lease.cappedBy().word(),
+                    lease.parts().stream().map(p -> new LeasedPart(p.partNumber(), p.offset(), p.length(), p.url().method(),
+                            p.url().url(), p.url().headers(), p.url().expiresAt())).toList(),
+                    lease.nextAfter() == null ? null : String.valueOf(lease.nextAfter()));
+        }
+    }
+
+    public record NudgeResponse(Instant nextCheckAt) {
     }
 }

@@ -5,9 +5,16 @@ import java.time.Instant;
 import java.util.Optional;
 
 /** How long a presigned URL may live: what the client asked, within configuration and the signing credentials' life. */
-public final class PresignWindow {
+public record PresignWindow(Duration lifetime, Cap cappedBy) {
 
-    private PresignWindow() {
+    /** What shortened the lifetime the client asked for, if anything. */
+    public enum Cap {
+        CONFIGURATION, CREDENTIALS;
+
+        /** As the API spells it: {@code configuration}, {@code credentials}. */
+        public String word() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
     }
 
     /**
@@ -15,15 +22,16 @@ public final class PresignWindow {
      * seconds they have left (a URL outliving its credentials fails with 403 at S3). Empty when
      * the credentials have less than a second left.
      */
-    public static Optional<Duration> of(Duration requested, Duration max, Optional<Instant> credentialsExpiry, Instant now) {
-        Duration capped = requested.compareTo(max) > 0 ? max : requested;
+    public static Optional<PresignWindow> of(Duration requested, Duration max, Optional<Instant> credentialsExpiry, Instant now) {
+        PresignWindow window = requested.compareTo(max) > 0 ? new PresignWindow(max, Cap.CONFIGURATION) : new PresignWindow(requested, null);
         if (credentialsExpiry.isEmpty()) {
-            return Optional.of(capped);
+            return Optional.of(window);
         }
         long secondsLeft = Duration.between(now, credentialsExpiry.get()).getSeconds();
         if (secondsLeft < 1) {
             return Optional.empty();
         }
-        return Optional.of(secondsLeft < capped.getSeconds() ? Duration.ofSeconds(secondsLeft) : capped);
+        return Optional.of(secondsLeft < window.lifetime().getSeconds()
+                ? new PresignWindow(Duration.ofSeconds(secondsLeft), Cap.CREDENTIALS) : window);
     }
 }

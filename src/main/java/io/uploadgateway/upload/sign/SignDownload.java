@@ -50,8 +50,8 @@ public class SignDownload {
                     }
                     // Anything a browser might render from the bucket's origin leaves as a plain download.
                     String responseType = safe ? upload.contentType : "application/octet-stream";
-                    return window.of(requested).map(lifetime -> SignedUrl.of(storage.presignDownload(upload.key,
-                            ContentDisposition.of(type, upload.filename), responseType, lifetime)));
+                    return window.of(requested).map(granted -> SignedUrl.of(storage.presignDownload(upload.key,
+                            ContentDisposition.of(type, upload.filename), responseType, granted.lifetime())));
                 });
     }
 }

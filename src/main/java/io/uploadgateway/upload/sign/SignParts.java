@@ -1,13 +1,11 @@
 package io.uploadgateway.upload.sign;
 
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.uploadgateway.config.GatewayConfig;
-import io.uploadgateway.storage.MultipartStorage;
 import io.uploadgateway.upload.PartPlan;
 import io.uploadgateway.upload.Scope;
+import io.uploadgateway.upload.sign.PartSigner.SignedPart;
 import io.uploadgateway.upload.UploadState;
-import io.uploadgateway.upload.UploadMetrics;
 import io.uploadgateway.upload.ledger.SignLookup;
 import io.uploadgateway.upload.ledger.SignLookup.Signable;
 import io.uploadgateway.problem.ApiProblem;
@@ -17,10 +15,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -33,24 +29,18 @@ public class SignParts {
 
     public static final int MAX_BATCH = 1000;
 
-    private final MultipartStorage storage;
     private final SignLookup lookup;
+    private final PartSigner signer;
     private final SigningWindow window;
     private final GatewayConfig config;
     private final Clock clock;
-    private final UploadMetrics metrics;
 
-    public SignParts(MultipartStorage storage, SignLookup lookup, SigningWindow window, GatewayConfig config, Clock clock,
-                     UploadMetrics metrics) {
-        this.storage = storage;
+    public SignParts(SignLookup lookup, PartSigner signer, SigningWindow window, GatewayConfig config, Clock clock) {
         this.lookup = lookup;
+        this.signer = signer;
         this.window = window;
         this.config = config;
         this.clock = clock;
-        this.metrics = metrics;
-    }
-
-    public record SignedPart(int partNumber, SignedUrl url) {
     }
 
     /**
@@ -72,9 +62,8 @@ public class SignParts {
                     }
                     return touchIfStale(upload);
                 })
-                .flatMap(upload -> window.of(requested).map(lifetime -> Map.entry(upload, lifetime)))
-                .emitOn(Infrastructure.getDefaultWorkerPool())
-                .map(uploadAndLifetime -> signAll(uploadAndLifetime.getKey(), numbers, uploadAndLifetime.getValue()));
+                .flatMap(upload -> window.of(requested).flatMap(granted ->
+                        signer.sign(upload.key(), upload.s3UploadId(), upload.plan(), numbers, granted.lifetime())));
     }
 
     private Uni<Boolean> touchIfStale(Signable upload) {
@@ -86,18 +75,8 @@ public class SignParts {
         return lookup.touch(upload.id(), now, now.plus(config.uploadTtl()), staleBefore);
     }
 
-    private List<SignedPart> signAll(Signable upload, List<Integer> numbers, Duration lifetime) {
-        PartPlan plan = upload.plan();
-        List<SignedPart> urls = new ArrayList<>(numbers.size());
-        for (int n : numbers) {
-            urls.add(new SignedPart(n, SignedUrl.of(storage.presignUploadPart(upload.key(), upload.s3UploadId(), n,
-                    plan.sizeOf(n), lifetime))));
-        }
-        metrics.presigned(urls.size());
-        return urls;
-    }
-
-    private static List<Integer> validPartNumbers(List<Integer> partNumbers) {
+    /** 1 to {@value #MAX_BATCH} part numbers within S3's range, without duplicates, in the order asked. */
+    static List<Integer> validPartNumbers(List<Integer> partNumbers) {
         if (partNumbers == null || partNumbers.isEmpty()) {
             throw ApiProblem.invalid("partNumbers is required: a list of 1 to " + MAX_BATCH + " part numbers");
         }

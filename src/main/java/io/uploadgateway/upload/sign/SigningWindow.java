@@ -39,7 +39,7 @@ public class SigningWindow {
     }
 
     /** {@code requested} capped by the configured maximum and by the signing credentials' expiry. */
-    public Uni<Duration> of(Duration requested) {
+    public Uni<PresignWindow> of(Duration requested) {
         return storage.credentialsExpiry().map(expiry -> PresignWindow
                 .of(requested, config.presign().maxExpiry(), expiry, clock.instant())
                 .orElseThrow(() -> new StorageException.Unavailable("the signing credentials have expired", null)));

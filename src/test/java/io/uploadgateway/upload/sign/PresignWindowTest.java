@@ -15,15 +15,21 @@ class PresignWindowTest {
 
     @Test
     void longLivedCredentialsLeaveTheRequestWithinTheMaximum() {
-        assertEquals(Optional.of(Duration.ofMinutes(15)), PresignWindow.of(Duration.ofMinutes(15), MAX, Optional.empty(), NOW));
-        assertEquals(Optional.of(MAX), PresignWindow.of(Duration.ofDays(7), MAX, Optional.empty(), NOW));
+        assertEquals(Optional.of(new PresignWindow(Duration.ofMinutes(15), null)),
+                PresignWindow.of(Duration.ofMinutes(15), MAX, Optional.empty(), NOW));
+        assertEquals(Optional.of(new PresignWindow(MAX, PresignWindow.Cap.CONFIGURATION)),
+                PresignWindow.of(Duration.ofDays(7), MAX, Optional.empty(), NOW));
     }
 
     @Test
     void temporaryCredentialsCapTheWindow() {
         Optional<Instant> expiresIn20Min = Optional.of(NOW.plusSeconds(1200).plusMillis(700));
-        assertEquals(Optional.of(Duration.ofSeconds(1200)), PresignWindow.of(Duration.ofHours(1), MAX, expiresIn20Min, NOW));
-        assertEquals(Optional.of(Duration.ofMinutes(5)), PresignWindow.of(Duration.ofMinutes(5), MAX, expiresIn20Min, NOW));
+        assertEquals(Optional.of(new PresignWindow(Duration.ofSeconds(1200), PresignWindow.Cap.CREDENTIALS)),
+                PresignWindow.of(Duration.ofHours(1), MAX, expiresIn20Min, NOW));
+        assertEquals(Optional.of(new PresignWindow(Duration.ofMinutes(5), null)),
+                PresignWindow.of(Duration.ofMinutes(5), MAX, expiresIn20Min, NOW));
+        assertEquals(Optional.of(new PresignWindow(Duration.ofSeconds(1200), PresignWindow.Cap.CREDENTIALS)),
+                PresignWindow.of(Duration.ofDays(3), MAX, expiresIn20Min, NOW), "the tighter cap names itself");
     }
 
     @Test
