@@ -11,8 +11,8 @@ import java.util.Locale;
 public enum ErrorCode {
 
     INVALID_REQUEST(400, "Invalid request", "A value is missing, malformed or out of range; `detail` says what to change."),
-    UNAUTHORIZED(401, "Unauthorized", "No bearer token, or one that is invalid, expired or has no `sub`."),
-    FORBIDDEN(403, "Forbidden", "The token lacks the group this call needs."),
+    UNAUTHORIZED(401, "Unauthorized", "No bearer token, or one that is invalid, expired, for another audience, or without a usable `sub` (missing, over 255 characters, or with control characters)."),
+    FORBIDDEN(403, "Forbidden", "The token lacks the group this call needs (the operators' group, `gateway.admin-role`)."),
     NOT_FOUND(404, "Not found", "No such upload, or it belongs to someone else (the two are indistinguishable)."),
     METHOD_NOT_ALLOWED(405, "Method not allowed", "The path exists but does not take this method."),
     NOT_ACCEPTABLE(406, "Not acceptable", "The client does not accept JSON."),
@@ -20,6 +20,7 @@ public enum ErrorCode {
     PARTS_MISSING(409, "Parts missing", "Complete found planned parts that storage does not hold yet; `missingParts` lists them."),
     PART_MISMATCH(409, "Parts do not match", "Storage holds other bytes than expected for some parts; `mismatchedParts` says which and how."),
     TOO_LARGE(413, "Upload too large", "The declared size exceeds the gateway's maximum upload size."),
+    BODY_TOO_LARGE(413, "Request body too large", "The request body exceeds the gateway's limit (`gateway.max-request-body`, 256 KiB by default); send fewer items per call."),
     UNSUPPORTED_MEDIA_TYPE(415, "Unsupported media type", "The body is not `application/json`."),
     IDEMPOTENCY_KEY_REUSED(422, "Idempotency-Key already used", "The `Idempotency-Key` was used by the same owner for a different file."),
     INTERNAL_ERROR(500, "Internal error", "A bug: the gateway failed unexpectedly and logged why."),
