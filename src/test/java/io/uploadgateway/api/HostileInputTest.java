@@ -119,6 +119,13 @@ class HostileInputTest {
                 adminGet("owner filter with a NUL", "/api/v1/admin/uploads?owner=a%00b", 400, "invalid_request"),
                 adminGet("owner filter of 300 characters", "/api/v1/admin/uploads?owner=" + "o".repeat(300), 400, "invalid_request"),
                 adminGet("admin limit beyond int64", "/api/v1/admin/uploads?limit=99999999999999999999", 400, "invalid_request"),
+                // --- the dev token route (dev and test builds only)
+                new Case("dev token with a non-numeric ttlSeconds", t -> RestAssured.given().get("/dev/token?user=a&ttlSeconds=abc"),
+                        400, "invalid_request"),
+                new Case("dev token with ttlSeconds beyond int64", t -> RestAssured.given()
+                        .get("/dev/token?user=a&ttlSeconds=99999999999999999999"), 400, "invalid_request"),
+                new Case("dev token with admin=maybe", t -> RestAssured.given().get("/dev/token?user=a&admin=maybe"),
+                        400, "invalid_request"),
                 // --- path and query numbers on one upload
                 new Case("part number beyond int64", t -> t.user.api().body("{\"etag\":\"\\\"abc\\\"\"}")
                         .put("/api/v1/uploads/" + t.target() + "/parts/99999999999999999999"), 400, "invalid_request"),

@@ -7,6 +7,7 @@ import io.restassured.response.Response;
 import io.uploadgateway.support.Gateway;
 import io.uploadgateway.support.TestStack;
 import io.uploadgateway.support.Tokens;
+import io.smallrye.jwt.util.KeyUtils;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -18,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.Signature;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Set;
@@ -70,6 +72,19 @@ class TokenDrillTest {
         }
     }
 
+    /** Any claims, as JSON, signed RS256 with the test stack's own key: for claims no token builder will write. */
+    static String rs256(String claimsJson) {
+        try {
+            String signingInput = b64("{\"alg\":\"RS256\",\"typ\":\"JWT\"}") + "." + b64(claimsJson);
+            Signature rsa = Signature.getInstance("SHA256withRSA");
+            rsa.initSign(KeyUtils.decodePrivateKey(Files.readString(TestStack.privateKey())));
+            rsa.update(signingInput.getBytes(StandardCharsets.US_ASCII));
+            return signingInput + "." + B64URL.encodeToString(rsa.sign());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Well-formed, right issuer and audience, signed by a key the gateway does not trust. */
     static String signedByAnotherKey() {
         try {
@@ -98,6 +113,10 @@ class TokenDrillTest {
                 Arguments.of("no sub", (Supplier<String>) () -> Tokens.sign(
                         Tokens.claims(null, Set.of("user"), inAnHour, TestStack.ISSUER).audience(TestStack.AUDIENCE))),
                 Arguments.of("expired", (Supplier<String>) () -> Tokens.expired("mallory")),
+                Arguments.of("sub as a number", (Supplier<String>) () -> rs256(validClaims("mallory").replace("\"mallory\"", "12345"))),
+                Arguments.of("sub as an object", (Supplier<String>) () -> rs256(validClaims("mallory").replace("\"mallory\"", "{\"id\":\"x\"}"))),
+                Arguments.of("empty sub", (Supplier<String>) () -> Tokens.sign(Tokens.claims("", Set.of("user"), inAnHour,
+                        TestStack.ISSUER).audience(TestStack.AUDIENCE))),
                 Arguments.of("another issuer", (Supplier<String>) () -> Tokens.fromOtherIssuer("mallory")));
     }
 
@@ -127,6 +146,7 @@ class TokenDrillTest {
         String good = Tokens.sign(Tokens.claims("drill-" + UUID.randomUUID(), Set.of("user"), Instant.now().plusSeconds(3600),
                 TestStack.ISSUER).audience(TestStack.AUDIENCE));
         Gateway.withToken(good).api().get("/api/v1/uploads").then().statusCode(200);
+        Gateway.withToken(rs256(validClaims("drill-" + UUID.randomUUID()))).api().get("/api/v1/uploads").then().statusCode(200);
         Gateway.withToken(Tokens.forAdmin("drill-ops")).api().get("/api/v1/admin/stats").then().statusCode(200);
     }
 
