@@ -2,7 +2,6 @@ package io.uploadgateway.admin;
 
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.problem.ApiProblem;
-import io.uploadgateway.security.Caller;
 import io.uploadgateway.upload.Scope;
 import io.uploadgateway.upload.Upload;
 import io.uploadgateway.upload.UploadState;
@@ -38,16 +37,25 @@ import static io.uploadgateway.problem.ErrorCode.UNAUTHORIZED;
 import static io.uploadgateway.problem.ErrorCode.UPLOAD_BUSY;
 import static io.uploadgateway.problem.ErrorCode.UPLOAD_NOT_ACTIVE;
 
-/** Operators' API (group {@value Caller#ADMIN_GROUP}): every owner's uploads, stalled ones first in line. */
+/**
+ * Operators' API: every owner's uploads, stalled ones first in line. Open to tokens whose
+ * {@code groups} claim holds the configured operators' group ({@code gateway.admin-role},
+ * {@code upload-gateway-admin} by default).
+ */
 @Path("/api/v1/admin")
-@Tag(name = "admin", description = "Operators (JWT group 'admin'): stalled uploads, stats, aborting anyone's upload")
+@Tag(name = "admin", description = "Operators (the JWT group named by gateway.admin-role, default upload-gateway-admin): "
+        + "stalled uploads, stats, aborting anyone's upload")
 @Problems({INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, STORAGE_UNAVAILABLE, DATABASE_UNAVAILABLE})
-@RolesAllowed(Caller.ADMIN_GROUP)
+@RolesAllowed("${gateway.admin-role}")
 @Produces(MediaType.APPLICATION_JSON)
 public class AdminResource {
 
     static final int DEFAULT_LIMIT = 50;
     static final int MAX_LIMIT = 500;
+    /** Longest idleLongerThan: a century is "everything"; more would take now minus it out of range. */
+    static final Duration MAX_IDLE = Duration.ofDays(36_500);
+    /** The ledger's owner column is varchar(255). */
+    static final int MAX_OWNER_LENGTH = 255;
 
     private final AdminService admin;
     private final AbortUpload abortion;
@@ -86,7 +94,8 @@ public class AdminResource {
                                @QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
         UploadState wanted = RequestParams.oneOf("state", state, UploadState.class);
         boolean onlyStalled = RequestParams.flag("stalled", stalled);
-        Duration idle = RequestParams.duration("idleLongerThan", idleLongerThan);
+        Duration idle = RequestParams.duration("idleLongerThan", idleLongerThan, MAX_IDLE);
+        String ownerFilter = RequestParams.text("owner", owner, MAX_OWNER_LENGTH);
         if (onlyStalled && wanted != null && wanted != UploadState.UPLOADING) {
             throw ApiProblem.invalid("stalled=true lists UPLOADING uploads; it cannot be combined with state=" + wanted);
         }
@@ -94,7 +103,7 @@ public class AdminResource {
         Instant idleBefore = idle != null ? now.minus(idle) : onlyStalled ? admin.stalledBefore() : null;
         int size = RequestParams.limit(limit, DEFAULT_LIMIT, MAX_LIMIT);
         var query = new AdminService.Query(onlyStalled ? UploadState.UPLOADING : wanted, idleBefore,
-                owner == null || owner.isBlank() ? null : owner, cursor, size);
+                ownerFilter == null || ownerFilter.isBlank() ? null : ownerFilter, cursor, size);
         return admin.list(query).map(page -> new AdminPage(
                 page.items().stream().map(u -> AdminUploadView.of(u, now)).toList(), page.nextCursor()));
     }

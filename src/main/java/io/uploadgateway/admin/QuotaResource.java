@@ -4,7 +4,6 @@ import io.smallrye.mutiny.Uni;
 import io.uploadgateway.admin.QuotaAdmin.OwnerQuota;
 import io.uploadgateway.admin.QuotaAdmin.UsagePage;
 import io.uploadgateway.problem.ApiProblem;
-import io.uploadgateway.security.Caller;
 import io.uploadgateway.web.Problems;
 import io.uploadgateway.web.RequestParams;
 import jakarta.annotation.security.RolesAllowed;
@@ -30,9 +29,9 @@ import static io.uploadgateway.problem.ErrorCode.UNAUTHORIZED;
 
 /** Operators: owners' usage beside their quotas, and per-owner overrides (a table, not a redeploy). */
 @Path("/api/v1/admin")
-@Tag(name = "admin", description = "Operators (JWT group 'admin'): stalled uploads, stats, quotas, aborting anyone's upload")
+@Tag(name = "admin")
 @Problems({INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, DATABASE_UNAVAILABLE})
-@RolesAllowed(Caller.ADMIN_GROUP)
+@RolesAllowed("${gateway.admin-role}")
 @Produces(MediaType.APPLICATION_JSON)
 public class QuotaResource {
 

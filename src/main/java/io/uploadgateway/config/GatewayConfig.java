@@ -140,6 +140,23 @@ public interface GatewayConfig {
     @WithDefault("*")
     java.util.List<String> corsAllowedOrigins();
 
+    // --- the edge: who operates, how much one request may carry
+
+    /**
+     * The JWT group (the token's {@code groups} claim) that opens the operators' API
+     * ({@code /api/v1/admin/*}). Name a group your identity provider reserves for operators;
+     * {@code admin} only if that is what it is.
+     */
+    @WithDefault("upload-gateway-admin")
+    String adminRole();
+
+    /**
+     * Largest request body the API reads ({@code 413 body_too_large} beyond). A presign call for
+     * 1,000 parts with a checksum each is about 120 KB.
+     */
+    @WithDefault("256K")
+    MemorySize maxRequestBody();
+
     Presign presign();
 
     Listing listing();

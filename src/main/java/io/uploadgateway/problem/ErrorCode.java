@@ -11,8 +11,8 @@ import java.util.Locale;
 public enum ErrorCode {
 
     INVALID_REQUEST(400, "Invalid request", "A value is missing, malformed or out of range; `detail` says what to change."),
-    UNAUTHORIZED(401, "Unauthorized", "No bearer token, or one that is invalid, expired or has no `sub`."),
-    FORBIDDEN(403, "Forbidden", "The token lacks the group this call needs."),
+    UNAUTHORIZED(401, "Unauthorized", "No bearer token, or one that is invalid, expired, for another audience, or without a usable `sub` (missing, over 255 characters, or with control characters)."),
+    FORBIDDEN(403, "Forbidden", "The token lacks the group this call needs (the operators' group, `gateway.admin-role`)."),
     NOT_FOUND(404, "Not found", "No such upload, or it belongs to someone else (the two are indistinguishable)."),
     METHOD_NOT_ALLOWED(405, "Method not allowed", "The path exists but does not take this method."),
     NOT_ACCEPTABLE(406, "Not acceptable", "The client does not accept JSON."),
@@ -22,6 +22,7 @@ public enum ErrorCode {
     UPLOAD_BUSY(409, "Upload busy", "Another call is completing or aborting this upload right now; ask again after `Retry-After` seconds."),
     STORAGE_REFUSED(409, "Storage refused", "Object storage refused the operation for good (access denied, no such bucket, bad credentials or clock): retrying will not help until an operator fixes the bucket or the gateway's credentials."),
     TOO_LARGE(413, "Upload too large", "The declared size exceeds the gateway's maximum upload size."),
+    BODY_TOO_LARGE(413, "Request body too large", "The request body exceeds the gateway's limit (`gateway.max-request-body`, 256 KiB by default); send fewer items per call."),
     UNSUPPORTED_MEDIA_TYPE(415, "Unsupported media type", "The body is not `application/json`."),
     UNSUPPORTED_CONTENT_TYPE(415, "Content type not accepted", "The upload's declared `contentType` is not one this gateway accepts (`GATEWAY_ALLOWED_CONTENT_TYPES`)."),
     IDEMPOTENCY_KEY_REUSED(422, "Idempotency-Key already used", "The `Idempotency-Key` was used by the same owner for a different file."),

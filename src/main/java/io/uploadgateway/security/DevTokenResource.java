@@ -3,6 +3,7 @@ package io.uploadgateway.security;
 import io.quarkus.arc.profile.IfBuildProfile;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.jwt.build.Jwt;
+import io.uploadgateway.config.GatewayConfig;
 import io.uploadgateway.problem.ApiProblem;
 import jakarta.enterprise.event.Observes;
 import jakarta.ws.rs.GET;
@@ -16,6 +17,8 @@ import org.jboss.logging.Logger;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -31,9 +34,15 @@ public class DevTokenResource {
     private static final Pattern USER = Pattern.compile("[A-Za-z0-9._@-]{1,64}");
 
     private final String issuer;
+    private final Optional<List<String>> audiences;
+    private final String adminRole;
 
-    public DevTokenResource(@ConfigProperty(name = "mp.jwt.verify.issuer") String issuer) {
+    public DevTokenResource(@ConfigProperty(name = "mp.jwt.verify.issuer") String issuer,
+                            @ConfigProperty(name = "mp.jwt.verify.audiences") Optional<List<String>> audiences,
+                            GatewayConfig config) {
         this.issuer = issuer;
+        this.audiences = audiences;
+        this.adminRole = config.adminRole();
     }
 
     public record DevToken(String token, String subject, Set<String> groups, Instant expiresAt) {
@@ -41,24 +50,37 @@ public class DevTokenResource {
 
     void announce(@Observes StartupEvent event,
                   @ConfigProperty(name = "quarkus.http.port", defaultValue = "8080") int port) {
-        LOG.infof("Dev tokens: curl 'http://localhost:%d/dev/token?user=alice' (add &admin=true for the admin group); "
-                + "then send Authorization: Bearer <token>", port);
+        LOG.infof("Dev tokens: curl 'http://localhost:%d/dev/token?user=alice' (add &admin=true for the operators' group '%s'); "
+                + "then send Authorization: Bearer <token>", port, adminRole);
     }
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
-    public DevToken mint(@QueryParam("user") String user, @QueryParam("admin") boolean admin,
-                         @QueryParam("ttlSeconds") Long ttlSeconds) {
+    public DevToken mint(@QueryParam("user") String user, @QueryParam("admin") String admin,
+                         @QueryParam("ttlSeconds") String ttlSeconds) {
         if (user == null || !USER.matcher(user).matches()) {
             throw ApiProblem.invalid("user must be 1-64 letters, digits, '.', '_', '@' or '-'");
         }
-        Duration ttl = Duration.ofSeconds(ttlSeconds == null ? 12 * 3600 : Math.max(1, Math.min(ttlSeconds, 7 * 24 * 3600)));
-        Set<String> groups = new HashSet<>(Set.of("user"));
-        if (admin) {
-            groups.add(Caller.ADMIN_GROUP);
+        if (admin != null && !admin.isEmpty() && !admin.equalsIgnoreCase("true") && !admin.equalsIgnoreCase("false")) {
+            throw ApiProblem.invalid("admin must be true or false");
         }
-        Instant expiresAt = Instant.now().plus(ttl);
-        String token = Jwt.issuer(issuer).subject(user).upn(user).groups(groups).expiresAt(expiresAt).sign();
-        return new DevToken(token, user, groups, expiresAt);
+        long seconds = 12 * 3600;
+        if (ttlSeconds != null && !ttlSeconds.isEmpty()) {
+            try {
+                seconds = Math.max(1, Math.min(Long.parseLong(ttlSeconds), 7 * 24 * 3600));
+            } catch (NumberFormatException e) {
+                throw ApiProblem.invalid("ttlSeconds must be a whole number of seconds");
+            }
+        }
+        Set<String> groups = new HashSet<>(Set.of("user"));
+        if ("true".equalsIgnoreCase(admin)) {
+            groups.add(adminRole);
+        }
+        Instant expiresAt = Instant.now().plus(Duration.ofSeconds(seconds));
+        var claims = Jwt.issuer(issuer).subject(user).upn(user).groups(groups).expiresAt(expiresAt);
+        if (audiences.isPresent() && !audiences.get().isEmpty()) {
+            claims.audience(new HashSet<>(audiences.get()));
+        }
+        return new DevToken(claims.sign(), user, groups, expiresAt);
     }
 }

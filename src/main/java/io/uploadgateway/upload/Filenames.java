@@ -36,6 +36,10 @@ public final class Filenames {
             if (Character.getType(cp) == Character.CONTROL) {
                 return String.format("filename must not contain control characters (found U+%04X)", cp);
             }
+            if (isDirectionControl(cp)) {
+                return String.format("filename must not contain invisible text-direction controls (found U+%04X): "
+                        + "they make a name display differently from what it is", cp);
+            }
             if (cp == '/' || cp == '\\') {
                 return "filename must not contain '/' or '\\'; send the base name only";
             }
@@ -48,6 +52,17 @@ public final class Filenames {
             return "filename must not be '.' or '..'";
         }
         return null;
+    }
+
+    /**
+     * Bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069) and the
+     * invisible direction marks (U+200E, U+200F, U+061C): with them {@code "invoice\u202Efdp.exe"}
+     * displays as {@code invoiceexe.pdf}. Other format characters (e.g. the zero-width joiner of
+     * emoji sequences) stay allowed.
+     */
+    static boolean isDirectionControl(int cp) {
+        return (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069)
+                || cp == 0x200E || cp == 0x200F || cp == 0x061C;
     }
 
     /**

@@ -51,7 +51,7 @@ public class AccessLog {
         }
         rc.addEndHandler(ignored -> {
             String uploadId = pathUploadId != null ? pathUploadId : uploadIdIn(rc.response().headers().get("Location"));
-            String owner = owner(rc);
+            String owner = loggable(owner(rc));
             long millis = (System.nanoTime() - started) / 1_000_000;
             int status = rc.response().getStatusCode();
             try {
@@ -86,6 +86,23 @@ public class AccessLog {
             return principal == null ? null : principal.getName();
         }
         return null;
+    }
+
+    /**
+     * The owner as it may appear in a log line: a {@code sub} is whatever the identity provider
+     * signed, so control characters (a forged second log line) become {@code ?} and it is cut at
+     * 255 characters, the longest owner the gateway accepts.
+     */
+    static String loggable(String owner) {
+        if (owner == null) {
+            return null;
+        }
+        StringBuilder out = new StringBuilder(Math.min(owner.length(), 256));
+        for (int i = 0; i < owner.length() && out.length() < 255; i++) {
+            char c = owner.charAt(i);
+            out.append(Character.isISOControl(c) ? '?' : c);
+        }
+        return out.length() < owner.length() ? out + "…" : out.toString();
     }
 
     private static void put(String key, String value) {

@@ -4,6 +4,7 @@ import io.uploadgateway.problem.ApiProblem;
 import io.uploadgateway.problem.ErrorCode;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
@@ -56,7 +57,9 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response forbidden(ForbiddenException e) {
-        return respond(ErrorCode.FORBIDDEN.problem("this call needs the 'admin' group in the bearer token"));
+        // The group's name stays out of the answer: the operator who configured it knows it.
+        return respond(ErrorCode.FORBIDDEN.problem("this call needs the operators' group (gateway.admin-role) "
+                + "in the bearer token's groups claim"));
     }
 
     @ServerExceptionMapper
@@ -117,6 +120,13 @@ public class ProblemMappers {
     }
 
     public static Response respond(ApiProblem problem) {
+        Response.ResponseBuilder response = Response.status(problem.status()).type(PROBLEM_JSON).entity(body(problem));
+        problem.headers().forEach(response::header);
+        return response.build();
+    }
+
+    /** The RFC 9457 members of a problem, for answers written outside JAX-RS too. */
+    public static Map<String, Object> body(ApiProblem problem) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("type", "urn:upload-gateway:problem:" + problem.code());
         body.put("title", problem.title());
@@ -124,23 +134,33 @@ public class ProblemMappers {
         body.put("detail", problem.detail());
         body.put("code", problem.code());
         body.putAll(problem.extensions());
-        Response.ResponseBuilder response = Response.status(problem.status()).type(PROBLEM_JSON).entity(body);
-        problem.headers().forEach(response::header);
-        return response.build();
+        return body;
     }
 
     static String describeJsonFailure(JsonProcessingException e) {
+        if (e instanceof UnrecognizedPropertyException unknown) {
+            String known = unknown.getKnownPropertyIds() == null ? "" : unknown.getKnownPropertyIds().stream()
+                    .map(String::valueOf).sorted().collect(Collectors.joining(", "));
+            return "the body has an unknown field '" + pathOf(unknown) + "'" + (known.isEmpty() ? ""
+                    : "; fields accepted there: " + known);
+        }
         String where = "";
         if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
-            where = " at '" + mapping.getPath().stream()
-                    .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
-                    .collect(Collectors.joining(".")).replace(".[", "[") + "'";
+            where = " at '" + pathOf(mapping) + "'";
         }
         String reason = e.getOriginalMessage();
         if (reason != null && reason.length() > 200) {
             reason = reason.substring(0, 200) + "…";
         }
         return "the body is not the JSON this call expects" + where + ": " + reason;
+    }
+
+    /** The JSON path of a mapping failure, e.g. {@code metadata.album} or {@code partNumbers[3]}. */
+    private static String pathOf(JsonMappingException mapping) {
+        String path = mapping.getPath().stream()
+                .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
+                .collect(Collectors.joining(".")).replace(".[", "[");
+        return path.length() <= 200 ? path : path.substring(0, 200) + "…";
     }
 
     /** Connection-level failures of the reactive pg client, however Hibernate wraps them. */

@@ -87,7 +87,7 @@ function explain(e) {
   if (e instanceof GatewayError && e.status === 404) {
     showPageError(`${e.message} — the upload is gone, or this gateway has no admin API (404).`);
   } else if (e instanceof GatewayError && e.status === 403) {
-    showPageError(`Your token is valid but lacks the admin group; sign in as an administrator. (${e.message})`);
+    showPageError(`Your token is valid but lacks the operators' group (GATEWAY_ADMIN_ROLE, by default upload-gateway-admin); sign in as an operator. (${e.message})`);
   } else if (e instanceof GatewayError && e.status === 401) {
     showPageError('The gateway did not accept the token (expired or from another issuer). Sign in again.');
   } else {

@@ -1,9 +1,11 @@
 package io.uploadgateway.admin;
 
 import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.vertx.VertxContextSupport;
 import io.uploadgateway.support.Gateway;
+import io.uploadgateway.upload.ObjectKeys;
 import io.uploadgateway.support.Ledger;
 import io.uploadgateway.support.TestStack;
 import io.uploadgateway.support.TestClock;
@@ -13,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
 
+import java.net.URL;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -36,6 +39,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @QuarkusTest
 @WithTestResource(TestStack.class)
 class JanitorTest {
+
+    /** Metrics are on the management interface (quarkus.management.enabled), not the API port. */
+    @TestHTTPResource(value = "metrics", management = true)
+    URL metrics;
 
     @Inject
     Janitor janitor;
@@ -71,7 +78,7 @@ class JanitorTest {
         assertFalse(pendingUploadIds().contains(s3UploadId), "S3 no longer lists the expired multipart upload");
         client.presignResponse(idle, List.of(1), null).then().statusCode(409).body("code", equalTo("upload_not_active"));
 
-        given().get("/q/metrics").then().statusCode(200)
+        given().get(metrics).then().statusCode(200)
                 .body(containsString("gateway_uploads_expired_total"))
                 .body(containsString("gateway_janitor_runs_total"))
                 .body(containsString("gateway_uploads_stalled"));
@@ -79,7 +86,8 @@ class JanitorTest {
 
     @Test
     void orphanedMultipartUploadsAreAbortedOnceOldEnough() throws Throwable {
-        String key = "uploads/crashed/" + UUID.randomUUID() + "/half-created.bin";
+        // A key of the gateway's own pattern (a crash between CreateMultipartUpload and the ledger insert).
+        String key = ObjectKeys.forUpload("uploads/", "crashed", UUID.randomUUID(), "half-created.bin");
         String orphan = s3.createMultipartUpload(r -> r.bucket(TestStack.BUCKET).key(key)).join().uploadId();
         String outsidePrefix = s3.createMultipartUpload(r -> r.bucket(TestStack.BUCKET).key("elsewhere/" + UUID.randomUUID()))
                 .join().uploadId();

@@ -1,6 +1,7 @@
 package io.uploadgateway.api;
 
 import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import io.uploadgateway.support.Bytes;
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 
+import java.net.URL;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -27,6 +29,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 @QuarkusTest
 @WithTestResource(TestStack.class)
 class CompleteAndAbortTest {
+
+    /** Metrics are on the management interface (quarkus.management.enabled), not the API port. */
+    @TestHTTPResource(value = "metrics", management = true)
+    URL metrics;
 
     @Inject
     S3AsyncClient s3;
@@ -165,8 +171,8 @@ class CompleteAndAbortTest {
         }
     }
 
-    private static double completedCount() {
-        String metrics = io.restassured.RestAssured.given().get("/q/metrics").then().statusCode(200).extract().asString();
+    private double completedCount() {
+        String metrics = io.restassured.RestAssured.given().get(this.metrics).then().statusCode(200).extract().asString();
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^gateway_uploads_completed_total(?:\\{[^}]*})? (\\S+)$")
                 .matcher(metrics);
         return m.find() ? Double.parseDouble(m.group(1)) : 0;

@@ -1,6 +1,7 @@
 package io.uploadgateway.api;
 
 import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
+import java.net.URL;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.UUID;
@@ -43,6 +45,9 @@ class ContentCheckTest {
     @Inject
     S3AsyncClient s3;
 
+    @TestHTTPResource(value = "metrics", management = true)
+    URL metrics;
+
     @Test
     void aDisallowedDeclaredTypeIs415AndNothingIsCreated() {
         Gateway client = Gateway.as("typist-" + UUID.randomUUID());
@@ -72,7 +77,7 @@ class ContentCheckTest {
         // The verdict stands on retry, and a rejected upload is never downloadable.
         client.complete(id).then().statusCode(422).body("code", equalTo("content_mismatch"));
         client.api().get("/api/v1/uploads/" + id + "/download").then().statusCode(409).body("code", equalTo("upload_not_active"));
-        given().get("/q/metrics").then().body(containsString("gateway_uploads_rejected_total"));
+        given().get(metrics).then().body(containsString("gateway_uploads_rejected_total"));
     }
 
     @Test

@@ -1,11 +1,13 @@
 package io.uploadgateway.api;
 
 import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import io.uploadgateway.support.TestStack;
 import org.junit.jupiter.api.Test;
 
+import java.net.URL;
 import java.util.List;
 import java.util.Map;
 
@@ -18,6 +20,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @QuarkusTest
 @WithTestResource(TestStack.class)
 class OpenApiTest {
+
+    /** OpenAPI is on the management interface (quarkus.management.enabled), not the API port. */
+    @TestHTTPResource(value = "openapi", management = true)
+    URL openApi;
 
     /** API.md's native API: path, method, success status, success schema (null: no body). */
     private static final List<List<String>> NATIVE_ROUTES = List.of(
@@ -32,7 +38,7 @@ class OpenApiTest {
 
     @Test
     void everyNativeRouteIsDocumentedWithSchemasAndProblems() {
-        JsonPath doc = given().queryParam("format", "json").get("/q/openapi")
+        JsonPath doc = given().queryParam("format", "json").get(openApi)
                 .then().statusCode(200).extract().jsonPath();
 
         for (List<String> route : NATIVE_ROUTES) {

@@ -79,6 +79,16 @@ class DeployManifestsTest {
         assertEquals("/q/health/ready", map(map(gateway, "readinessProbe"), "httpGet").get("path"));
         assertEquals("/q/health/live", map(map(gateway, "livenessProbe"), "httpGet").get("path"));
         assertEquals("/q/health/started", map(map(gateway, "startupProbe"), "httpGet").get("path"));
+        // Probes and scraping go to the management interface (quarkus.management.enabled), not the API port.
+        for (String probe : List.of("readinessProbe", "livenessProbe", "startupProbe")) {
+            assertEquals("management", map(map(gateway, probe), "httpGet").get("port"), probe);
+        }
+        assertTrue(list(gateway, "ports").stream().anyMatch(port -> "management".equals(port.get("name"))
+                && Integer.valueOf(9000).equals(port.get("containerPort"))), "a management port 9000");
+        assertEquals("9000", map(map(map(spec, "template"), "metadata"), "annotations").get("prometheus.io/port"));
+        Map<String, Object> service = only("Service");
+        assertTrue(list(map(service, "spec"), "ports").stream().noneMatch(port -> "management".equals(port.get("targetPort"))
+                || Integer.valueOf(9000).equals(port.get("targetPort"))), "the Service does not expose the management port");
         Map<String, Object> resources = map(gateway, "resources");
         assertTrue(map(resources, "requests").keySet().containsAll(Set.of("cpu", "memory")), "requests");
         assertTrue(map(resources, "limits").containsKey("memory"), "memory limit");
@@ -94,7 +104,8 @@ class DeployManifestsTest {
         }
         String config = Files.readString(DEPLOY.resolve("k8s/configmap.yaml"));
         for (String needed : List.of("GATEWAY_BUCKET", "QUARKUS_DATASOURCE_REACTIVE_URL", "QUARKUS_DATASOURCE_JDBC_URL",
-                "QUARKUS_S3_AWS_REGION", "MP_JWT_VERIFY_ISSUER", "MP_JWT_VERIFY_PUBLICKEY_LOCATION")) {
+                "QUARKUS_S3_AWS_REGION", "MP_JWT_VERIFY_ISSUER", "MP_JWT_VERIFY_PUBLICKEY_LOCATION", "MP_JWT_VERIFY_AUDIENCES",
+                "GATEWAY_ADMIN_ROLE", "QUARKUS_MANAGEMENT_PORT")) {
             assertTrue(config.contains(needed), "configmap.yaml sets " + needed);
         }
     }
@@ -111,6 +122,42 @@ class DeployManifestsTest {
         Map<String, Object> gatewayEnv = map(map(services, "gateway"), "environment");
         assertTrue(gatewayEnv.containsKey("GATEWAY_BUCKET"));
         assertTrue(gatewayEnv.containsKey("QUARKUS_DATASOURCE_REACTIVE_URL"));
+        assertTrue(gatewayEnv.containsKey("MP_JWT_VERIFY_AUDIENCES"));
+    }
+
+    @Test
+    void composeGivesTheGatewayCredentialsOfItsOwnAndPublishesOnLoopbackOnly() throws IOException {
+        Map<String, Object> services = map(documents(DEPLOY.resolve("compose.yaml")).get(0), "services");
+        assertTrue(services.containsKey("postgres-init"), "an init container creates the gateway's database role");
+        Map<String, Object> gatewayEnv = map(map(services, "gateway"), "environment");
+        String superuser = String.valueOf(map(map(services, "postgres"), "environment").get("POSTGRES_USER"));
+        assertFalse(superuser.equals(gatewayEnv.get("QUARKUS_DATASOURCE_USERNAME")), "the gateway is not the superuser");
+        for (String credential : List.of("QUARKUS_DATASOURCE_PASSWORD", "QUARKUS_S3_AWS_CREDENTIALS_STATIC_PROVIDER_ACCESS_KEY_ID",
+                "QUARKUS_S3_AWS_CREDENTIALS_STATIC_PROVIDER_SECRET_ACCESS_KEY")) {
+            String value = String.valueOf(gatewayEnv.get(credential));
+            assertFalse(value.contains("MINIO_ROOT") || value.contains("POSTGRES_PASSWORD"), credential + " = " + value);
+        }
+        String init = String.valueOf(services.get("minio-init"));
+        assertTrue(init.contains("mc admin user add") && init.contains("policy"), "minio-init creates the gateway's user");
+        String postgresInit = String.valueOf(services.get("postgres-init"));
+        assertTrue(postgresInit.contains("NOSUPERUSER") && postgresInit.contains("CREATE DATABASE uploads OWNER gateway"),
+                postgresInit);
+        int published = 0;
+        for (Map.Entry<String, Object> service : services.entrySet()) {
+            Object ports = ((Map<?, ?>) service.getValue()).get("ports");
+            if (ports instanceof List<?> mappings) {
+                for (Object mapping : mappings) {
+                    published++;
+                    String text = String.valueOf(mapping);
+                    assertTrue(text.startsWith("127.0.0.1:") || text.startsWith("${BIND_ADDRESS:-127.0.0.1}:"),
+                            service.getKey() + " publishes " + text + " on every interface");
+                }
+            }
+        }
+        assertTrue(published >= 3, "the gateway, S3 and management ports are published");
+        assertTrue(String.valueOf(map(map(services, "gateway"), "healthcheck")).contains("/dev/tcp/127.0.0.1/9090"),
+                "the healthcheck asks the management port");
+        assertEquals("9090", String.valueOf(gatewayEnv.get("QUARKUS_MANAGEMENT_PORT")));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.uploadgateway.health;
 
 import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import io.quarkus.test.common.ResourceArg;
@@ -8,6 +9,7 @@ import io.uploadgateway.embedded.EmbeddedStack;
 import io.uploadgateway.support.TestStack;
 import org.junit.jupiter.api.Test;
 
+import java.net.URL;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +26,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 @QuarkusTest
 @WithTestResource(value = TestStack.class, initArgs = @ResourceArg(name = TestStack.OWN, value = "readiness"))
 class ReadinessTest {
+
+    /** Health and metrics are on the management interface (quarkus.management.enabled): its /q/ root. */
+    @TestHTTPResource(value = "", management = true)
+    URL management;
 
     EmbeddedStack stack;
 
@@ -45,7 +51,7 @@ class ReadinessTest {
             JsonPath down = awaitReadiness(json -> "DOWN".equals(json.getString("status")), Duration.ofSeconds(20));
             assertEquals("DOWN", check(down, StorageReadiness.NAME).get("status"));
             assertEquals("UP", check(down, LedgerReadiness.NAME).get("status"), "the ledger is still there");
-            given().get("/q/health/live").then().statusCode(200);
+            given().get(management + "health/live").then().statusCode(200);
         } finally {
             stack.restartS3();
         }
@@ -62,8 +68,8 @@ class ReadinessTest {
         String value = null;
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (System.nanoTime() < deadline) {
-            given().get("/q/health/ready");
-            var matcher = gauge.matcher(given().get("/q/metrics").then().statusCode(200).extract().asString());
+            given().get(management + "health/ready");
+            var matcher = gauge.matcher(given().get(management + "metrics").then().statusCode(200).extract().asString());
             assertTrue(matcher.find(), "gauge exported");
             value = matcher.group(1);
             if (!value.equals("NaN")) {
@@ -75,11 +81,11 @@ class ReadinessTest {
         assertTrue(Math.abs(skew) <= 5, "measured after readiness checks reached S3, same host, same clock: " + value);
     }
 
-    private static JsonPath awaitReadiness(Predicate<JsonPath> wanted, Duration timeout) {
+    private JsonPath awaitReadiness(Predicate<JsonPath> wanted, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         JsonPath last = null;
         while (System.nanoTime() < deadline) {
-            last = given().get("/q/health/ready").then().extract().jsonPath();
+            last = given().get(management + "health/ready").then().extract().jsonPath();
             if (wanted.test(last)) {
                 return last;
             }

@@ -60,6 +60,8 @@ class TwoInstancesIT {
 
     private static final String ISSUER = "https://issuer.two-instances.test";
     private static final String BUCKET = "two-instances";
+    /** The production default audience (mp.jwt.verify.audiences): this IT configures no audience and no operators' group. */
+    private static final String AUDIENCE = "upload-gateway";
     private static final int MIB = 1024 * 1024;
     private static final Path LOGS = Path.of("target", "two-instances");
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -77,8 +79,8 @@ class TwoInstancesIT {
         stack = EmbeddedStack.start(null);
         keys = DevKeys.in(LOGS.resolve("jwt"));
         // A logs plain text, B logs JSON: both formats must carry the upload id and owner.
-        a = Instance.start("a", freePort(), Map.of());
-        b = Instance.start("b", freePort(), Map.of("quarkus.log.console.json.enabled", "true"));
+        a = Instance.start("a", freePort(), freePort(), Map.of());
+        b = Instance.start("b", freePort(), freePort(), Map.of("quarkus.log.console.json.enabled", "true"));
         a.awaitReady(Duration.ofSeconds(90));
         b.awaitReady(Duration.ofSeconds(90));
         aliceToken = token("alice");
@@ -96,15 +98,39 @@ class TwoInstancesIT {
         }
     }
 
+    /** Every gateway_* series the README lists, and what a fresh instance must show for it. */
+    private static final List<String> METERS_AT_ZERO = List.of("gateway_uploads_started_total", "gateway_uploads_completed_total",
+            "gateway_uploads_aborted_total", "gateway_uploads_expired_total", "gateway_bytes_completed_bytes_total",
+            "gateway_parts_presigned_total", "gateway_uploads_stalled", "gateway_janitor_runs_total",
+            "gateway_janitor_skipped_total", "gateway_janitor_orphans_found_total", "gateway_janitor_orphans_aborted_total");
+
+    @Test
+    @Order(0)
+    void everyGatewayMetricExistsAtZeroBeforeTheFirstUpload() {
+        for (Instance instance : List.of(a, b)) {
+            String metrics = instance.management().get("/q/metrics").then().statusCode(200).extract().asString();
+            for (String meter : METERS_AT_ZERO) {
+                assertTrue(java.util.regex.Pattern.compile("(?m)^" + meter + "(\\{[^}]*})? 0\\.0$").matcher(metrics).find(),
+                        instance.name() + " has no " + meter + " at 0 right after startup:\n"
+                                + metrics.lines().filter(l -> l.startsWith("gateway_")).toList());
+            }
+            assertTrue(metrics.contains("gateway_storage_clock_skew_seconds"), instance.name() + ": the clock-skew gauge");
+        }
+    }
+
     @Test
     @Order(1)
-    void theProductionBuildHasNoDevTokensAndServesOpenApi() {
+    void theProductionBuildHasNoDevTokensAndServesOpenApiOnTheManagementPortOnly() {
         for (Instance instance : List.of(a, b)) {
             instance.api(null).get("/dev/token?user=mallory").then().statusCode(404);
             instance.api(null).get("/api/v1/uploads").then().statusCode(401);
-            instance.api(null).get("/q/health/live").then().statusCode(200);
-            instance.api(null).get("/q/openapi").then().statusCode(200);
-            instance.api(null).get("/q/swagger-ui/").then().statusCode(404);
+            instance.management().get("/q/health/live").then().statusCode(200);
+            instance.management().get("/q/openapi").then().statusCode(200);
+            instance.management().get("/q/swagger-ui/").then().statusCode(404);
+            // Nothing of the management interface answers on the API port.
+            for (String path : List.of("/q/health/live", "/q/health/ready", "/q/metrics", "/q/openapi")) {
+                instance.api(null).get(path).then().statusCode(404);
+            }
         }
     }
 
@@ -120,6 +146,17 @@ class TwoInstancesIT {
         String token = new String(process.getInputStream().readAllBytes()).trim();
         assertEquals(0, process.waitFor(), "mint-token.sh failed");
         b.api(token).get("/api/v1/uploads").then().statusCode(200);
+        b.api(token).get("/api/v1/admin/stats").then().statusCode(403);
+
+        // "admin" adds the default operators' group (upload-gateway-admin), which the default config accepts.
+        ProcessBuilder mintAdmin = new ProcessBuilder("bash", Path.of("deploy", "mint-token.sh").toString(), "ops", "admin")
+                .redirectError(ProcessBuilder.Redirect.INHERIT);
+        mintAdmin.environment().put("JWT_PRIVATE_KEY", keys.privateKey().toString());
+        mintAdmin.environment().put("JWT_ISSUER", ISSUER);
+        Process admin = mintAdmin.start();
+        String adminToken = new String(admin.getInputStream().readAllBytes()).trim();
+        assertEquals(0, admin.waitFor(), "mint-token.sh ops admin failed");
+        b.api(adminToken).get("/api/v1/admin/stats").then().statusCode(200);
     }
 
     private static boolean onPath(String command) {
@@ -273,7 +310,7 @@ class TwoInstancesIT {
     private static String token(String subject) throws Exception {
         PrivateKey key = KeyUtils.decodePrivateKey(Files.readString(keys.privateKey()));
         Instant now = Instant.now();
-        return Jwt.issuer(ISSUER).subject(subject).groups(Set.of("user"))
+        return Jwt.issuer(ISSUER).audience(AUDIENCE).subject(subject).groups(Set.of("user"))
                 .issuedAt(now.minusSeconds(5)).expiresAt(now.plusSeconds(3600)).sign(key);
     }
 
@@ -290,15 +327,16 @@ class TwoInstancesIT {
     }
 
     /** One gateway process: {@code java -jar target/quarkus-app/quarkus-run.jar}, configured with -D. */
-    private record Instance(String name, int port, Process process, Path logFile) {
+    private record Instance(String name, int port, int managementPort, Process process, Path logFile) {
 
-        static Instance start(String name, int port, Map<String, String> extra) throws IOException {
+        static Instance start(String name, int port, int managementPort, Map<String, String> extra) throws IOException {
             Map<String, String> config = new LinkedHashMap<>(stack.config());
             config.put("gateway.bucket", BUCKET);
             config.put("gateway.create-bucket", "true");
             config.put("mp.jwt.verify.issuer", ISSUER);
             config.put("mp.jwt.verify.publickey.location", keys.publicKey().toUri().toString());
             config.put("quarkus.http.port", String.valueOf(port));
+            config.put("quarkus.management.port", String.valueOf(managementPort));
             config.putAll(extra);
 
             List<String> command = new ArrayList<>();
@@ -310,11 +348,16 @@ class TwoInstancesIT {
             Path log = LOGS.resolve("instance-" + name + ".log");
             Process process = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(log.toFile()).start();
-            return new Instance(name, port, process, log);
+            return new Instance(name, port, managementPort, process, log);
         }
 
         String url() {
             return "http://localhost:" + port;
+        }
+
+        /** The management interface: health, metrics, OpenAPI. */
+        RequestSpecification management() {
+            return RestAssured.given().baseUri("http://localhost:" + managementPort);
         }
 
         RequestSpecification api(String token) {
@@ -331,7 +374,7 @@ class TwoInstancesIT {
                     fail("instance " + name + " exited with " + process.exitValue() + ":\n" + tail(log()));
                 }
                 try {
-                    HttpResponse<String> ready = HTTP.send(HttpRequest.newBuilder(URI.create(url() + "/q/health/ready"))
+                    HttpResponse<String> ready = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + managementPort + "/q/health/ready"))
                             .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
                     if (ready.statusCode() == 200) {
                         return;

@@ -1,6 +1,7 @@
 package io.uploadgateway.mobile;
 
 import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.net.URL;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
@@ -47,6 +49,9 @@ class PhoneUploadTest {
     }
 
     private static final int MIB = 1024 * 1024;
+
+    @TestHTTPResource(value = "metrics", management = true)
+    URL metricsUrl;
 
     @Test
     void partsUploadedFromFileSlicesInAnyOrderCompleteWithoutTheApp() {
@@ -142,8 +147,8 @@ class PhoneUploadTest {
         fail("upload " + id + " is " + seen + " after " + within + ", expected " + state);
     }
 
-    private static double completedTotal() {
-        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+    private double completedTotal() {
+        String metrics = given().get(metricsUrl).then().statusCode(200).extract().asString();
         return metrics.lines().filter(l -> l.startsWith("gateway_uploads_completed_total"))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }

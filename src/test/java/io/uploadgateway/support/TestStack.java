@@ -29,6 +29,10 @@ public class TestStack implements QuarkusTestResourceLifecycleManager {
     public static final String ETAG = "etag";
     public static final String CREDENTIALS = "credentials";
     public static final String ISSUER = "upload-gateway-test";
+    /** The audience test tokens are issued for (mp.jwt.verify.audiences of the test stack). */
+    public static final String AUDIENCE = "upload-gateway-test";
+    /** The operators' group of the test stack: deliberately not the default, so tests prove it is read from config. */
+    public static final String ADMIN_ROLE = "upload-gateway-test-operators";
     public static final String BUCKET = "test-uploads";
 
     private static EmbeddedStack shared;
@@ -94,6 +98,10 @@ public class TestStack implements QuarkusTestResourceLifecycleManager {
         config.put("gateway.bucket", BUCKET);
         config.put("gateway.create-bucket", "true");
         config.put("mp.jwt.verify.issuer", ISSUER);
+        config.put("mp.jwt.verify.audiences", AUDIENCE);
+        config.put("gateway.admin-role", ADMIN_ROLE);
+        // The packaged app (prod profile) of PackagedAppIT: any free management port, never a fixed one.
+        config.put("quarkus.management.port", "0");
         config.put("mp.jwt.verify.publickey.location", keys.publicKey().toUri().toString());
         config.put("smallrye.jwt.sign.key.location", keys.privateKey().toUri().toString());
         return config;
@@ -101,5 +109,10 @@ public class TestStack implements QuarkusTestResourceLifecycleManager {
 
     public static Path privateKey() {
         return keys.privateKey();
+    }
+
+    /** The PEM file of the public key the gateway verifies test tokens with. */
+    public static Path publicKey() {
+        return keys.publicKey();
     }
 }

@@ -1,6 +1,7 @@
 package io.uploadgateway.support;
 
 import io.smallrye.jwt.build.Jwt;
+import io.smallrye.jwt.build.JwtClaimsBuilder;
 import io.smallrye.jwt.util.KeyUtils;
 
 import java.nio.file.Files;
@@ -18,8 +19,9 @@ public final class Tokens {
         return sign(subject, Set.of("user"), Instant.now().plusSeconds(3600), TestStack.ISSUER);
     }
 
+    /** A token of the test stack's operators' group ({@code gateway.admin-role}). */
     public static String forAdmin(String subject) {
-        return sign(subject, Set.of("user", "admin"), Instant.now().plusSeconds(3600), TestStack.ISSUER);
+        return sign(subject, Set.of("user", TestStack.ADMIN_ROLE), Instant.now().plusSeconds(3600), TestStack.ISSUER);
     }
 
     public static String expired(String subject) {
@@ -31,10 +33,20 @@ public final class Tokens {
     }
 
     public static String sign(String subject, Set<String> groups, Instant expiresAt, String issuer) {
+        return sign(claims(subject, groups, expiresAt, issuer).audience(TestStack.AUDIENCE));
+    }
+
+    /** The claims of a test token, without an audience: for tokens that get another one, or none. */
+    public static JwtClaimsBuilder claims(String subject, Set<String> groups, Instant expiresAt, String issuer) {
+        JwtClaimsBuilder claims = Jwt.issuer(issuer).groups(groups).issuedAt(expiresAt.minusSeconds(7200)).expiresAt(expiresAt);
+        return subject == null ? claims : claims.subject(subject);
+    }
+
+    /** Signs with the test stack's private key (RS256). */
+    public static String sign(JwtClaimsBuilder claims) {
         try {
             PrivateKey key = KeyUtils.decodePrivateKey(Files.readString(TestStack.privateKey()));
-            return Jwt.issuer(issuer).subject(subject).groups(groups)
-                    .issuedAt(expiresAt.minusSeconds(7200)).expiresAt(expiresAt).sign(key);
+            return claims.sign(key);
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }

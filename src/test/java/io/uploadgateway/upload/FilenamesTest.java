@@ -53,11 +53,19 @@ class FilenamesTest {
         assertTrue(sanitised.getBytes(StandardCharsets.UTF_8).length <= Filenames.MAX_SEGMENT_BYTES);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"\u202A", "\u202B", "\u202C", "\u202D", "\u202E", "\u2066", "\u2067", "\u2068", "\u2069",
+            "\u200E", "\u200F", "\u061C"})
+    void refusesInvisibleDirectionControls(String control) {
+        String problem = Filenames.problemWith("invoice" + control + "fdp.exe");
+        assertNotNull(problem, "U+" + Integer.toHexString(control.charAt(0)));
+        assertTrue(problem.contains(String.format("U+%04X", (int) control.charAt(0))), problem);
+    }
+
     @Test
-    void keysAreBuiltByTheGateway() {
-        UUID id = UUID.fromString("00000000-0000-0000-0000-000000000001");
-        assertEquals("uploads/alice/" + id + "/my_file.bin", ObjectKeys.forUpload(GatewayConfig.rootOf("uploads"), "alice", id, "my file.bin"));
-        assertEquals("p/q/user_example.com/" + id + "/x.bin", ObjectKeys.forUpload(GatewayConfig.rootOf("/p/q/"), "user|example.com", id, "x.bin"));
-        assertEquals("auth0_123/" + id + "/x.bin", ObjectKeys.forUpload(GatewayConfig.rootOf(""), "auth0|123", id, "x.bin"));
+    void keepsVisibleRightToLeftTextAndEmojiSequences() {
+        assertNull(Filenames.problemWith("\u05E9\u05DC\u05D5\u05DD.txt"));           // Hebrew letters
+        assertNull(Filenames.problemWith("\u0645\u0644\u0641.pdf"));                  // Arabic letters
+        assertNull(Filenames.problemWith("family \uD83D\uDC68\u200D\uD83D\uDC69\u200D\uD83D\uDC67.jpg")); // ZWJ sequence
     }
 }

@@ -49,16 +49,19 @@ import java.net.URI;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
+import static io.uploadgateway.problem.ErrorCode.BODY_TOO_LARGE;
 import static io.uploadgateway.problem.ErrorCode.DATABASE_UNAVAILABLE;
 import static io.uploadgateway.problem.ErrorCode.IDEMPOTENCY_KEY_REUSED;
 import static io.uploadgateway.problem.ErrorCode.INVALID_REQUEST;
 import static io.uploadgateway.problem.ErrorCode.NOT_FOUND;
 import static io.uploadgateway.problem.ErrorCode.PARTS_MISSING;
 import static io.uploadgateway.problem.ErrorCode.PART_MISMATCH;
+import static io.uploadgateway.problem.ErrorCode.QUOTA_EXCEEDED;
 import static io.uploadgateway.problem.ErrorCode.STORAGE_REFUSED;
 import static io.uploadgateway.problem.ErrorCode.STORAGE_UNAVAILABLE;
 import static io.uploadgateway.problem.ErrorCode.TOO_LARGE;
 import static io.uploadgateway.problem.ErrorCode.UNAUTHORIZED;
+import static io.uploadgateway.problem.ErrorCode.UNSUPPORTED_CONTENT_TYPE;
 import static io.uploadgateway.problem.ErrorCode.UPLOAD_BUSY;
 import static io.uploadgateway.problem.ErrorCode.UPLOAD_NOT_ACTIVE;
 
@@ -113,7 +116,7 @@ public class UploadResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = UploadView.class)))
     @APIResponse(responseCode = "200", description = "Replayed: the upload created earlier with this Idempotency-Key",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = UploadView.class)))
-    @Problems({INVALID_REQUEST, TOO_LARGE, IDEMPOTENCY_KEY_REUSED, STORAGE_REFUSED})
+    @Problems({INVALID_REQUEST, BODY_TOO_LARGE, TOO_LARGE, UNSUPPORTED_CONTENT_TYPE, IDEMPOTENCY_KEY_REUSED, QUOTA_EXCEEDED, STORAGE_REFUSED})
     public Uni<Response> create(CreateUploadRequest request, @Parameter(description = "Makes the call safe to retry: the same key from the same owner returns the same upload")
                                   @HeaderParam("Idempotency-Key") String idempotencyKey) {
         if (request == null) {
@@ -171,7 +174,7 @@ public class UploadResource {
                     + "(Content-Length is a signed header). Every call issues fresh URLs.")
     @APIResponse(responseCode = "200", description = "One URL per requested part",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PresignResponse.class)))
-    @Problems({INVALID_REQUEST, NOT_FOUND, UPLOAD_NOT_ACTIVE})
+    @Problems({INVALID_REQUEST, BODY_TOO_LARGE, NOT_FOUND, UPLOAD_NOT_ACTIVE})
     public Uni<PresignResponse> presign(@Parameter(description = "Upload id (UUID)", schema = @Schema(type = SchemaType.STRING, format = "uuid")) @PathParam("id") String id, PresignRequest request) {
         UUID uploadId = RequestParams.uploadId(id);
         if (request == null) {
@@ -188,7 +191,7 @@ public class UploadResource {
             description = "Re-recording a part replaces its ETag (S3 keeps the last upload of a part number).")
     @APIResponse(responseCode = "200", description = "The recorded part",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PartView.class)))
-    @Problems({INVALID_REQUEST, NOT_FOUND, UPLOAD_NOT_ACTIVE})
+    @Problems({INVALID_REQUEST, BODY_TOO_LARGE, NOT_FOUND, UPLOAD_NOT_ACTIVE})
     public Uni<PartView> recordPart(@Parameter(description = "Upload id (UUID)", schema = @Schema(type = SchemaType.STRING, format = "uuid")) @PathParam("id") String id,
                                     @Parameter(description = "1..partCount", schema = @Schema(type = SchemaType.INTEGER, minimum = "1", maximum = "10000")) @PathParam("partNumber") String partNumber,
                                     RecordPartRequest request) {
