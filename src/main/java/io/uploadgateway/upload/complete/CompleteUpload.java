@@ -1,6 +1,7 @@
 package io.uploadgateway.upload.complete;
 
 import io.smallrye.mutiny.Uni;
+import io.uploadgateway.events.outbox.EventOutbox;
 import io.uploadgateway.problem.ApiProblem;
 import io.uploadgateway.problem.ErrorCode;
 import io.uploadgateway.storage.MultipartStorage;
@@ -44,14 +45,16 @@ public class CompleteUpload {
     private final Transitions transitions;
     private final Clock clock;
     private final UploadMetrics metrics;
+    private final EventOutbox events;
 
     public CompleteUpload(MultipartStorage storage, UploadLedger ledger, Transitions transitions, Clock clock,
-                          UploadMetrics metrics) {
+                          UploadMetrics metrics, EventOutbox events) {
         this.storage = storage;
         this.ledger = ledger;
         this.transitions = transitions;
         this.clock = clock;
         this.metrics = metrics;
+        this.events = events;
     }
 
     public Uni<UploadWithParts> complete(Scope scope, UUID id) {
@@ -131,7 +134,7 @@ public class CompleteUpload {
         });
     }
 
-    /** The ledger side, in a short transaction: parts as S3 assembled them (when known), counters, COMPLETED. */
+    /** The ledger side, in a short transaction: parts as S3 assembled them (when known), counters, COMPLETED, its event. */
     private Uni<UploadWithParts> finish(UUID id, UUID token, List<UploadPart> recorded, List<StoredPart> assembled,
                                         String objectEtag) {
         return ledger.finish(id, token, upload -> {
@@ -141,7 +144,12 @@ public class CompleteUpload {
                     : PartReconciliation.assembled(upload.id, recorded, assembled, now);
             upload.recount(adoption.parts(), now);
             upload.markCompleted(objectEtag, now);
-            return ledger.write(adoption).replaceWith(new UploadWithParts(upload, adoption.parts()));
-        }).invoke(completed -> metrics.completed(completed.upload()));
+            // The upload.completed event commits with the state, under the claim: one per completion.
+            return ledger.write(adoption).call(() -> events.record(upload, now))
+                    .replaceWith(new UploadWithParts(upload, adoption.parts()));
+        }).invoke(completed -> {
+            events.committed();
+            metrics.completed(completed.upload());
+        });
     }
 }

@@ -2,6 +2,8 @@ package io.uploadgateway.upload.create;
 
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.config.GatewayConfig;
+import io.uploadgateway.events.outbox.EventOutbox;
+import io.uploadgateway.hook.PreCreateHook;
 import io.uploadgateway.storage.MultipartStorage;
 import io.uploadgateway.upload.Filenames;
 import io.uploadgateway.upload.ObjectKeys;
@@ -20,13 +22,17 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 /**
- * Starts an upload: checks the request, plans the parts, creates the S3 multipart upload and
- * then its ledger row. An {@code Idempotency-Key} makes the call safe to retry.
+ * Starts an upload: checks the request, plans the parts, asks the app backend's pre-create hook
+ * (if configured; no connection held while it answers), creates the S3 multipart upload and then
+ * its ledger row with its {@code upload.created} event in one transaction. An
+ * {@code Idempotency-Key} makes the call safe to retry: a replay of an upload already created
+ * answers from the ledger without asking the hook again.
  */
 @ApplicationScoped
 public class CreateUpload {
@@ -36,13 +42,18 @@ public class CreateUpload {
     private final GatewayConfig config;
     private final Clock clock;
     private final UploadMetrics metrics;
+    private final PreCreateHook hook;
+    private final EventOutbox events;
 
-    public CreateUpload(MultipartStorage storage, UploadLedger ledger, GatewayConfig config, Clock clock, UploadMetrics metrics) {
+    public CreateUpload(MultipartStorage storage, UploadLedger ledger, GatewayConfig config, Clock clock, UploadMetrics metrics,
+                        PreCreateHook hook, EventOutbox events) {
         this.storage = storage;
         this.ledger = ledger;
         this.config = config;
         this.clock = clock;
         this.metrics = metrics;
+        this.hook = hook;
+        this.events = events;
     }
 
     public record Command(String owner, String filename, Long size, String contentType, Long partSize,
@@ -67,7 +78,27 @@ public class CreateUpload {
 
     private Uni<Created> fresh(Command command, PartPlan plan) {
         String contentType = command.contentType() == null ? UploadRules.DEFAULT_CONTENT_TYPE : command.contentType().strip();
-        Map<String, String> metadata = command.metadata() == null ? Map.of() : Map.copyOf(command.metadata());
+        Map<String, String> requested = command.metadata() == null ? Map.of() : Map.copyOf(command.metadata());
+        var intent = new PreCreateHook.Intent(command.owner(), command.filename(), plan.size(), contentType, requested);
+        return hook.check(intent).flatMap(added -> created(command, plan, contentType, withHookMetadata(requested, added)));
+    }
+
+    /** The client's metadata plus what the hook added (the hook wins on a shared key); still within S3's limits. */
+    private static Map<String, String> withHookMetadata(Map<String, String> requested, Map<String, String> added) {
+        if (added.isEmpty()) {
+            return requested;
+        }
+        Map<String, String> merged = new LinkedHashMap<>(requested);
+        merged.putAll(added);
+        String problem = UploadRules.metadataProblem(merged);
+        if (problem != null) {
+            throw ErrorCode.HOOK_UNAVAILABLE.problem("the application's pre-create check added metadata the gateway cannot store ("
+                    + problem + "); nothing was created").withHeader("Retry-After", "5");
+        }
+        return Map.copyOf(merged);
+    }
+
+    private Uni<Created> created(Command command, PartPlan plan, String contentType, Map<String, String> metadata) {
         return Uni.createFrom().deferred(() -> {
             UUID id = UUID.randomUUID();
             String key = ObjectKeys.forUpload(config.keyRoot(), command.owner(), id, command.filename());
@@ -89,11 +120,12 @@ public class CreateUpload {
                         upload.idempotencyKey = command.idempotencyKey();
                         upload.createdAt = now;
                         upload.touch(now, config.uploadTtl());
-                        return ledger.insert(upload);
+                        return ledger.insert(upload).call(inserted -> events.record(inserted, now));
                     }).onFailure().call(failure ->
                             // The row never made it: do not leave an orphan multipart upload behind.
                             storage.abortMultipartUpload(key, s3UploadId).onFailure().recoverWithNull()))
                     .map(upload -> {
+                        events.committed();
                         metrics.started(upload);
                         return new Created(new UploadWithParts(upload, List.of()), false);
                     });
