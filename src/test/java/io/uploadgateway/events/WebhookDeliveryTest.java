@@ -283,6 +283,30 @@ class WebhookDeliveryTest {
     }
 
     @Test
+    void aClaimLeftByACrashedReplicaIsRetakenOnceItsLeaseRunsOut() throws Exception {
+        // Another replica claimed this event and died mid-delivery: its lease holds for an hour.
+        String upload = UUID.randomUUID().toString();
+        String event = UUID.randomUUID().toString();
+        try (Connection db = Ledger.connect();
+             PreparedStatement insert = db.prepareStatement("insert into upload_events (id, upload_id, type, payload, occurred_at,"
+                     + " status, pending_since, lease_holder, lease_until) values (?::uuid, ?::uuid, 'upload.created', ?::json, now(),"
+                     + " 'pending', now(), gen_random_uuid(), now() + interval '1 hour')")) {
+            insert.setString(1, event);
+            insert.setString(2, upload);
+            insert.setString(3, "{\"type\":\"upload.created\",\"timestamp\":\"2026-01-01T00:00:00Z\",\"data\":{\"id\":\"" + upload + "\"}}");
+            insert.executeUpdate();
+        }
+        Thread.sleep(1000); // several polls
+        assertEquals(List.of(), backend.deliveriesOf(upload), "nobody sends an event another replica holds");
+
+        TestClock.advance(Duration.ofMinutes(61));
+        List<Delivery> accepted = backend.awaitAccepted(upload, got -> got.size() == 1, WAIT);
+        assertEquals(event, accepted.get(0).id());
+        backend.await("the ledger to record it", WAIT,
+                () -> "delivered".equals(admin().get("/api/v1/admin/events/" + event).path("status")));
+    }
+
+    @Test
     void theAdminListingPagesByCursorOldestFirst() {
         Gateway client = Gateway.as(unique("paged"));
         String id = client.start("paged.bin", 100, null).getString("id");
