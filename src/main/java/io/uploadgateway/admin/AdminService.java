@@ -2,6 +2,7 @@ package io.uploadgateway.admin;
 
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.config.GatewayConfig;
+import io.uploadgateway.events.read.EventQueries;
 import io.uploadgateway.upload.Upload;
 import io.uploadgateway.upload.UploadState;
 import io.uploadgateway.upload.ledger.AdminListing;
@@ -27,17 +28,24 @@ public class AdminService {
     private final GatewayConfig config;
     private final Clock clock;
     private final StalledGauge stalledGauge;
+    private final EventQueries events;
 
     public AdminService(UploadLedger ledger, OperatorLedger operators, GatewayConfig config, Clock clock,
-                        StalledGauge stalledGauge) {
+                        StalledGauge stalledGauge, EventQueries events) {
         this.ledger = ledger;
         this.operators = operators;
         this.config = config;
         this.clock = clock;
         this.stalledGauge = stalledGauge;
+        this.events = events;
     }
 
-    public record Stats(Map<String, Long> byState, long stalled, long bytesInFlight, Instant oldestStalledAt) {
+    public record Stats(Map<String, Long> byState, long stalled, long bytesInFlight, Instant oldestStalledAt,
+                        EventBacklog events) {
+    }
+
+    /** The webhook backlog: events waiting (and since when the oldest waits) and events that gave up. */
+    public record EventBacklog(boolean webhooks, long pending, Instant oldestPendingAt, long oldestPendingAgeSeconds, long dead) {
     }
 
     /** Filters of the operators' listing; {@code idleBefore} is now minus the idle threshold, if any. */
@@ -66,7 +74,9 @@ public class AdminService {
             stalledGauge.set(stats.stalled());
             Map<String, Long> byState = new LinkedHashMap<>();
             stats.byState().forEach((state, count) -> byState.put(state.name(), count));
-            return new Stats(byState, stats.stalled(), stats.bytesInFlight(), stats.oldestStalledAt());
-        });
+            return new Stats(byState, stats.stalled(), stats.bytesInFlight(), stats.oldestStalledAt(), null);
+        }).flatMap(stats -> events.backlog().map(backlog -> new Stats(stats.byState(), stats.stalled(), stats.bytesInFlight(),
+                stats.oldestStalledAt(), new EventBacklog(events.webhooksOn(), backlog.pending(), backlog.oldestPendingSince(),
+                events.ageSeconds(backlog.oldestPendingSince()), backlog.dead()))));
     }
 }

@@ -6,6 +6,8 @@ import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
@@ -167,6 +169,15 @@ public interface GatewayConfig {
 
     Claims claims();
 
+    /** Webhook delivery of upload events (docs/api.md#events); off while {@code url} is unset. */
+    Webhook webhook();
+
+    /** The upload events' pull feed and retention. */
+    Events events();
+
+    /** Calls the gateway makes to the app backend before it acts; each off while its URL is unset. */
+    Hook hook();
+
     interface Presign {
         /** Lifetime of a presigned URL when the client does not ask for one. */
         @WithDefault("PT15M")
@@ -283,5 +294,70 @@ public interface GatewayConfig {
         /** The transfer rate assumed when a lease is handed out, to schedule the first look after it. */
         @WithDefault("1M")
         MemorySize assumedBytesPerSecond();
+    }
+
+    /** Webhooks in the Standard Webhooks format: one signed POST per event, retried until delivered or dead. */
+    interface Webhook {
+        /** The app backend's receiver; no webhooks while unset (events still go to the pull feed). */
+        Optional<String> url();
+
+        /** {@code whsec_} + base64 of the HMAC-SHA256 key; required with a URL. */
+        Optional<String> secret();
+
+        /** Longest one delivery attempt may take, connect to last byte; a slower answer counts as a failure. */
+        @WithDefault("PT10S")
+        Duration timeout();
+
+        /** Wait before the first retry; doubled per failed attempt (with jitter) up to {@code max-backoff}. */
+        @WithDefault("PT5S")
+        Duration minBackoff();
+
+        @WithDefault("PT1H")
+        Duration maxBackoff();
+
+        /** An event not delivered this long after it was written (or redelivered) is {@code dead}. */
+        @WithDefault("P3D")
+        Duration maxAge();
+
+        /** Only these event types are sent (e.g. {@code upload.completed}); all while unset. */
+        Optional<List<String>> eventTypes();
+
+        /** Deliveries in flight at once per replica (and its connections to the receiver). */
+        @WithDefault("8")
+        int concurrency();
+
+        /** How often an idle dispatcher looks for due events (it is also woken by this replica's own commits). */
+        @WithDefault("PT1S")
+        Duration pollInterval();
+    }
+
+    interface Events {
+        /** The JWT group whose tokens may read {@code GET /api/v1/events} (backend services). */
+        @WithDefault("events")
+        String feedGroup();
+
+        /** Delivered (and never-to-be-sent) events are pruned this long after delivery (or writing). */
+        @WithDefault("P7D")
+        Duration retention();
+
+        /** Dead events are kept this long for operators to redeliver, then pruned. */
+        @WithDefault("P30D")
+        Duration deadRetention();
+
+        /** How often a replica prunes events past their retention. */
+        @WithDefault("PT10M")
+        Duration pruneInterval();
+    }
+
+    interface Hook {
+        /** POSTed the signed intent before every create; 2xx allows, 4xx rejects; off while unset. */
+        Optional<String> preCreateUrl();
+
+        /** Longest the create waits for the hook; then it fails closed with 503 hook_unavailable. */
+        @WithDefault("PT5S")
+        Duration preCreateTimeout();
+
+        /** {@code whsec_} key that signs hook calls; defaults to the webhook secret. */
+        Optional<String> preCreateSecret();
     }
 }

@@ -13,6 +13,7 @@ public enum ErrorCode {
     INVALID_REQUEST(400, "Invalid request", "A value is missing, malformed or out of range; `detail` says what to change."),
     UNAUTHORIZED(401, "Unauthorized", "No bearer token, or one that is invalid, expired, for another audience, or without a usable `sub` (missing, over 255 characters, or with control characters)."),
     FORBIDDEN(403, "Forbidden", "The token lacks the group this call needs (the operators' group, `gateway.admin-role`)."),
+    REJECTED_BY_HOOK(403, "Rejected by the application", "The application's pre-create hook refused this upload; `detail` and `hookMessage` carry its reason."),
     NOT_FOUND(404, "Not found", "No such upload, or it belongs to someone else (the two are indistinguishable)."),
     METHOD_NOT_ALLOWED(405, "Method not allowed", "The path exists but does not take this method."),
     NOT_ACCEPTABLE(406, "Not acceptable", "The client does not accept JSON."),
@@ -21,6 +22,7 @@ public enum ErrorCode {
     PART_MISMATCH(409, "Parts do not match", "Storage holds other bytes than expected for some parts; `mismatchedParts` says which and how."),
     UPLOAD_BUSY(409, "Upload busy", "Another call is completing or aborting this upload right now; ask again after `Retry-After` seconds."),
     STORAGE_REFUSED(409, "Storage refused", "Object storage refused the operation for good (access denied, no such bucket, bad credentials or clock): retrying will not help until an operator fixes the bucket or the gateway's credentials."),
+    WEBHOOKS_OFF(409, "Webhooks are off", "Redelivery needs webhooks, and this gateway has no webhook URL configured."),
     TOO_LARGE(413, "Upload too large", "The declared size exceeds the gateway's maximum upload size."),
     BODY_TOO_LARGE(413, "Request body too large", "The request body exceeds the gateway's limit (`gateway.max-request-body`, 256 KiB by default); send fewer items per call."),
     UNSUPPORTED_MEDIA_TYPE(415, "Unsupported media type", "The body is not `application/json`."),
@@ -30,7 +32,8 @@ public enum ErrorCode {
     QUOTA_EXCEEDED(429, "Quota exceeded", "The owner has as many open uploads, or as many bytes in flight, as allowed; `quota`, `limit` and `usage` say which. Retry after `Retry-After` seconds, when other uploads have ended."),
     INTERNAL_ERROR(500, "Internal error", "A bug: the gateway failed unexpectedly and logged why."),
     STORAGE_UNAVAILABLE(503, "Storage unavailable", "Object storage did not answer (in time); retry after `Retry-After` seconds."),
-    DATABASE_UNAVAILABLE(503, "Database unavailable", "The ledger (PostgreSQL) did not answer; retry after `Retry-After` seconds.");
+    DATABASE_UNAVAILABLE(503, "Database unavailable", "The ledger (PostgreSQL) did not answer; retry after `Retry-After` seconds."),
+    HOOK_UNAVAILABLE(503, "Pre-create hook unavailable", "The application's pre-create hook did not answer in time, failed (5xx) or answered something unusable; nothing was created; retry after `Retry-After` seconds.");
 
     private final int status;
     private final String title;

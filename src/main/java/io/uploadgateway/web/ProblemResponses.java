@@ -102,7 +102,10 @@ public class ProblemResponses implements OASFilter {
                         .description("With parts_missing: the part numbers storage does not hold yet"))
                 .addProperty("mismatchedParts", OASFactory.createSchema().addType(SchemaType.ARRAY)
                         .items(object("partNumber, field, expected, actual"))
-                        .description("With part_mismatch: per part, what differs"));
+                        .description("With part_mismatch: per part, what differs"))
+                .addProperty("hookMessage", text("With rejected_by_hook: the application's reason"))
+                .addProperty("hookStatus", OASFactory.createSchema().addType(SchemaType.INTEGER)
+                        .description("With rejected_by_hook: the status the application's hook answered"));
     }
 
     private static Schema object(String description) {

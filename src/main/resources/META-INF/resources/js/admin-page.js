@@ -1,5 +1,5 @@
 /**
- * Admin page: stalled uploads of every owner, with an abort button.
+ * Admin page: stalled uploads of every owner, with an abort button, and the webhook backlog.
  * API (API.md): GET /api/v1/admin/uploads?stalled=true[&idleLongerThan=PT1H][&cursor=],
  * POST /api/v1/admin/uploads/{id}/abort, GET /api/v1/admin/stats. A gateway without the admin
  * API answers 404: the page says so instead of showing an empty list.
@@ -10,6 +10,7 @@ import { formatBytes } from './format.js';
 import { $, hidePageError, showPageError } from './ui/dom.js';
 import { signIn } from './ui/sign-in.js';
 import { ago, stalledRow } from './ui/stalled-row.js';
+import { renderEventBacklog } from './ui/event-backlog.js';
 
 const tokens = new TokenSource({ admin: true });
 const api = new UploadClient({ getToken: tokens.getToken, maxAttempts: 2 });
@@ -65,6 +66,7 @@ async function loadStats() {
     $('stat-bytes').textContent = formatBytes(stats.bytesInFlight ?? 0);
     $('stat-oldest').textContent = stats.oldestStalledAt ? `${ago(stats.oldestStalledAt)} ago` : '–';
     $('stats').hidden = false;
+    renderEventBacklog(stats.events);
   } catch {
     $('stats').hidden = true; // the listing is what matters; stats are a bonus
   }

@@ -78,13 +78,17 @@ class OpenApiTest {
             assertTrue(upload.containsKey(field), "UploadView." + field + " documented");
         }
         for (String[] admin : new String[][]{{"/api/v1/admin/uploads", "get"}, {"/api/v1/admin/uploads/{id}/abort", "post"},
-                {"/api/v1/admin/stats", "get"}}) {
+                {"/api/v1/admin/stats", "get"}, {"/api/v1/admin/events", "get"}, {"/api/v1/admin/events/{id}/redeliver", "post"}}) {
             Map<String, Object> operation = doc.getMap("paths.'" + admin[0] + "'." + admin[1]);
             assertNotNull(operation, admin[1] + " " + admin[0] + " is missing from /q/openapi");
             assertTrue(((List<?>) operation.get("tags")).contains("admin"), admin[0] + " is not tagged admin");
             assertEquals("#/components/schemas/Problem", doc.getString("paths.'" + admin[0] + "'." + admin[1]
                     + ".responses.'403'.content.'application/problem+json'.schema.'$ref'"), admin[0] + " documents 403");
         }
+
+        assertNotNull(doc.getMap("paths.'/api/v1/events'.get"), "the pull feed is documented");
+        assertEquals("#/components/schemas/Problem", doc.getString("paths.'/api/v1/events'.get.responses.'403'.content."
+                + "'application/problem+json'.schema.'$ref'"), "the feed documents 403");
 
         List<String> codes = doc.getList("components.schemas.Problem.properties.code.enum");
         assertTrue(codes.containsAll(List.of("invalid_request", "not_found", "upload_not_active", "parts_missing",

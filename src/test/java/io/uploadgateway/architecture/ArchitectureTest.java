@@ -24,7 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class ArchitectureTest {
 
     private static final String BASE = "io.uploadgateway";
-    private static final String LEDGER = BASE + ".upload.ledger..";
+    /** Every room's repository: upload/ledger, events/ledger, … */
+    private static final String LEDGER = BASE + "..ledger..";
     private static JavaClasses main;
 
     @BeforeAll
@@ -56,6 +57,14 @@ class ArchitectureTest {
         noClasses().that().resideInAPackage(BASE + ".storage..")
                 .should().dependOnClassesThat().resideInAnyPackage(BASE + ".upload..", BASE + ".admin..", BASE + ".web..",
                         BASE + ".health..", BASE + ".security..")
+                .check(main);
+    }
+
+    @Test
+    void onlyOutboundCallsTheAppBackend() {
+        noClasses().that().resideOutsideOfPackage(BASE + ".outbound..")
+                .should().dependOnClassesThat().haveFullyQualifiedName("io.vertx.core.http.HttpClient")
+                .orShould().dependOnClassesThat().haveFullyQualifiedName("io.vertx.core.http.HttpClientRequest")
                 .check(main);
     }
 

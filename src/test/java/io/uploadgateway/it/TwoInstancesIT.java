@@ -12,6 +12,7 @@ import io.uploadgateway.embedded.EmbeddedStack;
 import io.uploadgateway.support.Bytes;
 import io.uploadgateway.support.Gateway;
 import io.uploadgateway.support.Gateway.PresignedUrl;
+import io.uploadgateway.support.WebhookReceiver;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -54,6 +55,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * the container image) share one PostgreSQL and one S3 endpoint. An upload is driven through
  * both of them alternately, and another survives the instance that started it being stopped
  * (SIGTERM) mid-upload. Real bytes go to presigned URLs; the downloaded object's SHA-256 is checked.
+ * Both dispatch webhooks to one receiver: while both are healthy, no event arrives twice.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TwoInstancesIT {
@@ -68,6 +70,7 @@ class TwoInstancesIT {
 
     private static EmbeddedStack stack;
     private static DevKeys keys;
+    private static WebhookReceiver receiver;
     private static Instance a;
     private static Instance b;
     private static String aliceToken;
@@ -78,6 +81,7 @@ class TwoInstancesIT {
         Files.createDirectories(LOGS);
         stack = EmbeddedStack.start(null);
         keys = DevKeys.in(LOGS.resolve("jwt"));
+        receiver = WebhookReceiver.start();
         // A logs plain text, B logs JSON: both formats must carry the upload id and owner.
         a = Instance.start("a", freePort(), freePort(), Map.of());
         b = Instance.start("b", freePort(), freePort(), Map.of("quarkus.log.console.json.enabled", "true"));
@@ -95,6 +99,9 @@ class TwoInstancesIT {
         }
         if (stack != null) {
             stack.close();
+        }
+        if (receiver != null) {
+            receiver.close();
         }
     }
 
@@ -195,6 +202,40 @@ class TwoInstancesIT {
 
         assertDownloadMatches(a, id, file);
         assertDownloadMatches(b, id, file);
+    }
+
+    @Test
+    @Order(2)
+    void bothInstancesDispatchAndNoEventIsDeliveredTwice() throws Exception {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            Instance creator = i % 2 == 0 ? a : b;
+            Instance aborter = i % 2 == 0 ? b : a;
+            String id = creator.api(aliceToken).body(Map.of("filename", "event-" + i + ".bin", "size", 100))
+                    .post("/api/v1/uploads").then().statusCode(201).extract().path("id");
+            aborter.api(aliceToken).delete("/api/v1/uploads/" + id).then().statusCode(204);
+            ids.add(id);
+        }
+        receiver.await("created and aborted of every upload", Duration.ofSeconds(60),
+                () -> ids.stream().allMatch(id -> receiver.acceptedOf(id).size() >= 2));
+        Thread.sleep(1000); // a second delivery of anything would have arrived by now
+        for (String id : ids) {
+            assertEquals(List.of("upload.created", "upload.aborted"),
+                    receiver.acceptedOf(id).stream().map(WebhookReceiver.Delivery::type).toList(), "in order, once: " + id);
+        }
+        assertEquals(Map.of(), receiver.duplicates(), "no event delivered twice");
+        assertEquals(List.of(), receiver.badSignatures());
+        double byA = delivered(a);
+        double byB = delivered(b);
+        assertTrue(byA > 0 && byB > 0, "both replicas dispatch: A delivered " + byA + ", B " + byB);
+        assertTrue(byA + byB >= 24);
+    }
+
+    private static double delivered(Instance instance) {
+        String metrics = instance.api(null).accept("text/plain").get("/q/metrics").then().statusCode(200).extract().asString();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^gateway_webhook_delivered_total(?:\\{[^}]*})? (\\S+)$")
+                .matcher(metrics);
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 
     @Test
@@ -337,6 +378,10 @@ class TwoInstancesIT {
             config.put("mp.jwt.verify.publickey.location", keys.publicKey().toUri().toString());
             config.put("quarkus.http.port", String.valueOf(port));
             config.put("quarkus.management.port", String.valueOf(managementPort));
+            config.put("gateway.webhook.url", receiver.webhookUrl());
+            config.put("gateway.webhook.secret", receiver.secret());
+            config.put("gateway.webhook.min-backoff", "PT0.2S");
+            config.put("gateway.webhook.max-backoff", "PT1S");
             config.putAll(extra);
 
             List<String> command = new ArrayList<>();

@@ -1,6 +1,7 @@
 package io.uploadgateway.upload.abort;
 
 import io.smallrye.mutiny.Uni;
+import io.uploadgateway.events.outbox.EventOutbox;
 import io.uploadgateway.problem.ApiProblem;
 import io.uploadgateway.storage.MultipartStorage;
 import io.uploadgateway.storage.MultipartStorage.StoredObject;
@@ -36,14 +37,16 @@ public class AbortUpload {
     private final Transitions transitions;
     private final Clock clock;
     private final UploadMetrics metrics;
+    private final EventOutbox events;
 
     public AbortUpload(MultipartStorage storage, UploadLedger ledger, Transitions transitions, Clock clock,
-                       UploadMetrics metrics) {
+                       UploadMetrics metrics, EventOutbox events) {
         this.storage = storage;
         this.ledger = ledger;
         this.transitions = transitions;
         this.clock = clock;
         this.metrics = metrics;
+        this.events = events;
     }
 
     /** Aborts and marks the upload ABORTED; aborting an aborted or expired upload changes nothing. */
@@ -101,9 +104,13 @@ public class AbortUpload {
                     } else {
                         upload.markAborted(now);
                     }
-                    return Uni.createFrom().item(upload);
+                    // upload.completed, .expired or .aborted: committed with the state, under the claim.
+                    return events.record(upload, now).replaceWith(upload);
                 }))
-                .invoke(this::count); // once the ledger committed, never for an attempt that rolled back
+                .invoke(ended -> {
+                    events.committed();
+                    count(ended); // once the ledger committed, never for an attempt that rolled back
+                });
     }
 
     private void count(Upload ended) {

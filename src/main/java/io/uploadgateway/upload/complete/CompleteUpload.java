@@ -1,6 +1,7 @@
 package io.uploadgateway.upload.complete;
 
 import io.smallrye.mutiny.Uni;
+import io.uploadgateway.events.outbox.EventOutbox;
 import io.uploadgateway.problem.ApiProblem;
 import io.uploadgateway.problem.ErrorCode;
 import io.uploadgateway.storage.MultipartStorage;
@@ -45,15 +46,17 @@ public class CompleteUpload {
     private final ContentCheck contentCheck;
     private final Clock clock;
     private final UploadMetrics metrics;
+    private final EventOutbox events;
 
     public CompleteUpload(MultipartStorage storage, UploadLedger ledger, Transitions transitions, ContentCheck contentCheck,
-                          Clock clock, UploadMetrics metrics) {
+                          Clock clock, UploadMetrics metrics, EventOutbox events) {
         this.storage = storage;
         this.ledger = ledger;
         this.transitions = transitions;
         this.contentCheck = contentCheck;
         this.clock = clock;
         this.metrics = metrics;
+        this.events = events;
     }
 
     public Uni<UploadWithParts> complete(Scope scope, UUID id) {
@@ -154,13 +157,17 @@ public class CompleteUpload {
             }
             LOG.warnf("upload %s rejected: %s", upload.id, finding.problem());
             return storage.deleteObject(upload.key).chain(() -> ledger.finish(upload.id, token, claimed -> {
-                claimed.markRejected(finding.detected(), clock.instant().truncatedTo(ChronoUnit.MICROS));
-                return ledger.withParts(claimed);
-            })).invoke(rejected -> metrics.rejected(rejected.upload()));
+                Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+                claimed.markRejected(finding.detected(), now);
+                return events.record(claimed, now).chain(() -> ledger.withParts(claimed));
+            })).invoke(rejected -> {
+                events.committed();
+                metrics.rejected(rejected.upload());
+            });
         });
     }
 
-    /** The ledger side, in a short transaction: parts as S3 assembled them (when known), counters, COMPLETED. */
+    /** The ledger side, in a short transaction: parts as S3 assembled them (when known), counters, COMPLETED, its event. */
     private Uni<UploadWithParts> finish(UUID id, UUID token, List<UploadPart> recorded, List<StoredPart> assembled,
                                         String objectEtag) {
         return ledger.finish(id, token, upload -> {
@@ -170,7 +177,12 @@ public class CompleteUpload {
                     : PartReconciliation.assembled(upload.id, recorded, assembled, now);
             upload.recount(adoption.parts(), now);
             upload.markCompleted(objectEtag, now);
-            return ledger.write(adoption).replaceWith(new UploadWithParts(upload, adoption.parts()));
-        }).invoke(completed -> metrics.completed(completed.upload()));
+            // The upload.completed event commits with the state, under the claim: one per completion.
+            return ledger.write(adoption).call(() -> events.record(upload, now))
+                    .replaceWith(new UploadWithParts(upload, adoption.parts()));
+        }).invoke(completed -> {
+            events.committed();
+            metrics.completed(completed.upload());
+        });
     }
 }

@@ -2,6 +2,8 @@ package io.uploadgateway.upload.create;
 
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.config.GatewayConfig;
+import io.uploadgateway.events.outbox.EventOutbox;
+import io.uploadgateway.hook.PreCreateHook;
 import io.uploadgateway.storage.MultipartStorage;
 import io.uploadgateway.upload.ContentPolicy;
 import io.uploadgateway.upload.Filenames;
@@ -21,13 +23,17 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 /**
- * Starts an upload: checks the request, plans the parts, creates the S3 multipart upload and
- * then its ledger row. An {@code Idempotency-Key} makes the call safe to retry.
+ * Starts an upload: checks the request, plans the parts, asks the app backend's pre-create hook
+ * (if configured; no connection held while it answers), creates the S3 multipart upload and then
+ * its ledger row with its {@code upload.created} event in one transaction. An
+ * {@code Idempotency-Key} makes the call safe to retry: a replay of an upload already created
+ * answers from the ledger without asking the hook again.
  */
 @ApplicationScoped
 public class CreateUpload {
@@ -39,9 +45,11 @@ public class CreateUpload {
     private final GatewayConfig config;
     private final Clock clock;
     private final UploadMetrics metrics;
+    private final PreCreateHook hook;
+    private final EventOutbox events;
 
     public CreateUpload(MultipartStorage storage, UploadLedger ledger, Quotas quotas, GatewayConfig config, Clock clock,
-                        UploadMetrics metrics) {
+                        UploadMetrics metrics, PreCreateHook hook, EventOutbox events) {
         this.storage = storage;
         this.ledger = ledger;
         this.quotas = quotas;
@@ -49,6 +57,8 @@ public class CreateUpload {
         this.config = config;
         this.clock = clock;
         this.metrics = metrics;
+        this.hook = hook;
+        this.events = events;
     }
 
     public record Command(String owner, String filename, Long size, String contentType, Long partSize,
@@ -73,9 +83,32 @@ public class CreateUpload {
 
     private Uni<Created> fresh(Command command, PartPlan plan) {
         String contentType = command.contentType() == null ? UploadRules.DEFAULT_CONTENT_TYPE : command.contentType().strip();
-        Map<String, String> metadata = command.metadata() == null ? Map.of() : Map.copyOf(command.metadata());
-        // Over quota, nothing is asked of S3; the check is repeated under the owner's lock with the insert.
-        return ledger.session(() -> quotas.check(command.owner(), plan.size())).chain(() -> {
+        Map<String, String> requested = command.metadata() == null ? Map.of() : Map.copyOf(command.metadata());
+        var intent = new PreCreateHook.Intent(command.owner(), command.filename(), plan.size(), contentType, requested);
+        // Over quota, neither the hook nor S3 is asked anything; the check is repeated under the
+        // owner's lock in the transaction that records the upload.
+        return ledger.session(() -> quotas.check(command.owner(), plan.size()))
+                .chain(() -> hook.check(intent))
+                .flatMap(added -> created(command, plan, contentType, withHookMetadata(requested, added)));
+    }
+
+    /** The client's metadata plus what the hook added (the hook wins on a shared key); still within S3's limits. */
+    private static Map<String, String> withHookMetadata(Map<String, String> requested, Map<String, String> added) {
+        if (added.isEmpty()) {
+            return requested;
+        }
+        Map<String, String> merged = new LinkedHashMap<>(requested);
+        merged.putAll(added);
+        String problem = UploadRules.metadataProblem(merged);
+        if (problem != null) {
+            throw ErrorCode.HOOK_UNAVAILABLE.problem("the application's pre-create check added metadata the gateway cannot store ("
+                    + problem + "); nothing was created").withHeader("Retry-After", "5");
+        }
+        return Map.copyOf(merged);
+    }
+
+    private Uni<Created> created(Command command, PartPlan plan, String contentType, Map<String, String> metadata) {
+        return Uni.createFrom().deferred(() -> {
             UUID id = UUID.randomUUID();
             String key = ObjectKeys.forUpload(config.keyRoot(), command.owner(), id, command.filename());
             return storage.createMultipartUpload(key, contentType, metadata)
@@ -98,11 +131,12 @@ public class CreateUpload {
                         upload.touch(now, config.uploadTtl());
                         upload.autoComplete = command.autoComplete() != null ? command.autoComplete() : config.autoComplete().byDefault();
                         upload.checkAt(now.plus(config.autoComplete().checkInterval()), config.autoComplete().checkInterval());
-                        return ledger.insert(upload);
+                        return ledger.insert(upload).call(inserted -> events.record(inserted, now));
                     })).onFailure().call(failure ->
                             // The row never made it: do not leave an orphan multipart upload behind.
                             storage.abortMultipartUpload(key, s3UploadId).onFailure().recoverWithNull()))
                     .map(upload -> {
+                        events.committed();
                         metrics.started(upload);
                         return new Created(new UploadWithParts(upload, List.of()), false);
                     });

@@ -51,12 +51,14 @@ import java.util.regex.Pattern;
 
 import static io.uploadgateway.problem.ErrorCode.BODY_TOO_LARGE;
 import static io.uploadgateway.problem.ErrorCode.DATABASE_UNAVAILABLE;
+import static io.uploadgateway.problem.ErrorCode.HOOK_UNAVAILABLE;
 import static io.uploadgateway.problem.ErrorCode.IDEMPOTENCY_KEY_REUSED;
 import static io.uploadgateway.problem.ErrorCode.INVALID_REQUEST;
 import static io.uploadgateway.problem.ErrorCode.NOT_FOUND;
 import static io.uploadgateway.problem.ErrorCode.PARTS_MISSING;
 import static io.uploadgateway.problem.ErrorCode.PART_MISMATCH;
 import static io.uploadgateway.problem.ErrorCode.QUOTA_EXCEEDED;
+import static io.uploadgateway.problem.ErrorCode.REJECTED_BY_HOOK;
 import static io.uploadgateway.problem.ErrorCode.STORAGE_REFUSED;
 import static io.uploadgateway.problem.ErrorCode.STORAGE_UNAVAILABLE;
 import static io.uploadgateway.problem.ErrorCode.TOO_LARGE;
@@ -116,7 +118,8 @@ public class UploadResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = UploadView.class)))
     @APIResponse(responseCode = "200", description = "Replayed: the upload created earlier with this Idempotency-Key",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = UploadView.class)))
-    @Problems({INVALID_REQUEST, BODY_TOO_LARGE, TOO_LARGE, UNSUPPORTED_CONTENT_TYPE, IDEMPOTENCY_KEY_REUSED, QUOTA_EXCEEDED, STORAGE_REFUSED})
+    @Problems({INVALID_REQUEST, BODY_TOO_LARGE, TOO_LARGE, UNSUPPORTED_CONTENT_TYPE, IDEMPOTENCY_KEY_REUSED, QUOTA_EXCEEDED,
+            REJECTED_BY_HOOK, HOOK_UNAVAILABLE, STORAGE_REFUSED})
     public Uni<Response> create(CreateUploadRequest request, @Parameter(description = "Makes the call safe to retry: the same key from the same owner returns the same upload")
                                   @HeaderParam("Idempotency-Key") String idempotencyKey) {
         if (request == null) {
