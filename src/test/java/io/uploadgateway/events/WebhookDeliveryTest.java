@@ -2,6 +2,7 @@ package io.uploadgateway.events;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.vertx.VertxContextSupport;
 import io.restassured.RestAssured;
@@ -58,6 +59,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @WithTestResource(TestStack.class)
 @WithTestResource(AppBackend.class)
 class WebhookDeliveryTest {
+
+    /** Metrics are on the management interface. */
+    @TestHTTPResource(value = "metrics", management = true)
+    java.net.URL metricsUrl;
 
     private static final Duration WAIT = Duration.ofSeconds(30);
 
@@ -128,7 +133,7 @@ class WebhookDeliveryTest {
         Thread.sleep(500); // a stray second delivery would show up by now
         assertEquals(1, backend.acceptedOf(id).stream().filter(d -> d.type().equals("upload.completed")).count());
 
-        String metrics = RestAssured.given().get("/q/metrics").then().statusCode(200).extract().asString();
+        String metrics = RestAssured.given().get(metricsUrl).then().statusCode(200).extract().asString();
         assertTrue(metric(metrics, "gateway_webhook_failed_attempts_total") >= 2, metrics);
         assertTrue(metric(metrics, "gateway_webhook_delivered_total") >= 2);
         assertTrue(metric(metrics, "gateway_webhook_delivery_latency_seconds_count") >= 2);
@@ -206,7 +211,7 @@ class WebhookDeliveryTest {
         String kept;
         String dropped;
         String finished;
-        double failedBefore = metric(RestAssured.given().get("/q/metrics").asString(), "gateway_webhook_failed_attempts_total");
+        double failedBefore = metric(RestAssured.given().get(metricsUrl).asString(), "gateway_webhook_failed_attempts_total");
         backend.down();
         try {
             kept = client.start("kept.bin", 100, null).getString("id");
@@ -218,7 +223,7 @@ class WebhookDeliveryTest {
 
             // Nothing gets through; the events wait, retried, and the backlog shows them.
             backend.await("failed attempts while the receiver is down", WAIT, () -> metric(
-                    RestAssured.given().get("/q/metrics").asString(), "gateway_webhook_failed_attempts_total") >= failedBefore + 3);
+                    RestAssured.given().get(metricsUrl).asString(), "gateway_webhook_failed_attempts_total") >= failedBefore + 3);
             var stats = admin().get("/api/v1/admin/stats").then().statusCode(200).extract().jsonPath();
             assertTrue(stats.getBoolean("events.webhooks"));
             assertTrue(stats.getLong("events.pending") >= 5, stats.prettify());
@@ -262,7 +267,7 @@ class WebhookDeliveryTest {
                 .get("/api/v1/admin/events").then().statusCode(200).extract().jsonPath().getList("items.id");
         assertTrue(dead.contains(eventId));
         assertTrue(admin().get("/api/v1/admin/stats").jsonPath().getLong("events.dead") >= 1);
-        assertTrue(metric(RestAssured.given().get("/q/metrics").asString(), "gateway_webhook_dead_total") >= 1);
+        assertTrue(metric(RestAssured.given().get(metricsUrl).asString(), "gateway_webhook_dead_total") >= 1);
         int attemptsWhileDead = backend.deliveriesOf(id).size();
         Thread.sleep(600);
         assertEquals(attemptsWhileDead, backend.deliveriesOf(id).size(), "a dead event is not tried again");

@@ -232,7 +232,7 @@ class TwoInstancesIT {
     }
 
     private static double delivered(Instance instance) {
-        String metrics = instance.api(null).accept("text/plain").get("/q/metrics").then().statusCode(200).extract().asString();
+        String metrics = instance.management().accept("text/plain").get("/q/metrics").then().statusCode(200).extract().asString();
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^gateway_webhook_delivered_total(?:\\{[^}]*})? (\\S+)$")
                 .matcher(metrics);
         return m.find() ? Double.parseDouble(m.group(1)) : 0;
