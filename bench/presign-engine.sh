@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SDK presigner vs the SigV4 engine (io.uploadgateway.storage.presign) in one JMH run: one
-# UploadPart URL, 1,000 UploadPart URLs, one GetObject URL; time/op and ops/s (both modes).
-# Extra arguments go to JMH, e.g.:  bench/presign-engine.sh -prof gc      (allocation, B/op)
-#                                   bench/presign-engine.sh -f 1 -wi 3 -i 5 -prof gc
+# UploadPart URL, 1,000 UploadPart URLs, one GetObject URL; average time per operation.
+# Extra arguments go to JMH, e.g.:  bench/presign-engine.sh -prof gc              (adds B/op)
+#                                   bench/presign-engine.sh -bm thrpt -tu s -prof gc (ops/s)
 # See bench/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."

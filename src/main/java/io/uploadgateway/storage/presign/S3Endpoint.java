@@ -16,7 +16,8 @@ import java.util.Objects;
  *       path style ({@code http://127.0.0.1:9000/BUCKET/KEY}) or virtual-hosted
  *       ({@code https://BUCKET.s3.example.com:8443/KEY}); like the SDK it uses path style anyway
  *       for an IP-address host and for bucket names that cannot be a host label (with
- *       {@code http}, dotted names can).</li>
+ *       {@code http}, dotted names can). One difference: a dotted bucket on an {@code http} IP
+ *       host, where the SDK builds {@code my.bucket.127.0.0.1} and fails, gets path style.</li>
  * </ul>
  * Default ports ({@code :80} for http, {@code :443} for https) are left out of URLs and of the
  * signed {@code host} header; any other port stays. An endpoint may have a base path
@@ -64,8 +65,7 @@ public final class S3Endpoint {
         String suffix;
         if (region.startsWith("cn-")) {
             suffix = "amazonaws.com.cn";
-        } else if (region.startsWith("us-iso") || region.startsWith("eu-iso") || region.contains("-iso")
-                || region.startsWith("aws-")) {
+        } else if (region.contains("-iso") || region.startsWith("aws-")) {
             throw new IllegalArgumentException("region " + region + " is not supported: give its endpoint explicitly");
         } else {
             suffix = "amazonaws.com";

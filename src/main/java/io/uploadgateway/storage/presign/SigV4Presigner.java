@@ -240,12 +240,15 @@ public final class SigV4Presigner {
             c.put(TOKEN_PARAM).put(credentials.encodedSessionToken);
         }
         c.put(SIGNED_HEADERS_PARAM).put(HOST);
+        // "&response-content-disposition=..&response-content-type=..", encoded once: the URL reuses it
+        int overridesStart = c.length;
         if (responseContentDisposition != null) {
             c.put((byte) '&').put(DISPOSITION_NAME).putUriEncoded(responseContentDisposition, false);
         }
         if (responseContentType != null) {
             c.put((byte) '&').put(TYPE_NAME).putUriEncoded(responseContentType, false);
         }
+        int overridesEnd = c.length;
         c.put((byte) '\n');
         c.put(target.hostLine);
         c.put((byte) '\n').put(HOST).put(UNSIGNED_PAYLOAD_TAIL);
@@ -253,11 +256,9 @@ public final class SigV4Presigner {
 
         AsciiBuffer u = s.url.reset();
         u.put(target.urlPrefix);
-        if (responseContentDisposition != null) {
-            u.put(DISPOSITION_NAME).putUriEncoded(responseContentDisposition, false).put((byte) '&');
-        }
-        if (responseContentType != null) {
-            u.put(TYPE_NAME).putUriEncoded(responseContentType, false).put((byte) '&');
+        if (overridesEnd > overridesStart) {
+            // the same parameters in the same order, '&' after each instead of before
+            u.put(c.bytes, overridesStart + 1, overridesEnd - overridesStart - 1).put((byte) '&');
         }
         putAuthParams(u, credentials, dateTime, key, expires, signature, false, PartHeaders.NONE);
         return new PresignedUrl(u.toString(), "GET", Map.of(), Instant.ofEpochSecond(second + expires));

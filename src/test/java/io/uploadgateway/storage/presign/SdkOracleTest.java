@@ -43,7 +43,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The engine against the AWS SDK 2.42.7, on thousands of random, seeded inputs: the URLs must be
  * byte-identical. Run with {@code -Dpresign.oracle.seed=N} to replay a run (every run prints its
  * seed, and every failure names the seed and the case); {@code -Dpresign.oracle.cases=N} changes
- * the number of cases per test (default 2,500).
+ * the number of random cases per test (default 2,000).
  *
  * <h2>Oracles</h2>
  * <ol>
@@ -78,7 +78,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SdkOracleTest {
 
     private static final long SEED = Long.getLong("presign.oracle.seed", System.nanoTime());
-    private static final int CASES = Integer.getInteger("presign.oracle.cases", 2500);
+    private static final int CASES = Integer.getInteger("presign.oracle.cases", 2000);
     private static final DateTimeFormatter AMZ_DATE = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'");
 
     private static final List<Setup> SETUPS = new ArrayList<>();
