@@ -1,0 +1,419 @@
+package io.uploadgateway.storage.presign;
+
+import javax.crypto.Mac;
+import javax.crypto.ShortBufferException;
+import java.security.DigestException;
+import java.security.InvalidKeyException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Presigns S3 {@code UploadPart} and {@code GetObject} URLs with AWS Signature Version 4 in the
+ * query string ({@code X-Amz-Algorithm=AWS4-HMAC-SHA256}, {@code UNSIGNED-PAYLOAD}), producing
+ * the same URL, byte for byte, as the AWS SDK's {@code S3Presigner} 2.42.7 would at the same
+ * second with the same credentials, endpoint and request.
+ *
+ * <p>How to use it:
+ * <pre>{@code
+ * // once
+ * SigV4Presigner signer = new SigV4Presigner(S3Endpoint.custom(URI.create("http://127.0.0.1:9000"), "us-east-1", true));
+ * // whenever the credentials change
+ * SigningCredentials credentials = SigningCredentials.of(accessKeyId, secretKey, sessionTokenOrNull);
+ * // once per upload
+ * UploadPartTarget upload = signer.uploadPartTarget(bucket, key, uploadId);
+ * // per URL
+ * PresignedUrl url = signer.presignUploadPart(upload, partNumber, partSize, Duration.ofMinutes(15), credentials);
+ * }</pre>
+ *
+ * <p>Per URL it writes the canonical request, the string to sign and the URL into per-thread
+ * buffers, hashes with a per-thread {@code MessageDigest} and signs with a per-thread
+ * {@code Mac} holding the day's signing key, which is derived once per credentials and UTC day
+ * and cached ({@link SigningKeyCache}). No reflection, builders, regular expressions,
+ * formatters or streams on that path; what it allocates is essentially the URL string and the
+ * result. Thread-safe: everything shared is immutable, everything mutable is per thread.
+ */
+public final class SigV4Presigner {
+
+    /** Pass as the content length to leave {@code content-length} unsigned. */
+    public static final long UNSIGNED_CONTENT_LENGTH = -1;
+    /** S3's limits on {@code X-Amz-Expires}. */
+    public static final long MIN_EXPIRY_SECONDS = 1;
+    public static final long MAX_EXPIRY_SECONDS = 604_800;
+    /** S3's part numbers. */
+    public static final int MAX_PART_NUMBER = 10_000;
+
+    static final String SERVICE = "s3";
+    static final byte[] TERMINATOR = AsciiBuffer.ascii("aws4_request");
+
+    private static final byte[] ALGORITHM_LINE = AsciiBuffer.ascii("AWS4-HMAC-SHA256\n");
+    private static final byte[] CANONICAL_QUERY_START = AsciiBuffer.ascii("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=");
+    private static final byte[] DATE_PARAM = AsciiBuffer.ascii("&X-Amz-Date=");
+    private static final byte[] EXPIRES_PARAM = AsciiBuffer.ascii("&X-Amz-Expires=");
+    private static final byte[] TOKEN_PARAM = AsciiBuffer.ascii("&X-Amz-Security-Token=");
+    private static final byte[] SIGNED_HEADERS_PARAM = AsciiBuffer.ascii("&X-Amz-SignedHeaders=");
+    private static final byte[] PART_NUMBER_PARAM = AsciiBuffer.ascii("&partNumber=");
+    private static final byte[] DISPOSITION_NAME = AsciiBuffer.ascii("response-content-disposition=");
+    private static final byte[] TYPE_NAME = AsciiBuffer.ascii("response-content-type=");
+    private static final byte[] UNSIGNED_PAYLOAD_TAIL = AsciiBuffer.ascii("\nUNSIGNED-PAYLOAD");
+    // The URL's own parameter order is the SDK's: request parameters, then the token, then these.
+    private static final byte[] URL_TOKEN_PARAM = AsciiBuffer.ascii("X-Amz-Security-Token=");
+    private static final byte[] URL_ALGORITHM_AND_DATE = AsciiBuffer.ascii("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=");
+    private static final byte[] URL_CREDENTIAL_PARAM = AsciiBuffer.ascii("&X-Amz-Credential=");
+    private static final byte[] URL_SIGNATURE_PARAM = AsciiBuffer.ascii("&X-Amz-Signature=");
+
+    private static final byte[] CONTENT_LENGTH = AsciiBuffer.ascii("content-length");
+    private static final byte[] CONTENT_MD5 = AsciiBuffer.ascii("content-md5");
+    private static final byte[] HOST = AsciiBuffer.ascii("host");
+    private static final byte[] SDK_CHECKSUM_ALGORITHM = AsciiBuffer.ascii("x-amz-sdk-checksum-algorithm");
+    private static final byte[] SEMICOLON = AsciiBuffer.ascii(";");
+    private static final byte[] ENCODED_SEMICOLON = AsciiBuffer.ascii("%3B");
+
+    private final S3Endpoint endpoint;
+    private final Clock clock;
+    private final SigningKeyCache keys;
+    private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
+
+    /** A signer for one endpoint and region, on the system clock. */
+    public SigV4Presigner(S3Endpoint endpoint) {
+        this(endpoint, Clock.systemUTC());
+    }
+
+    /** A signer for one endpoint and region; {@code clock} supplies the signing time ({@code X-Amz-Date}). */
+    public SigV4Presigner(S3Endpoint endpoint, Clock clock) {
+        this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.keys = new SigningKeyCache(endpoint.region(), SERVICE);
+        // fail now, not on the first URL, if this JVM lacks the algorithms
+        scratch.get();
+    }
+
+    public S3Endpoint endpoint() {
+        return endpoint;
+    }
+
+    /**
+     * Precomputes the parts of an upload's part URLs that never change: do this once per upload
+     * (or per presign batch) and keep the result. The key is taken as it is, not normalised:
+     * {@code a//b}, {@code ./} and {@code ../} stay in the path, as the SDK leaves them.
+     */
+    public UploadPartTarget uploadPartTarget(String bucket, String key, String uploadId) {
+        requireKey(key);
+        Objects.requireNonNull(uploadId, "uploadId");
+        if (uploadId.isEmpty()) {
+            throw new IllegalArgumentException("uploadId is empty");
+        }
+        S3Endpoint.Addressing address = endpoint.address(bucket);
+        AsciiBuffer path = address.path(key);
+        byte[] urlPrefix = new AsciiBuffer(128 + path.length).putAscii(address.scheme()).putAscii("://")
+                .putAscii(address.authority()).put(path.bytes, 0, path.length).putAscii("?partNumber=").toByteArray();
+        byte[] uploadIdParam = new AsciiBuffer(16 + uploadId.length() * 3).putAscii("&uploadId=")
+                .putUriEncoded(uploadId, false).toByteArray();
+        byte[] canonicalHead = new AsciiBuffer(8 + path.length).putAscii("PUT\n").put(path.bytes, 0, path.length)
+                .put((byte) '\n').toByteArray();
+        return new UploadPartTarget(this, bucket, key, uploadId, urlPrefix, uploadIdParam, canonicalHead,
+                hostLine(address));
+    }
+
+    /** Precomputes the parts of an object's GetObject URLs that never change; see {@link #uploadPartTarget}. */
+    public ObjectTarget objectTarget(String bucket, String key) {
+        requireKey(key);
+        S3Endpoint.Addressing address = endpoint.address(bucket);
+        AsciiBuffer path = address.path(key);
+        byte[] urlPrefix = new AsciiBuffer(128 + path.length).putAscii(address.scheme()).putAscii("://")
+                .putAscii(address.authority()).put(path.bytes, 0, path.length).put((byte) '?').toByteArray();
+        byte[] canonicalHead = new AsciiBuffer(8 + path.length).putAscii("GET\n").put(path.bytes, 0, path.length)
+                .put((byte) '\n').toByteArray();
+        return new ObjectTarget(this, bucket, key, urlPrefix, canonicalHead, hostLine(address));
+    }
+
+    private static byte[] hostLine(S3Endpoint.Addressing address) {
+        return AsciiBuffer.ascii("host:" + address.authority() + "\n");
+    }
+
+    private static void requireKey(String key) {
+        Objects.requireNonNull(key, "key");
+        if (key.isEmpty()) {
+            throw new IllegalArgumentException("key is empty");
+        }
+    }
+
+    /**
+     * An UploadPart URL ({@code PUT ?partNumber=N&uploadId=ID}).
+     *
+     * @param contentLength the part's exact size, signed as {@code content-length} (S3 then
+     *                      refuses a body of another size), or {@link #UNSIGNED_CONTENT_LENGTH}
+     * @param expiry        1 s to 7 days; whole seconds count ({@code X-Amz-Expires})
+     * @param credentials   the credentials current now
+     */
+    public PresignedUrl presignUploadPart(UploadPartTarget target, int partNumber, long contentLength, Duration expiry,
+                                         SigningCredentials credentials) {
+        return presignUploadPart(target, partNumber, contentLength, PartHeaders.NONE, expiry, credentials);
+    }
+
+    /** As {@link #presignUploadPart(UploadPartTarget, int, long, Duration, SigningCredentials)}, also signing {@code headers}. */
+    public PresignedUrl presignUploadPart(UploadPartTarget target, int partNumber, long contentLength, PartHeaders headers,
+                                         Duration expiry, SigningCredentials credentials) {
+        if (target.owner != this) {
+            throw new IllegalArgumentException("target was made by another signer: " + target);
+        }
+        if (partNumber < 1 || partNumber > MAX_PART_NUMBER) {
+            throw new IllegalArgumentException("partNumber must be 1.." + MAX_PART_NUMBER + ": " + partNumber);
+        }
+        if (contentLength < UNSIGNED_CONTENT_LENGTH) {
+            throw new IllegalArgumentException("contentLength must be >= 0: " + contentLength);
+        }
+        Objects.requireNonNull(headers, "headers");
+        long expires = expirySeconds(expiry);
+        Objects.requireNonNull(credentials, "credentials");
+
+        Scratch s = scratch.get();
+        long second = signingSecond();
+        SigningKeyCache.SigningKey key = keys.get(credentials, Math.floorDiv(second, SigV4Time.SECONDS_PER_DAY));
+        byte[] dateTime = s.dateTime(second);
+        boolean signLength = contentLength != UNSIGNED_CONTENT_LENGTH;
+
+        AsciiBuffer c = s.canonical.reset();
+        c.put(target.canonicalHead);
+        c.put(CANONICAL_QUERY_START).put(key.encodedCredential);
+        c.put(DATE_PARAM).put(dateTime);
+        c.put(EXPIRES_PARAM).putDecimal(expires);
+        if (credentials.encodedSessionToken != null) {
+            c.put(TOKEN_PARAM).put(credentials.encodedSessionToken);
+        }
+        c.put(SIGNED_HEADERS_PARAM);
+        putSignedHeaders(c, signLength, headers, ENCODED_SEMICOLON);
+        c.put(PART_NUMBER_PARAM).putDecimal(partNumber).put(target.uploadIdParam).put((byte) '\n');
+        if (signLength) {
+            c.put(CONTENT_LENGTH).put((byte) ':').putDecimal(contentLength).put((byte) '\n');
+        }
+        if (headers.contentMd5 != null) {
+            c.put(CONTENT_MD5).put((byte) ':').putAscii(headers.contentMd5).put((byte) '\n');
+        }
+        c.put(target.hostLine);
+        if (headers.checksumAlgorithm != null) {
+            c.put(headers.checksumAlgorithm.headerLine).putAscii(headers.checksumValue).put((byte) '\n');
+        }
+        if (headers.sdkChecksumAlgorithm != null) {
+            c.put(SDK_CHECKSUM_ALGORITHM).put((byte) ':').put(headers.sdkChecksumAlgorithm.sdkAlgorithmValue).put((byte) '\n');
+        }
+        c.put((byte) '\n');
+        putSignedHeaders(c, signLength, headers, SEMICOLON);
+        c.put(UNSIGNED_PAYLOAD_TAIL);
+        byte[] signature = s.sign(c, dateTime, key);
+
+        AsciiBuffer u = s.url.reset();
+        u.put(target.urlPrefix).putDecimal(partNumber).put(target.uploadIdParam).put((byte) '&');
+        putAuthParams(u, credentials, dateTime, key, expires, signature, signLength, headers);
+        return new PresignedUrl(u.toString(), "PUT", s.requiredHeaders(signLength, contentLength, headers),
+                Instant.ofEpochSecond(second + expires));
+    }
+
+    /**
+     * A GetObject URL; S3 answers with the given {@code Content-Disposition} and
+     * {@code Content-Type} instead of the stored ones when they are not null (an empty string
+     * is sent as an empty parameter, as the SDK does).
+     */
+    public PresignedUrl presignGetObject(ObjectTarget target, String responseContentDisposition, String responseContentType,
+                                         Duration expiry, SigningCredentials credentials) {
+        if (target.owner != this) {
+            throw new IllegalArgumentException("target was made by another signer: " + target);
+        }
+        long expires = expirySeconds(expiry);
+        Objects.requireNonNull(credentials, "credentials");
+
+        Scratch s = scratch.get();
+        long second = signingSecond();
+        SigningKeyCache.SigningKey key = keys.get(credentials, Math.floorDiv(second, SigV4Time.SECONDS_PER_DAY));
+        byte[] dateTime = s.dateTime(second);
+
+        AsciiBuffer c = s.canonical.reset();
+        c.put(target.canonicalHead);
+        c.put(CANONICAL_QUERY_START).put(key.encodedCredential);
+        c.put(DATE_PARAM).put(dateTime);
+        c.put(EXPIRES_PARAM).putDecimal(expires);
+        if (credentials.encodedSessionToken != null) {
+            c.put(TOKEN_PARAM).put(credentials.encodedSessionToken);
+        }
+        c.put(SIGNED_HEADERS_PARAM).put(HOST);
+        // "&response-content-disposition=..&response-content-type=..", encoded once: the URL reuses it
+        int overridesStart = c.length;
+        if (responseContentDisposition != null) {
+            c.put((byte) '&').put(DISPOSITION_NAME).putUriEncoded(responseContentDisposition, false);
+        }
+        if (responseContentType != null) {
+            c.put((byte) '&').put(TYPE_NAME).putUriEncoded(responseContentType, false);
+        }
+        int overridesEnd = c.length;
+        c.put((byte) '\n');
+        c.put(target.hostLine);
+        c.put((byte) '\n').put(HOST).put(UNSIGNED_PAYLOAD_TAIL);
+        byte[] signature = s.sign(c, dateTime, key);
+
+        AsciiBuffer u = s.url.reset();
+        u.put(target.urlPrefix);
+        if (overridesEnd > overridesStart) {
+            // the same parameters in the same order, '&' after each instead of before
+            u.put(c.bytes, overridesStart + 1, overridesEnd - overridesStart - 1).put((byte) '&');
+        }
+        putAuthParams(u, credentials, dateTime, key, expires, signature, false, PartHeaders.NONE);
+        return new PresignedUrl(u.toString(), "GET", Map.of(), Instant.ofEpochSecond(second + expires));
+    }
+
+    /** {@code [X-Amz-Security-Token=..&]X-Amz-Algorithm=..&X-Amz-Date=..&X-Amz-SignedHeaders=..&X-Amz-Credential=..&X-Amz-Expires=..&X-Amz-Signature=..} */
+    private static void putAuthParams(AsciiBuffer u, SigningCredentials credentials, byte[] dateTime,
+                                      SigningKeyCache.SigningKey key, long expires, byte[] signature,
+                                      boolean signLength, PartHeaders headers) {
+        if (credentials.encodedSessionToken != null) {
+            u.put(URL_TOKEN_PARAM).put(credentials.encodedSessionToken).put((byte) '&');
+        }
+        u.put(URL_ALGORITHM_AND_DATE).put(dateTime);
+        u.put(SIGNED_HEADERS_PARAM);
+        putSignedHeaders(u, signLength, headers, ENCODED_SEMICOLON);
+        u.put(URL_CREDENTIAL_PARAM).put(key.encodedCredential);
+        u.put(EXPIRES_PARAM).putDecimal(expires);
+        u.put(URL_SIGNATURE_PARAM).putHex(signature, 0, 32);
+    }
+
+    /** The signed header names in canonical (sorted) order, joined by {@code separator}. */
+    private static void putSignedHeaders(AsciiBuffer b, boolean signLength, PartHeaders headers, byte[] separator) {
+        if (signLength) {
+            b.put(CONTENT_LENGTH).put(separator);
+        }
+        if (headers.contentMd5 != null) {
+            b.put(CONTENT_MD5).put(separator);
+        }
+        b.put(HOST);
+        if (headers.checksumAlgorithm != null) {
+            b.put(separator).put(headers.checksumAlgorithm.headerLine, 0, headers.checksumAlgorithm.headerLine.length - 1);
+        }
+        if (headers.sdkChecksumAlgorithm != null) {
+            b.put(separator).put(SDK_CHECKSUM_ALGORITHM);
+        }
+    }
+
+    private long signingSecond() {
+        long second = Math.floorDiv(clock.millis(), 1000);
+        if (second < SigV4Time.MIN_EPOCH_SECOND || second > SigV4Time.MAX_EPOCH_SECOND - MAX_EXPIRY_SECONDS) {
+            throw new IllegalStateException("clock out of range: " + second);
+        }
+        return second;
+    }
+
+    private static long expirySeconds(Duration expiry) {
+        Objects.requireNonNull(expiry, "expiry");
+        long seconds = expiry.getSeconds();
+        if (seconds < MIN_EXPIRY_SECONDS || seconds > MAX_EXPIRY_SECONDS || (seconds == MAX_EXPIRY_SECONDS && expiry.getNano() != 0)) {
+            throw new IllegalArgumentException("expiry must be between 1 second and 7 days: " + expiry);
+        }
+        return seconds;
+    }
+
+    /** How many signing keys this signer derived so far: one per credentials and UTC day in use. */
+    public long signingKeyDerivations() {
+        return keys.derivations();
+    }
+
+    /** Per-thread digests, MAC and buffers. */
+    private static final class Scratch {
+        final MessageDigest sha256;
+        final Mac mac;
+        /** The signing key {@link #mac} was initialised with. */
+        SigningKeyCache.SigningKey macKey;
+        final AsciiBuffer canonical = new AsciiBuffer(1024);
+        final AsciiBuffer toSign = new AsciiBuffer(256);
+        final AsciiBuffer url = new AsciiBuffer(1024);
+        final byte[] digest = new byte[32];
+        final byte[] signature = new byte[32];
+        long dateSecond = Long.MIN_VALUE;
+        final byte[] dateTime = new byte[16];
+        long headersLength = -1;
+        Map<String, String> lengthOnlyHeaders;
+
+        Scratch() {
+            try {
+                sha256 = MessageDigest.getInstance("SHA-256");
+                mac = Mac.getInstance("HmacSHA256");
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("SHA-256 / HmacSHA256 unavailable", e);
+            }
+        }
+
+        byte[] dateTime(long second) {
+            if (second != dateSecond) {
+                SigV4Time.writeDateTime(second, dateTime, 0);
+                dateSecond = second;
+            }
+            return dateTime;
+        }
+
+        /** hex(HMAC(key, "AWS4-HMAC-SHA256\n" + date + "\n" + scope + "\n" + hex(SHA256(canonical)))) */
+        byte[] sign(AsciiBuffer canonicalRequest, byte[] dateTime, SigningKeyCache.SigningKey key) {
+            try {
+                sha256.update(canonicalRequest.bytes, 0, canonicalRequest.length);
+                sha256.digest(digest, 0, 32);
+                AsciiBuffer t = toSign.reset();
+                t.put(ALGORITHM_LINE).put(dateTime).put((byte) '\n').put(key.scope).put((byte) '\n').putHex(digest, 0, 32);
+                if (macKey != key) {
+                    macKey = null;
+                    mac.init(key.key);
+                    macKey = key;
+                }
+                mac.update(t.bytes, 0, t.length);
+                mac.doFinal(signature, 0);
+                return signature;
+            } catch (DigestException | InvalidKeyException | ShortBufferException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        Map<String, String> requiredHeaders(boolean signLength, long contentLength, PartHeaders headers) {
+            boolean md5 = headers.contentMd5 != null;
+            boolean checksum = headers.checksumAlgorithm != null;
+            boolean sdk = headers.sdkChecksumAlgorithm != null;
+            if (!md5 && !checksum && !sdk) {
+                if (!signLength) {
+                    return Map.of();
+                }
+                // Parts of one upload mostly share a size: reuse the immutable map.
+                if (contentLength != headersLength) {
+                    lengthOnlyHeaders = Map.of("Content-Length", Long.toString(contentLength));
+                    headersLength = contentLength;
+                }
+                return lengthOnlyHeaders;
+            }
+            String[] kv = new String[8];
+            int n = 0;
+            if (signLength) {
+                kv[n++] = "Content-Length";
+                kv[n++] = Long.toString(contentLength);
+            }
+            if (md5) {
+                kv[n++] = "Content-MD5";
+                kv[n++] = headers.contentMd5;
+            }
+            if (checksum) {
+                kv[n++] = headers.checksumAlgorithm.headerName();
+                kv[n++] = headers.checksumValue;
+            }
+            if (sdk) {
+                kv[n++] = "x-amz-sdk-checksum-algorithm";
+                kv[n++] = headers.sdkChecksumAlgorithm.name();
+            }
+            switch (n) {
+                case 2:
+                    return Map.of(kv[0], kv[1]);
+                case 4:
+                    return Map.of(kv[0], kv[1], kv[2], kv[3]);
+                case 6:
+                    return Map.of(kv[0], kv[1], kv[2], kv[3], kv[4], kv[5]);
+                default:
+                    return Map.of(kv[0], kv[1], kv[2], kv[3], kv[4], kv[5], kv[6], kv[7]);
+            }
+        }
+    }
+}
