@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The gateway's only view of object storage: S3 multipart calls and presigning. Calls return on
+ * The gateway's only view of object storage calls (presigned URLs: {@link UrlSigner}). Calls return on
  * the caller's Vert.x context, so ledger work can continue in the same reactive session. Every
  * call is bounded in time ({@code gateway.storage.*}). Failures surface as
  * {@link StorageException}s, never as SDK types.
@@ -48,15 +48,6 @@ public interface MultipartStorage {
      * S3's answer (error answers included) for measuring clock skew. Never fails.
      */
     Uni<BucketProbe> probeBucket(Duration timeout);
-
-    /** When the signing credentials expire, if they do (temporary/STS credentials). */
-    Uni<Optional<Instant>> credentialsExpiry();
-
-    /** A URL for one UploadPart with Content-Length signed to exactly {@code contentLength}. CPU only. */
-    PresignedRequest presignUploadPart(String key, String uploadId, int partNumber, long contentLength, Duration expiry);
-
-    /** A GetObject URL that makes S3 answer with the given Content-Disposition and Content-Type. CPU only. */
-    PresignedRequest presignDownload(String key, String contentDisposition, String contentType, Duration expiry);
 
     record StoredPart(int partNumber, String etag, long size, Instant lastModified) {
     }

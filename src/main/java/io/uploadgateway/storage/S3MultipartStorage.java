@@ -15,13 +15,11 @@ import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.ListMultipartUploadsResponse;
 import software.amazon.awssdk.services.s3.model.ListPartsResponse;
 import software.amazon.awssdk.services.s3.model.S3Exception;
-import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -33,8 +31,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
- * {@link MultipartStorage} on the AWS SDK's async client (CRT HTTP client, no blocking) and its
- * presigner. Works unchanged against AWS S3, R2, MinIO and S3Proxy: only {@code quarkus.s3.*}
+ * {@link MultipartStorage} on the AWS SDK's async client (CRT HTTP client, no blocking). Works unchanged against AWS S3, R2, MinIO and S3Proxy: only {@code quarkus.s3.*}
  * configuration differs.
  */
 @ApplicationScoped
@@ -52,15 +49,13 @@ public class S3MultipartStorage implements MultipartStorage {
             "InvalidToken", "ExpiredToken", "InvalidSecurity");
 
     private final S3AsyncClient s3;
-    private final S3Presigner presigner;
     private final String bucket;
     private final Duration callTimeout;
     /** Every reactive S3 call fails by then even if the SDK's own timeouts did not fire. */
     private final Duration bound;
 
-    public S3MultipartStorage(S3AsyncClient s3, S3Presigner presigner, GatewayConfig config) {
+    public S3MultipartStorage(S3AsyncClient s3, GatewayConfig config) {
         this.s3 = s3;
-        this.presigner = presigner;
         this.bucket = config.bucket();
         this.callTimeout = config.storage().callTimeout();
         this.bound = callTimeout.plusSeconds(2);
@@ -184,40 +179,6 @@ public class S3MultipartStorage implements MultipartStorage {
             message = message.substring(0, 200) + "…";
         }
         return failure.getClass().getSimpleName() + (message == null ? "" : ": " + message);
-    }
-
-    @Override
-    public Uni<Optional<Instant>> credentialsExpiry() {
-        return call("ResolveCredentials", () -> s3.serviceClientConfiguration().credentialsProvider().resolveIdentity()
-                .thenApply(identity -> identity.expirationTime()));
-    }
-
-    @Override
-    public PresignedRequest presignUploadPart(String key, String uploadId, int partNumber, long contentLength, Duration expiry) {
-        return describe(presigner.presignUploadPart(p -> p.signatureDuration(expiry).uploadPartRequest(r -> r
-                .bucket(bucket).key(key).uploadId(uploadId).partNumber(partNumber).contentLength(contentLength))));
-    }
-
-    @Override
-    public PresignedRequest presignDownload(String key, String contentDisposition, String contentType, Duration expiry) {
-        return describe(presigner.presignGetObject(p -> p.signatureDuration(expiry).getObjectRequest(r -> r
-                .bucket(bucket).key(key).responseContentDisposition(contentDisposition).responseContentType(contentType))));
-    }
-
-    /** The headers a client must send: the signed ones except Host, which every HTTP client sets itself. */
-    private static PresignedRequest describe(software.amazon.awssdk.awscore.presigner.PresignedRequest presigned) {
-        Map<String, String> headers = new LinkedHashMap<>();
-        presigned.signedHeaders().forEach((name, values) -> {
-            if (!name.equalsIgnoreCase("host")) {
-                headers.put(canonicalHeaderName(name), String.join(",", values));
-            }
-        });
-        return new PresignedRequest(presigned.url().toString(),
-                presigned.httpRequest().method().name(), headers, presigned.expiration());
-    }
-
-    private static String canonicalHeaderName(String name) {
-        return name.equalsIgnoreCase("content-length") ? "Content-Length" : name;
     }
 
     /**

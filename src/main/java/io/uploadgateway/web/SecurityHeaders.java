@@ -1,14 +1,13 @@
 package io.uploadgateway.web;
 
 import io.quarkus.vertx.http.runtime.filters.Filters;
-import io.uploadgateway.storage.MultipartStorage;
+import io.uploadgateway.storage.UrlSigner;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 import java.net.URI;
-import java.time.Duration;
 
 /**
  * Security headers. Every answer carries {@code X-Content-Type-Options: nosniff}; the pages and
@@ -29,11 +28,11 @@ public class SecurityHeaders {
     /** Runs before the access log's filter (1000), so even answers refused early carry the headers. */
     static final int PRIORITY = 1100;
 
-    private final MultipartStorage storage;
+    private final UrlSigner signer;
     private volatile String pagePolicy;
 
-    public SecurityHeaders(MultipartStorage storage) {
-        this.storage = storage;
+    public SecurityHeaders(UrlSigner signer) {
+        this.signer = signer;
     }
 
     void register(@Observes Filters filters) {
@@ -68,9 +67,7 @@ public class SecurityHeaders {
     /** {@code scheme://host[:port]} of the presigned URLs, or {@code https:} if it cannot be known. */
     String storageOrigin() {
         try {
-            URI url = URI.create(storage.presignDownload("csp-origin-probe", "attachment", "application/octet-stream",
-                    Duration.ofMinutes(1)).url());
-            return originOf(url);
+            return originOf(URI.create(signer.origin()));
         } catch (RuntimeException e) {
             LOG.warnf("could not derive the object store's origin for the pages' Content-Security-Policy (%s); "
                     + "allowing connect-src https: instead", e.toString());

@@ -120,6 +120,12 @@ public final class S3Endpoint {
     }
 
     /** How one bucket is addressed: the scheme and authority of its URLs and the path before the key. */
+    /** {@code scheme://authority} of the URLs of objects in {@code bucket}, e.g. for a page's Content-Security-Policy. */
+    public String origin(String bucket) {
+        Addressing address = address(bucket);
+        return address.scheme() + "://" + address.authority();
+    }
+
     Addressing address(String bucket) {
         requireBucket(bucket);
         boolean virtual;

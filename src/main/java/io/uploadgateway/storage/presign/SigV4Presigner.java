@@ -1,11 +1,5 @@
 package io.uploadgateway.storage.presign;
 
-import javax.crypto.Mac;
-import javax.crypto.ShortBufferException;
-import java.security.DigestException;
-import java.security.InvalidKeyException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -50,33 +44,27 @@ public final class SigV4Presigner {
     static final String SERVICE = "s3";
     static final byte[] TERMINATOR = AsciiBuffer.ascii("aws4_request");
 
-    private static final byte[] ALGORITHM_LINE = AsciiBuffer.ascii("AWS4-HMAC-SHA256\n");
     private static final byte[] CANONICAL_QUERY_START = AsciiBuffer.ascii("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=");
     private static final byte[] DATE_PARAM = AsciiBuffer.ascii("&X-Amz-Date=");
-    private static final byte[] EXPIRES_PARAM = AsciiBuffer.ascii("&X-Amz-Expires=");
+    static final byte[] EXPIRES_PARAM = AsciiBuffer.ascii("&X-Amz-Expires=");
     private static final byte[] TOKEN_PARAM = AsciiBuffer.ascii("&X-Amz-Security-Token=");
-    private static final byte[] SIGNED_HEADERS_PARAM = AsciiBuffer.ascii("&X-Amz-SignedHeaders=");
+    static final byte[] SIGNED_HEADERS_PARAM = AsciiBuffer.ascii("&X-Amz-SignedHeaders=");
     private static final byte[] PART_NUMBER_PARAM = AsciiBuffer.ascii("&partNumber=");
     private static final byte[] DISPOSITION_NAME = AsciiBuffer.ascii("response-content-disposition=");
     private static final byte[] TYPE_NAME = AsciiBuffer.ascii("response-content-type=");
     private static final byte[] UNSIGNED_PAYLOAD_TAIL = AsciiBuffer.ascii("\nUNSIGNED-PAYLOAD");
-    // The URL's own parameter order is the SDK's: request parameters, then the token, then these.
-    private static final byte[] URL_TOKEN_PARAM = AsciiBuffer.ascii("X-Amz-Security-Token=");
-    private static final byte[] URL_ALGORITHM_AND_DATE = AsciiBuffer.ascii("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=");
-    private static final byte[] URL_CREDENTIAL_PARAM = AsciiBuffer.ascii("&X-Amz-Credential=");
-    private static final byte[] URL_SIGNATURE_PARAM = AsciiBuffer.ascii("&X-Amz-Signature=");
 
-    private static final byte[] CONTENT_LENGTH = AsciiBuffer.ascii("content-length");
-    private static final byte[] CONTENT_MD5 = AsciiBuffer.ascii("content-md5");
-    private static final byte[] HOST = AsciiBuffer.ascii("host");
-    private static final byte[] SDK_CHECKSUM_ALGORITHM = AsciiBuffer.ascii("x-amz-sdk-checksum-algorithm");
-    private static final byte[] SEMICOLON = AsciiBuffer.ascii(";");
-    private static final byte[] ENCODED_SEMICOLON = AsciiBuffer.ascii("%3B");
+    static final byte[] CONTENT_LENGTH = AsciiBuffer.ascii("content-length");
+    static final byte[] CONTENT_MD5 = AsciiBuffer.ascii("content-md5");
+    static final byte[] HOST = AsciiBuffer.ascii("host");
+    static final byte[] SDK_CHECKSUM_ALGORITHM = AsciiBuffer.ascii("x-amz-sdk-checksum-algorithm");
+    static final byte[] SEMICOLON = AsciiBuffer.ascii(";");
+    static final byte[] ENCODED_SEMICOLON = AsciiBuffer.ascii("%3B");
 
     private final S3Endpoint endpoint;
     private final Clock clock;
     private final SigningKeyCache keys;
-    private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
+    private final ThreadLocal<SigningScratch> scratch = ThreadLocal.withInitial(SigningScratch::new);
 
     /** A signer for one endpoint and region, on the system clock. */
     public SigV4Presigner(S3Endpoint endpoint) {
@@ -171,7 +159,7 @@ public final class SigV4Presigner {
         long expires = expirySeconds(expiry);
         Objects.requireNonNull(credentials, "credentials");
 
-        Scratch s = scratch.get();
+        SigningScratch s = scratch.get();
         long second = signingSecond();
         SigningKeyCache.SigningKey key = keys.get(credentials, Math.floorDiv(second, SigV4Time.SECONDS_PER_DAY));
         byte[] dateTime = s.dateTime(second);
@@ -186,7 +174,7 @@ public final class SigV4Presigner {
             c.put(TOKEN_PARAM).put(credentials.encodedSessionToken);
         }
         c.put(SIGNED_HEADERS_PARAM);
-        putSignedHeaders(c, signLength, headers, ENCODED_SEMICOLON);
+        SignedQuery.putSignedHeaders(c, signLength, headers, ENCODED_SEMICOLON);
         c.put(PART_NUMBER_PARAM).putDecimal(partNumber).put(target.uploadIdParam).put((byte) '\n');
         if (signLength) {
             c.put(CONTENT_LENGTH).put((byte) ':').putDecimal(contentLength).put((byte) '\n');
@@ -202,13 +190,13 @@ public final class SigV4Presigner {
             c.put(SDK_CHECKSUM_ALGORITHM).put((byte) ':').put(headers.sdkChecksumAlgorithm.sdkAlgorithmValue).put((byte) '\n');
         }
         c.put((byte) '\n');
-        putSignedHeaders(c, signLength, headers, SEMICOLON);
+        SignedQuery.putSignedHeaders(c, signLength, headers, SEMICOLON);
         c.put(UNSIGNED_PAYLOAD_TAIL);
         byte[] signature = s.sign(c, dateTime, key);
 
         AsciiBuffer u = s.url.reset();
         u.put(target.urlPrefix).putDecimal(partNumber).put(target.uploadIdParam).put((byte) '&');
-        putAuthParams(u, credentials, dateTime, key, expires, signature, signLength, headers);
+        SignedQuery.putAuthParams(u, credentials, dateTime, key, expires, signature, signLength, headers);
         return new PresignedUrl(u.toString(), "PUT", s.requiredHeaders(signLength, contentLength, headers),
                 Instant.ofEpochSecond(second + expires));
     }
@@ -226,7 +214,7 @@ public final class SigV4Presigner {
         long expires = expirySeconds(expiry);
         Objects.requireNonNull(credentials, "credentials");
 
-        Scratch s = scratch.get();
+        SigningScratch s = scratch.get();
         long second = signingSecond();
         SigningKeyCache.SigningKey key = keys.get(credentials, Math.floorDiv(second, SigV4Time.SECONDS_PER_DAY));
         byte[] dateTime = s.dateTime(second);
@@ -260,40 +248,8 @@ public final class SigV4Presigner {
             // the same parameters in the same order, '&' after each instead of before
             u.put(c.bytes, overridesStart + 1, overridesEnd - overridesStart - 1).put((byte) '&');
         }
-        putAuthParams(u, credentials, dateTime, key, expires, signature, false, PartHeaders.NONE);
+        SignedQuery.putAuthParams(u, credentials, dateTime, key, expires, signature, false, PartHeaders.NONE);
         return new PresignedUrl(u.toString(), "GET", Map.of(), Instant.ofEpochSecond(second + expires));
-    }
-
-    /** {@code [X-Amz-Security-Token=..&]X-Amz-Algorithm=..&X-Amz-Date=..&X-Amz-SignedHeaders=..&X-Amz-Credential=..&X-Amz-Expires=..&X-Amz-Signature=..} */
-    private static void putAuthParams(AsciiBuffer u, SigningCredentials credentials, byte[] dateTime,
-                                      SigningKeyCache.SigningKey key, long expires, byte[] signature,
-                                      boolean signLength, PartHeaders headers) {
-        if (credentials.encodedSessionToken != null) {
-            u.put(URL_TOKEN_PARAM).put(credentials.encodedSessionToken).put((byte) '&');
-        }
-        u.put(URL_ALGORITHM_AND_DATE).put(dateTime);
-        u.put(SIGNED_HEADERS_PARAM);
-        putSignedHeaders(u, signLength, headers, ENCODED_SEMICOLON);
-        u.put(URL_CREDENTIAL_PARAM).put(key.encodedCredential);
-        u.put(EXPIRES_PARAM).putDecimal(expires);
-        u.put(URL_SIGNATURE_PARAM).putHex(signature, 0, 32);
-    }
-
-    /** The signed header names in canonical (sorted) order, joined by {@code separator}. */
-    private static void putSignedHeaders(AsciiBuffer b, boolean signLength, PartHeaders headers, byte[] separator) {
-        if (signLength) {
-            b.put(CONTENT_LENGTH).put(separator);
-        }
-        if (headers.contentMd5 != null) {
-            b.put(CONTENT_MD5).put(separator);
-        }
-        b.put(HOST);
-        if (headers.checksumAlgorithm != null) {
-            b.put(separator).put(headers.checksumAlgorithm.headerLine, 0, headers.checksumAlgorithm.headerLine.length - 1);
-        }
-        if (headers.sdkChecksumAlgorithm != null) {
-            b.put(separator).put(SDK_CHECKSUM_ALGORITHM);
-        }
     }
 
     private long signingSecond() {
@@ -316,104 +272,5 @@ public final class SigV4Presigner {
     /** How many signing keys this signer derived so far: one per credentials and UTC day in use. */
     public long signingKeyDerivations() {
         return keys.derivations();
-    }
-
-    /** Per-thread digests, MAC and buffers. */
-    private static final class Scratch {
-        final MessageDigest sha256;
-        final Mac mac;
-        /** The signing key {@link #mac} was initialised with. */
-        SigningKeyCache.SigningKey macKey;
-        final AsciiBuffer canonical = new AsciiBuffer(1024);
-        final AsciiBuffer toSign = new AsciiBuffer(256);
-        final AsciiBuffer url = new AsciiBuffer(1024);
-        final byte[] digest = new byte[32];
-        final byte[] signature = new byte[32];
-        long dateSecond = Long.MIN_VALUE;
-        final byte[] dateTime = new byte[16];
-        long headersLength = -1;
-        Map<String, String> lengthOnlyHeaders;
-
-        Scratch() {
-            try {
-                sha256 = MessageDigest.getInstance("SHA-256");
-                mac = Mac.getInstance("HmacSHA256");
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException("SHA-256 / HmacSHA256 unavailable", e);
-            }
-        }
-
-        byte[] dateTime(long second) {
-            if (second != dateSecond) {
-                SigV4Time.writeDateTime(second, dateTime, 0);
-                dateSecond = second;
-            }
-            return dateTime;
-        }
-
-        /** hex(HMAC(key, "AWS4-HMAC-SHA256\n" + date + "\n" + scope + "\n" + hex(SHA256(canonical)))) */
-        byte[] sign(AsciiBuffer canonicalRequest, byte[] dateTime, SigningKeyCache.SigningKey key) {
-            try {
-                sha256.update(canonicalRequest.bytes, 0, canonicalRequest.length);
-                sha256.digest(digest, 0, 32);
-                AsciiBuffer t = toSign.reset();
-                t.put(ALGORITHM_LINE).put(dateTime).put((byte) '\n').put(key.scope).put((byte) '\n').putHex(digest, 0, 32);
-                if (macKey != key) {
-                    macKey = null;
-                    mac.init(key.key);
-                    macKey = key;
-                }
-                mac.update(t.bytes, 0, t.length);
-                mac.doFinal(signature, 0);
-                return signature;
-            } catch (DigestException | InvalidKeyException | ShortBufferException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-
-        Map<String, String> requiredHeaders(boolean signLength, long contentLength, PartHeaders headers) {
-            boolean md5 = headers.contentMd5 != null;
-            boolean checksum = headers.checksumAlgorithm != null;
-            boolean sdk = headers.sdkChecksumAlgorithm != null;
-            if (!md5 && !checksum && !sdk) {
-                if (!signLength) {
-                    return Map.of();
-                }
-                // Parts of one upload mostly share a size: reuse the immutable map.
-                if (contentLength != headersLength) {
-                    lengthOnlyHeaders = Map.of("Content-Length", Long.toString(contentLength));
-                    headersLength = contentLength;
-                }
-                return lengthOnlyHeaders;
-            }
-            String[] kv = new String[8];
-            int n = 0;
-            if (signLength) {
-                kv[n++] = "Content-Length";
-                kv[n++] = Long.toString(contentLength);
-            }
-            if (md5) {
-                kv[n++] = "Content-MD5";
-                kv[n++] = headers.contentMd5;
-            }
-            if (checksum) {
-                kv[n++] = headers.checksumAlgorithm.headerName();
-                kv[n++] = headers.checksumValue;
-            }
-            if (sdk) {
-                kv[n++] = "x-amz-sdk-checksum-algorithm";
-                kv[n++] = headers.sdkChecksumAlgorithm.name();
-            }
-            switch (n) {
-                case 2:
-                    return Map.of(kv[0], kv[1]);
-                case 4:
-                    return Map.of(kv[0], kv[1], kv[2], kv[3]);
-                case 6:
-                    return Map.of(kv[0], kv[1], kv[2], kv[3], kv[4], kv[5]);
-                default:
-                    return Map.of(kv[0], kv[1], kv[2], kv[3], kv[4], kv[5], kv[6], kv[7]);
-            }
-        }
     }
 }

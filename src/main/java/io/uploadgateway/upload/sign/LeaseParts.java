@@ -75,11 +75,11 @@ public class LeaseParts {
             List<Integer> page = wanted.stream().filter(n -> n > after).limit(MAX_PAGE + 1L).toList();
             List<Integer> leased = page.size() > MAX_PAGE ? page.subList(0, MAX_PAGE) : page;
             Integer nextAfter = page.size() > MAX_PAGE ? leased.get(leased.size() - 1) : null;
-            return window.of(requested).flatMap(granted -> signer
-                    .sign(full.upload().key, full.upload().s3UploadId, plan, leased, granted.lifetime())
-                    .call(parts -> lookAfterTransfer(full, parts, granted.lifetime()))
-                    .map(parts -> new Lease(parts.isEmpty() ? clock.instant() : parts.get(0).url().expiresAt(),
-                            granted.cappedBy(), parts, nextAfter)));
+            return window.grant(requested).flatMap(grant -> {
+                List<SignedPart> parts = signer.sign(full.upload().key, full.upload().s3UploadId, plan, leased, grant);
+                return lookAfterTransfer(full, parts, grant.lifetime()).map(ignored -> new Lease(
+                        parts.isEmpty() ? clock.instant() : parts.get(0).url().expiresAt(), grant.window().cappedBy(), parts, nextAfter));
+            });
         });
     }
 

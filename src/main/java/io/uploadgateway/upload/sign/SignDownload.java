@@ -1,7 +1,6 @@
 package io.uploadgateway.upload.sign;
 
 import io.smallrye.mutiny.Uni;
-import io.uploadgateway.storage.MultipartStorage;
 import io.uploadgateway.upload.ContentDisposition;
 import io.uploadgateway.upload.ContentPolicy;
 import io.uploadgateway.upload.Scope;
@@ -21,12 +20,10 @@ import java.util.UUID;
 @ApplicationScoped
 public class SignDownload {
 
-    private final MultipartStorage storage;
     private final UploadLedger ledger;
     private final SigningWindow window;
 
-    public SignDownload(MultipartStorage storage, UploadLedger ledger, SigningWindow window) {
-        this.storage = storage;
+    public SignDownload(UploadLedger ledger, SigningWindow window) {
         this.ledger = ledger;
         this.window = window;
     }
@@ -50,8 +47,8 @@ public class SignDownload {
                     }
                     // Anything a browser might render from the bucket's origin leaves as a plain download.
                     String responseType = safe ? upload.contentType : "application/octet-stream";
-                    return window.of(requested).map(granted -> SignedUrl.of(storage.presignDownload(upload.key,
-                            ContentDisposition.of(type, upload.filename), responseType, granted.lifetime())));
+                    return window.grant(requested).map(grant -> SignedUrl.of(grant.signing().download(upload.key,
+                            ContentDisposition.of(type, upload.filename), responseType, grant.lifetime())));
                 });
     }
 }

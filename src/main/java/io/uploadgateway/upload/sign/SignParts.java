@@ -62,8 +62,8 @@ public class SignParts {
                     }
                     return touchIfStale(upload);
                 })
-                .flatMap(upload -> window.of(requested).flatMap(granted ->
-                        signer.sign(upload.key(), upload.s3UploadId(), upload.plan(), numbers, granted.lifetime())));
+                .flatMap(upload -> window.grant(requested).map(grant ->
+                        signer.sign(upload.key(), upload.s3UploadId(), upload.plan(), numbers, grant)));
     }
 
     private Uni<Boolean> touchIfStale(Signable upload) {

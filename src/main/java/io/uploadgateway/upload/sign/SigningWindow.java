@@ -2,29 +2,40 @@ package io.uploadgateway.upload.sign;
 
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.config.GatewayConfig;
-import io.uploadgateway.storage.MultipartStorage;
-import io.uploadgateway.storage.StorageException;
 import io.uploadgateway.problem.ApiProblem;
+import io.uploadgateway.storage.StorageException;
+import io.uploadgateway.storage.UrlSigner;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Clock;
 import java.time.Duration;
 
-/** How long the URLs of one signing call may live: the request's wish within configuration and the credentials' life. */
+/**
+ * What one signing call may grant: the lifetime the request asked for within configuration and
+ * the signing credentials' life, and the credentials to sign with.
+ */
 @ApplicationScoped
 public class SigningWindow {
 
     /** S3's own ceiling for a presigned URL's lifetime. */
     public static final long MAX_EXPIRY_SECONDS = 604_800;
 
-    private final MultipartStorage storage;
+    private final UrlSigner signer;
     private final GatewayConfig config;
     private final Clock clock;
 
-    public SigningWindow(MultipartStorage storage, GatewayConfig config, Clock clock) {
-        this.storage = storage;
+    public SigningWindow(UrlSigner signer, GatewayConfig config, Clock clock) {
+        this.signer = signer;
         this.config = config;
         this.clock = clock;
+    }
+
+    /** A lifetime, and the credentials that sign for it. */
+    public record Grant(PresignWindow window, UrlSigner.Signing signing) {
+
+        public Duration lifetime() {
+            return window.lifetime();
+        }
     }
 
     /** The lifetime a client asked for ({@code expiresInSeconds}, may be null: the configured default); a 400 when out of range. */
@@ -39,9 +50,9 @@ public class SigningWindow {
     }
 
     /** {@code requested} capped by the configured maximum and by the signing credentials' expiry. */
-    public Uni<PresignWindow> of(Duration requested) {
-        return storage.credentialsExpiry().map(expiry -> PresignWindow
-                .of(requested, config.presign().maxExpiry(), expiry, clock.instant())
-                .orElseThrow(() -> new StorageException.Unavailable("the signing credentials have expired", null)));
+    public Uni<Grant> grant(Duration requested) {
+        return signer.signing().map(signing -> new Grant(PresignWindow
+                .of(requested, config.presign().maxExpiry(), signing.credentialsExpiry(), clock.instant())
+                .orElseThrow(() -> new StorageException.Unavailable("the signing credentials have expired", null)), signing));
     }
 }
