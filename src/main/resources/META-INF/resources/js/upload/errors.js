@@ -29,12 +29,16 @@ export class EtagNotExposedError extends UploadError {
   }
 }
 
+/** Problem codes of a 4xx that asking again later can fix: another call is finishing the upload right now. */
+const RETRYABLE_CODES = new Set(['upload_busy']);
+
 /** The gateway answered with an error (RFC 9457 problem); `status` and `problem` say which. */
 export class GatewayError extends UploadError {
   constructor(status, problem, what) {
     const detail = problem && (problem.detail || problem.title);
+    const code = (problem && problem.code) || `http_${status}`;
     super(`${what}: ${detail || `the gateway answered HTTP ${status}`}`,
-      { code: (problem && problem.code) || `http_${status}`, retryable: status >= 500 || status === 429 || status === 408 });
+      { code, retryable: status >= 500 || status === 429 || status === 408 || RETRYABLE_CODES.has(code) });
     this.name = 'GatewayError';
     this.status = status;
     this.problem = problem || null;
