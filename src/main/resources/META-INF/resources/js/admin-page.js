@@ -1,8 +1,8 @@
 /**
- * Admin page: stalled uploads of every owner, with an abort button, and the webhook backlog.
- * API (API.md): GET /api/v1/admin/uploads?stalled=true[&idleLongerThan=PT1H][&cursor=],
- * POST /api/v1/admin/uploads/{id}/abort, GET /api/v1/admin/stats. A gateway without the admin
- * API answers 404: the page says so instead of showing an empty list.
+ * Admin page: stalled uploads of every owner, with an abort button, the webhook backlog and the
+ * owners' quota usage. API (docs/api.md): GET /api/v1/admin/uploads?stalled=true[&idleLongerThan=PT1H][&cursor=],
+ * POST /api/v1/admin/uploads/{id}/abort, GET /api/v1/admin/stats, GET /api/v1/admin/usage. A
+ * gateway without the admin API answers 404: the page says so instead of showing an empty list.
  */
 import { UploadClient, GatewayError } from './upload-client.js';
 import { TokenSource } from './auth.js';
@@ -11,6 +11,7 @@ import { $, hidePageError, showPageError } from './ui/dom.js';
 import { signIn } from './ui/sign-in.js';
 import { ago, stalledRow } from './ui/stalled-row.js';
 import { renderEventBacklog } from './ui/event-backlog.js';
+import { renderUsage } from './ui/usage-table.js';
 
 const tokens = new TokenSource({ admin: true });
 const api = new UploadClient({ getToken: tokens.getToken, maxAttempts: 2 });
@@ -69,6 +70,11 @@ async function loadStats() {
     renderEventBacklog(stats.events);
   } catch {
     $('stats').hidden = true; // the listing is what matters; stats are a bonus
+  }
+  try {
+    renderUsage(await api.request('GET', '/api/v1/admin/usage?limit=100', undefined, { what: 'Reading quota usage' }));
+  } catch {
+    $('usage').hidden = true;
   }
 }
 

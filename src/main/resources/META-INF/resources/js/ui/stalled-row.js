@@ -18,6 +18,14 @@ export function stalledRow(upload, abort) {
   tr.querySelector('.bar-fill').style.width = `${percent}%`;
   tr.querySelector('.idle').textContent = upload.idleSeconds != null ? formatDuration(upload.idleSeconds) : ago(upload.lastActivityAt);
   tr.querySelector('.created').textContent = upload.createdAt ? new Date(upload.createdAt).toLocaleString() : '–';
+  if (upload.autoComplete) {
+    // The app handed the parts to the OS; the gateway completes the upload itself once they are all in S3.
+    const note = tr.querySelector('.auto-complete');
+    note.hidden = false;
+    note.querySelector('.pill').textContent = upload.nextCheckAt
+      ? `Server-side completion · next look ${new Date(upload.nextCheckAt).toLocaleTimeString()}`
+      : 'Server-side completion';
+  }
   const button = tr.querySelector('.abort');
   button.addEventListener('click', async () => {
     if (!confirm(`Abort "${upload.filename}" of ${upload.owner}? Its uploaded parts are discarded.`)) return;
