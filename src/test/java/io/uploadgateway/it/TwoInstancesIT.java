@@ -231,6 +231,40 @@ class TwoInstancesIT {
         assertTrue(byA + byB >= 24);
     }
 
+    /** Both replicas run the auto-completer; an upload nobody completes is completed by exactly one of them, once. */
+    @Test
+    @Order(2)
+    void bothInstancesLookButAnAutoCompleteUploadCompletesOnce() throws Exception {
+        byte[] file = Bytes.random(2 * 5 * MIB + 99, 21);
+        String id = a.api(aliceToken).body(Map.of("filename", "from-the-phone.mov", "size", file.length, "partSize", 5 * MIB,
+                "autoComplete", true)).post("/api/v1/uploads").then().statusCode(201).extract().path("id");
+        double before = completed(a) + completed(b);
+        List<Map<String, Object>> parts = b.api(aliceToken).body(Map.of()).post("/api/v1/uploads/" + id + "/lease")
+                .then().statusCode(200).extract().jsonPath().getList("parts");
+        for (Map<String, Object> part : parts) {
+            int n = ((Number) part.get("partNumber")).intValue();
+            @SuppressWarnings("unchecked")
+            Map<String, String> headers = (Map<String, String>) part.get("headers");
+            Gateway.S3Answer stored = Gateway.put(new PresignedUrl((String) part.get("url"), (String) part.get("method"), headers),
+                    part(file, n, 5 * MIB));
+            assertEquals(200, stored.status(), stored.body());
+        }
+        // No ETag recorded, no complete called: the replicas find the parts themselves.
+        receiver.await("upload.completed of the auto-complete upload", Duration.ofSeconds(60),
+                () -> receiver.acceptedOf(id).stream().anyMatch(d -> d.type().equals("upload.completed")));
+        Thread.sleep(3000); // both replicas keep looking every second: a second completion would show by now
+        assertEquals(1, receiver.acceptedOf(id).stream().filter(d -> d.type().equals("upload.completed")).count());
+        assertEquals(before + 1, completed(a) + completed(b), "one completion across both replicas");
+        assertDownloadMatches(b, id, file);
+    }
+
+    private static double completed(Instance instance) {
+        String metrics = instance.management().accept("text/plain").get("/q/metrics").then().statusCode(200).extract().asString();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^gateway_uploads_completed_total(?:\\{[^}]*})? (\\S+)$")
+                .matcher(metrics);
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    }
+
     private static double delivered(Instance instance) {
         String metrics = instance.management().accept("text/plain").get("/q/metrics").then().statusCode(200).extract().asString();
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^gateway_webhook_delivered_total(?:\\{[^}]*})? (\\S+)$")
@@ -382,6 +416,9 @@ class TwoInstancesIT {
             config.put("gateway.webhook.secret", receiver.secret());
             config.put("gateway.webhook.min-backoff", "PT0.2S");
             config.put("gateway.webhook.max-backoff", "PT1S");
+            // Both replicas look for auto-complete uploads every second (the floor is a minute in production).
+            config.put("gateway.auto-complete.poll", "PT1S");
+            config.put("gateway.auto-complete.check-interval", "PT1S");
             config.putAll(extra);
 
             List<String> command = new ArrayList<>();
