@@ -27,18 +27,34 @@ public final class EmbeddedStack implements AutoCloseable {
     public static final String SECRET_KEY = "local-secret-key-for-dev-and-tests";
     public static final String REGION = "us-east-1";
 
-    private final EmbeddedPostgres postgres;
     private final BlobStoreContext blobStore;
     private final int s3Port;
     private final boolean exposeEtag;
+    /** PostgreSQL's data directory: kept across {@link #restartPostgres()}. */
+    private final Path pgData;
+    private final int pgPort;
+    /** The temporary directory this stack created for PostgreSQL and deletes on {@link #close()}; null for a given data dir. */
+    private final Path ownedDir;
+    /** For a stack that owns its directory: stops PostgreSQL and deletes the directory if the JVM exits before {@link #close()}. */
+    private final Thread cleanupAtExit;
+    private volatile EmbeddedPostgres postgres;
     private volatile S3Proxy s3;
 
-    private EmbeddedStack(EmbeddedPostgres postgres, S3Proxy s3, BlobStoreContext blobStore, boolean exposeEtag) {
+    private EmbeddedStack(EmbeddedPostgres postgres, Path pgData, Path ownedDir, S3Proxy s3, BlobStoreContext blobStore,
+                          boolean exposeEtag) {
         this.exposeEtag = exposeEtag;
         this.postgres = postgres;
+        this.pgData = pgData;
+        this.pgPort = postgres.getPort();
+        this.ownedDir = ownedDir;
         this.s3 = s3;
         this.blobStore = blobStore;
         this.s3Port = s3.getPort();
+        // A stack shared for a whole test JVM is never closed: without this its data would stay behind.
+        this.cleanupAtExit = ownedDir == null ? null : new Thread(this::releaseOwned, "embedded-stack-cleanup");
+        if (cleanupAtExit != null) {
+            Runtime.getRuntime().addShutdownHook(cleanupAtExit);
+        }
     }
 
     /**
@@ -54,28 +70,55 @@ public final class EmbeddedStack implements AutoCloseable {
      * the ETag header from browsers, the most common misconfiguration of real buckets.
      */
     public static EmbeddedStack start(Path dataDir, boolean exposeEtag) throws Exception {
-        EmbeddedPostgres postgres = startPostgres(dataDir);
+        // Without a data dir, PostgreSQL still gets a directory of the stack's own (not one zonky
+        // deletes when the server stops), so the server can be restarted on the same data.
+        Path ownedDir = dataDir == null ? Files.createTempDirectory("embedded-stack-") : null;
+        Path pgData = (dataDir == null ? ownedDir : dataDir).resolve("postgres");
+        Files.createDirectories(pgData);
+        if (dataDir != null) {
+            releaseDataDirectory(pgData);
+        }
+        EmbeddedPostgres postgres;
+        try {
+            postgres = startPostgres(pgData, 0, ownedDir == null);
+        } catch (Exception e) {
+            deleteTree(ownedDir);
+            throw e;
+        }
         try {
             BlobStoreContext blobStore = blobStore(dataDir);
             S3Proxy s3 = startS3(blobStore, 0, exposeEtag);
-            return new EmbeddedStack(postgres, s3, blobStore, exposeEtag);
+            return new EmbeddedStack(postgres, pgData, ownedDir, s3, blobStore, exposeEtag);
         } catch (Exception e) {
             postgres.close();
+            deleteTree(ownedDir);
             throw e;
         }
     }
 
-    private static EmbeddedPostgres startPostgres(Path dataDir) throws IOException {
+    /** {@code zonkyShutdownHook}: let zonky stop the server at JVM exit (a stack owning its directory does that itself). */
+    private static EmbeddedPostgres startPostgres(Path pgData, int port, boolean zonkyShutdownHook) throws IOException {
         EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                 .setServerConfig("max_connections", "100")
-                .setPGStartupWait(java.time.Duration.ofSeconds(30));
-        if (dataDir != null) {
-            Path pgData = dataDir.resolve("postgres");
-            Files.createDirectories(pgData);
-            releaseDataDirectory(pgData);
-            builder.setDataDirectory(pgData).setCleanDataDirectory(false);
+                .setPGStartupWait(java.time.Duration.ofSeconds(30))
+                .setDataDirectory(pgData)
+                .setCleanDataDirectory(false)
+                .setRegisterShutdownHook(zonkyShutdownHook);
+        if (port > 0) {
+            builder.setPort(port);
         }
         return builder.start();
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (root == null || !Files.exists(root)) {
+            return;
+        }
+        try (var paths = Files.walk(root)) {
+            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
     }
 
     /**
@@ -144,7 +187,7 @@ public final class EmbeddedStack implements AutoCloseable {
     }
 
     public int postgresPort() {
-        return postgres.getPort();
+        return pgPort;
     }
 
     /** The Quarkus configuration that points the gateway at this stack. */
@@ -177,17 +220,50 @@ public final class EmbeddedStack implements AutoCloseable {
     }
 
     /** Stops PostgreSQL only (to test outages); {@link #close()} is still required. */
-    public void stopPostgres() throws IOException {
+    public synchronized void stopPostgres() throws IOException {
         postgres.close();
+    }
+
+    /**
+     * Brings PostgreSQL back after {@link #stopPostgres()} (or restarts it): same port, same data
+     * directory, so every committed row is still there.
+     */
+    public synchronized void restartPostgres() throws IOException {
+        postgres.close(); // a no-op when already stopped
+        postgres = startPostgres(pgData, pgPort, ownedDir == null);
     }
 
     @Override
     public void close() throws Exception {
+        if (cleanupAtExit != null) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanupAtExit);
+            } catch (IllegalStateException exiting) {
+                // the JVM is already shutting down: the hook does the same
+            }
+        }
         try {
             s3.stop();
         } finally {
-            blobStore.close();
+            try {
+                blobStore.close();
+                postgres.close();
+            } finally {
+                deleteTree(ownedDir);
+            }
+        }
+    }
+
+    private synchronized void releaseOwned() {
+        try {
             postgres.close();
+        } catch (Exception ignored) {
+            // already stopped
+        }
+        try {
+            deleteTree(ownedDir);
+        } catch (IOException ignored) {
+            // best effort at exit
         }
     }
 }

@@ -2,9 +2,7 @@ package io.uploadgateway.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.restassured.RestAssured;
 import io.restassured.path.json.JsonPath;
-import io.restassured.specification.RequestSpecification;
 import io.smallrye.jwt.build.Jwt;
 import io.smallrye.jwt.util.KeyUtils;
 import io.uploadgateway.embedded.DevKeys;
@@ -12,6 +10,7 @@ import io.uploadgateway.embedded.EmbeddedStack;
 import io.uploadgateway.support.Bytes;
 import io.uploadgateway.support.Gateway;
 import io.uploadgateway.support.Gateway.PresignedUrl;
+import io.uploadgateway.support.PackagedGateway;
 import io.uploadgateway.support.WebhookReceiver;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -23,13 +22,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PrivateKey;
@@ -41,14 +35,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Replicas scale out: two gateway processes started from the packaged jar (prod profile, as in
@@ -66,13 +58,12 @@ class TwoInstancesIT {
     private static final String AUDIENCE = "upload-gateway";
     private static final int MIB = 1024 * 1024;
     private static final Path LOGS = Path.of("target", "two-instances");
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private static EmbeddedStack stack;
     private static DevKeys keys;
     private static WebhookReceiver receiver;
-    private static Instance a;
-    private static Instance b;
+    private static PackagedGateway a;
+    private static PackagedGateway b;
     private static String aliceToken;
     private static final List<String> uploadIds = new ArrayList<>();
 
@@ -83,8 +74,8 @@ class TwoInstancesIT {
         keys = DevKeys.in(LOGS.resolve("jwt"));
         receiver = WebhookReceiver.start();
         // A logs plain text, B logs JSON: both formats must carry the upload id and owner.
-        a = Instance.start("a", freePort(), freePort(), Map.of());
-        b = Instance.start("b", freePort(), freePort(), Map.of("quarkus.log.console.json.enabled", "true"));
+        a = startInstance("a", PackagedGateway.freePort(), Map.of());
+        b = startInstance("b", PackagedGateway.freePort(), Map.of("quarkus.log.console.json.enabled", "true"));
         a.awaitReady(Duration.ofSeconds(90));
         b.awaitReady(Duration.ofSeconds(90));
         aliceToken = token("alice");
@@ -92,7 +83,7 @@ class TwoInstancesIT {
 
     @AfterAll
     static void stopEverything() throws Exception {
-        for (Instance instance : Arrays.asList(a, b)) {
+        for (PackagedGateway instance : Arrays.asList(a, b)) {
             if (instance != null) {
                 instance.stop();
             }
@@ -114,7 +105,7 @@ class TwoInstancesIT {
     @Test
     @Order(0)
     void everyGatewayMetricExistsAtZeroBeforeTheFirstUpload() {
-        for (Instance instance : List.of(a, b)) {
+        for (PackagedGateway instance : List.of(a, b)) {
             String metrics = instance.management().get("/q/metrics").then().statusCode(200).extract().asString();
             for (String meter : METERS_AT_ZERO) {
                 assertTrue(java.util.regex.Pattern.compile("(?m)^" + meter + "(\\{[^}]*})? 0\\.0$").matcher(metrics).find(),
@@ -128,7 +119,7 @@ class TwoInstancesIT {
     @Test
     @Order(1)
     void theProductionBuildHasNoDevTokensAndServesOpenApiOnTheManagementPortOnly() {
-        for (Instance instance : List.of(a, b)) {
+        for (PackagedGateway instance : List.of(a, b)) {
             instance.api(null).get("/dev/token?user=mallory").then().statusCode(404);
             instance.api(null).get("/api/v1/uploads").then().statusCode(401);
             instance.management().get("/q/health/live").then().statusCode(200);
@@ -181,8 +172,8 @@ class TwoInstancesIT {
 
         Map<Integer, String> etags = new LinkedHashMap<>();
         for (int n = 1; n <= 3; n++) {
-            Instance presigner = n % 2 == 1 ? b : a;
-            Instance recorder = n % 2 == 1 ? a : b;
+            PackagedGateway presigner = n % 2 == 1 ? b : a;
+            PackagedGateway recorder = n % 2 == 1 ? a : b;
             PresignedUrl url = presign(presigner, id, List.of(n)).get(n);
             Gateway.S3Answer answer = Gateway.put(url, part(file, n, 5 * MIB));
             assertEquals(200, answer.status(), answer.body());
@@ -209,8 +200,8 @@ class TwoInstancesIT {
     void bothInstancesDispatchAndNoEventIsDeliveredTwice() throws Exception {
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
-            Instance creator = i % 2 == 0 ? a : b;
-            Instance aborter = i % 2 == 0 ? b : a;
+            PackagedGateway creator = i % 2 == 0 ? a : b;
+            PackagedGateway aborter = i % 2 == 0 ? b : a;
             String id = creator.api(aliceToken).body(Map.of("filename", "event-" + i + ".bin", "size", 100))
                     .post("/api/v1/uploads").then().statusCode(201).extract().path("id");
             aborter.api(aliceToken).delete("/api/v1/uploads/" + id).then().statusCode(204);
@@ -258,14 +249,14 @@ class TwoInstancesIT {
         assertDownloadMatches(b, id, file);
     }
 
-    private static double completed(Instance instance) {
+    private static double completed(PackagedGateway instance) {
         String metrics = instance.management().accept("text/plain").get("/q/metrics").then().statusCode(200).extract().asString();
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^gateway_uploads_completed_total(?:\\{[^}]*})? (\\S+)$")
                 .matcher(metrics);
         return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 
-    private static double delivered(Instance instance) {
+    private static double delivered(PackagedGateway instance) {
         String metrics = instance.management().accept("text/plain").get("/q/metrics").then().statusCode(200).extract().asString();
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^gateway_webhook_delivered_total(?:\\{[^}]*})? (\\S+)$")
                 .matcher(metrics);
@@ -306,7 +297,7 @@ class TwoInstancesIT {
             assertTrue(response.startsWith("HTTP/1.1 200"), "the in-flight request was drained, not cut: " + response);
         }
         a.terminate(Duration.ofSeconds(40));
-        assertTrue(a.log().contains("stopped in"), "A shut down gracefully on SIGTERM:\n" + tail(a.log()));
+        assertTrue(a.log().contains("stopped in"), "A shut down gracefully on SIGTERM:\n" + PackagedGateway.tail(a.log()));
         b.api(aliceToken).get("/api/v1/uploads/" + id).then().statusCode(200).body("parts.size()", equalTo(1));
 
         // URLs are S3's, not the gateway's: they outlive the instance that signed them.
@@ -338,9 +329,9 @@ class TwoInstancesIT {
         }
         String created = uploadIds.get(0);
         assertTrue(textLog.lines().anyMatch(line -> line.contains("io.uploadgateway.access") || line.contains("POST /api/v1/uploads 201")),
-                "A logs access lines:\n" + tail(textLog));
+                "A logs access lines:\n" + PackagedGateway.tail(textLog));
         assertTrue(textLog.lines().anyMatch(line -> line.contains("POST /api/v1/uploads 201") && line.contains(created)
-                && line.contains("owner=alice")), "A's access line for the create names the upload and owner:\n" + tail(textLog));
+                && line.contains("owner=alice")), "A's access line for the create names the upload and owner:\n" + PackagedGateway.tail(textLog));
 
         ObjectMapper json = new ObjectMapper();
         boolean found = false;
@@ -352,12 +343,12 @@ class TwoInstancesIT {
                 found = true;
             }
         }
-        assertTrue(found, "B's JSON access lines carry uploadId and owner in the MDC:\n" + tail(jsonLog));
+        assertTrue(found, "B's JSON access lines carry uploadId and owner in the MDC:\n" + PackagedGateway.tail(jsonLog));
     }
 
     // ------------------------------------------------------------------ helpers
 
-    private static Map<Integer, PresignedUrl> presign(Instance instance, String id, List<Integer> parts) {
+    private static Map<Integer, PresignedUrl> presign(PackagedGateway instance, String id, List<Integer> parts) {
         List<Map<String, Object>> urls = instance.api(aliceToken).body(Map.of("partNumbers", parts))
                 .post("/api/v1/uploads/" + id + "/presign").then().statusCode(200).extract().jsonPath().getList("urls");
         Map<Integer, PresignedUrl> byPart = new LinkedHashMap<>();
@@ -369,7 +360,7 @@ class TwoInstancesIT {
         return byPart;
     }
 
-    private static void assertDownloadMatches(Instance instance, String id, byte[] file) {
+    private static void assertDownloadMatches(PackagedGateway instance, String id, byte[] file) {
         String url = instance.api(aliceToken).get("/api/v1/uploads/" + id + "/download").then().statusCode(200)
                 .extract().path("url");
         Gateway.Downloaded downloaded = Gateway.download(url);
@@ -389,107 +380,22 @@ class TwoInstancesIT {
                 .issuedAt(now.minusSeconds(5)).expiresAt(now.plusSeconds(3600)).sign(key);
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        }
-    }
-
-    private static String tail(String log) {
-        List<String> lines = log.lines().toList();
-        return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
-    }
-
-    /** One gateway process: {@code java -jar target/quarkus-app/quarkus-run.jar}, configured with -D. */
-    private record Instance(String name, int port, int managementPort, Process process, Path logFile) {
-
-        static Instance start(String name, int port, int managementPort, Map<String, String> extra) throws IOException {
-            Map<String, String> config = new LinkedHashMap<>(stack.config());
-            config.put("gateway.bucket", BUCKET);
-            config.put("gateway.create-bucket", "true");
-            config.put("mp.jwt.verify.issuer", ISSUER);
-            config.put("mp.jwt.verify.publickey.location", keys.publicKey().toUri().toString());
-            config.put("quarkus.http.port", String.valueOf(port));
-            config.put("quarkus.management.port", String.valueOf(managementPort));
-            config.put("gateway.webhook.url", receiver.webhookUrl());
-            config.put("gateway.webhook.secret", receiver.secret());
-            config.put("gateway.webhook.min-backoff", "PT0.2S");
-            config.put("gateway.webhook.max-backoff", "PT1S");
-            // Both replicas look for auto-complete uploads every second (the floor is a minute in production).
-            config.put("gateway.auto-complete.poll", "PT1S");
-            config.put("gateway.auto-complete.check-interval", "PT1S");
-            config.putAll(extra);
-
-            List<String> command = new ArrayList<>();
-            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            command.addAll(List.of("-Xmx384m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
-            config.forEach((key, value) -> command.add("-D" + key + "=" + value));
-            command.addAll(List.of("-jar", Path.of("target", "quarkus-app", "quarkus-run.jar").toString()));
-
-            Path log = LOGS.resolve("instance-" + name + ".log");
-            Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(log.toFile()).start();
-            return new Instance(name, port, managementPort, process, log);
-        }
-
-        String url() {
-            return "http://localhost:" + port;
-        }
-
-        /** The management interface: health, metrics, OpenAPI. */
-        RequestSpecification management() {
-            return RestAssured.given().baseUri("http://localhost:" + managementPort);
-        }
-
-        RequestSpecification api(String token) {
-            RequestSpecification spec = RestAssured.given().baseUri(url()).contentType("application/json")
-                    .accept("application/json");
-            return token == null ? spec : spec.auth().oauth2(token);
-        }
-
-        void awaitReady(Duration timeout) throws Exception {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            String last = "no answer";
-            while (System.nanoTime() < deadline) {
-                if (!process.isAlive()) {
-                    fail("instance " + name + " exited with " + process.exitValue() + ":\n" + tail(log()));
-                }
-                try {
-                    HttpResponse<String> ready = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + managementPort + "/q/health/ready"))
-                            .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-                    if (ready.statusCode() == 200) {
-                        return;
-                    }
-                    last = ready.statusCode() + " " + ready.body();
-                } catch (IOException e) {
-                    last = e.toString();
-                }
-                Thread.sleep(250);
-            }
-            fail("instance " + name + " not ready after " + timeout + " (" + last + "):\n" + tail(log()));
-        }
-
-        /** SIGTERM, as Kubernetes sends it, and wait for the process to end. */
-        void terminate(Duration timeout) throws Exception {
-            process.destroy();
-            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly();
-                fail("instance " + name + " ignored SIGTERM for " + timeout);
-            }
-        }
-
-        void stop() throws Exception {
-            if (process.isAlive()) {
-                process.destroy();
-                if (!process.waitFor(40, TimeUnit.SECONDS)) {
-                    process.destroyForcibly().waitFor();
-                }
-            }
-        }
-
-        String log() throws IOException {
-            return Files.readString(logFile);
-        }
+    /** One gateway process from the packaged jar, configured for this stack, bucket, issuer and webhook receiver. */
+    private static PackagedGateway startInstance(String name, int port, Map<String, String> extra) throws IOException {
+        Map<String, String> config = new LinkedHashMap<>(stack.config());
+        config.put("gateway.bucket", BUCKET);
+        config.put("gateway.create-bucket", "true");
+        config.put("mp.jwt.verify.issuer", ISSUER);
+        config.put("mp.jwt.verify.publickey.location", keys.publicKey().toUri().toString());
+        config.put("quarkus.http.port", String.valueOf(port));
+        config.put("gateway.webhook.url", receiver.webhookUrl());
+        config.put("gateway.webhook.secret", receiver.secret());
+        config.put("gateway.webhook.min-backoff", "PT0.2S");
+        config.put("gateway.webhook.max-backoff", "PT1S");
+        // Both replicas look for auto-complete uploads every second (the floor is a minute in production).
+        config.put("gateway.auto-complete.poll", "PT1S");
+        config.put("gateway.auto-complete.check-interval", "PT1S");
+        config.putAll(extra);
+        return PackagedGateway.start(name, config, LOGS);
     }
 }

@@ -18,16 +18,23 @@ import java.util.Map;
  *       PostgreSQL); classes naming different stacks never share one;</li>
  *   <li>{@value #ETAG}{@code =hidden}: an own stack whose CORS rule allows PUT but does not expose
  *       ETag, the most common misconfiguration of real buckets;</li>
- *   <li>{@value #CREDENTIALS}{@code =expiring}: the gateway signs with temporary credentials
- *       (a session token) that expire ten minutes after they are resolved ({@link ExpiringCredentials}).</li>
+ *   <li>{@value #CREDENTIALS}{@code =expiring}: the gateway signs with credentials that expire ten
+ *       minutes after they are resolved ({@link ExpiringCredentials});</li>
+ *   <li>{@value #S3}{@code =faulty}: an own stack with a {@link FaultyS3} proxy in front of its S3
+ *       endpoint; the gateway (and so every presigned URL) talks to S3 through the proxy, which the
+ *       test gets in a field of type {@link FaultyS3};</li>
+ *   <li>any {@code gateway.*} or {@code quarkus.*} key: that configuration value, for drills that
+ *       shorten timeouts (e.g. {@code gateway.storage.call-timeout=PT3S}).</li>
  * </ul>
- * A test gets the stack it runs on in a field of type {@link EmbeddedStack}.
+ * A test gets the stack it runs on in a field of type {@link EmbeddedStack}. Classes whose
+ * {@code @ResourceArg}s are identical share one application, and so one own stack.
  */
 public class TestStack implements QuarkusTestResourceLifecycleManager {
 
     public static final String OWN = "own";
     public static final String ETAG = "etag";
     public static final String CREDENTIALS = "credentials";
+    public static final String S3 = "s3";
     public static final String ISSUER = "upload-gateway-test";
     /** The audience test tokens are issued for (mp.jwt.verify.audiences of the test stack). */
     public static final String AUDIENCE = "upload-gateway-test";
@@ -41,13 +48,23 @@ public class TestStack implements QuarkusTestResourceLifecycleManager {
     private boolean own;
     private boolean exposeEtag = true;
     private boolean expiringCredentials;
+    private boolean faulty;
+    private final Map<String, String> overrides = new HashMap<>();
     private EmbeddedStack stack;
+    private FaultyS3 proxy;
 
     @Override
     public void init(Map<String, String> args) {
         exposeEtag = !"hidden".equals(args.get(ETAG));
         own = args.containsKey(OWN) || !exposeEtag;
         expiringCredentials = "expiring".equals(args.get(CREDENTIALS));
+        faulty = "faulty".equals(args.get(S3));
+        own = args.containsKey(OWN) || !exposeEtag || faulty;
+        args.forEach((name, value) -> {
+            if (name.startsWith("gateway.") || name.startsWith("quarkus.")) {
+                overrides.put(name, value);
+            }
+        });
     }
 
     @Override
@@ -59,6 +76,11 @@ public class TestStack implements QuarkusTestResourceLifecycleManager {
                 config.put("quarkus.s3.aws.credentials.type", "custom");
                 config.put("quarkus.s3.aws.credentials.custom-provider.name", ExpiringCredentials.NAME);
             }
+            if (faulty) {
+                proxy = FaultyS3.start(stack.s3Endpoint());
+                config.put("quarkus.s3.endpoint-override", proxy.endpoint());
+            }
+            config.putAll(overrides);
             return config;
         } catch (Exception e) {
             throw new IllegalStateException("could not start the test stack", e);
@@ -71,6 +93,9 @@ public class TestStack implements QuarkusTestResourceLifecycleManager {
             return; // the shared stack lives as long as the test JVM
         }
         try {
+            if (proxy != null) {
+                proxy.close();
+            }
             stack.close();
         } catch (Exception ignored) {
             // parts of it were stopped on purpose
@@ -80,6 +105,9 @@ public class TestStack implements QuarkusTestResourceLifecycleManager {
     @Override
     public void inject(TestInjector injector) {
         injector.injectIntoFields(stack, new TestInjector.MatchesType(EmbeddedStack.class));
+        if (proxy != null) {
+            injector.injectIntoFields(proxy, new TestInjector.MatchesType(FaultyS3.class));
+        }
     }
 
     private static synchronized EmbeddedStack shared() throws Exception {

@@ -27,9 +27,9 @@ import java.util.UUID;
  *   <li>do the S3 work with no transaction open;</li>
  *   <li>finish in a new short transaction that must still find the token ({@link UploadLedger#finish}).</li>
  * </ol>
- * A call that finds the upload claimed by a call in flight waits for it, polling the row with no
- * connection held, for up to {@code gateway.claims.wait}, then answers {@code 409 upload_busy}
- * with {@code Retry-After}. When the S3 work fails, the claim is released and the upload is
+ * A call that finds the upload claimed by a call in flight waits for it, polling the row with a
+ * plain read (no row lock, no connection held in between), for up to {@code gateway.claims.wait-for},
+ * then answers {@code 409 upload_busy} with {@code Retry-After}. When the S3 work fails, the claim is released and the upload is
  * UPLOADING again. A claim older than {@code gateway.claims.stale-after} died with its replica: the
  * next transition of the same kind takes it over (so does the janitor).
  */
@@ -70,6 +70,19 @@ public class Transitions {
     }
 
     private <T> Uni<T> attempt(Scope scope, UUID id, Transition<T> transition, Instant giveUpAt, int round) {
+        if (round == 0) {
+            return claimOrAnswer(scope, id, transition, giveUpAt, round);
+        }
+        // A call waiting for another's claim looks first without the row lock: polling with FOR
+        // UPDATE queued the waiting calls on the row lock, each holding a pooled connection, and
+        // starved DB-only routes of connections while S3 hung (HungStorageDrillTest).
+        return ledger.session(() -> ledger.find(scope, id))
+                .flatMap(upload -> busy(upload, transition, now())
+                        ? waitThenRetry(scope, id, transition, giveUpAt, round)
+                        : claimOrAnswer(scope, id, transition, giveUpAt, round));
+    }
+
+    private <T> Uni<T> claimOrAnswer(Scope scope, UUID id, Transition<T> transition, Instant giveUpAt, int round) {
         UUID token = UUID.randomUUID();
         return ledger.transaction(() -> ledger.lock(scope, id).flatMap(upload -> claim(upload, transition, token)))
                 .flatMap(step -> {
@@ -93,11 +106,17 @@ public class Transitions {
         }
     }
 
-    private <T> Uni<Step<T>> claim(Upload upload, Transition<T> transition, UUID token) {
-        Instant now = now();
+    /** Whether another call's claim keeps this transition waiting: a fresh claim, or one of the other kind. */
+    private boolean busy(Upload upload, Transition<?> transition, Instant now) {
         UploadState claiming = transition.target() == UploadState.COMPLETED ? UploadState.COMPLETING : UploadState.ABORTING;
         boolean claimed = upload.state == UploadState.COMPLETING || upload.state == UploadState.ABORTING;
-        if (claimed && (upload.claimIsFresh(now, config.staleAfter()) || upload.state != claiming)) {
+        return claimed && (upload.claimIsFresh(now, config.staleAfter()) || upload.state != claiming);
+    }
+
+    private <T> Uni<Step<T>> claim(Upload upload, Transition<T> transition, UUID token) {
+        Instant now = now();
+        boolean claimed = upload.state == UploadState.COMPLETING || upload.state == UploadState.ABORTING;
+        if (busy(upload, transition, now)) {
             return Uni.createFrom().item(Step.busy());
         }
         if (upload.state == UploadState.UPLOADING || claimed) {
