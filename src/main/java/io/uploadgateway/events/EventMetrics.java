@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Clock;
@@ -27,9 +28,13 @@ public class EventMetrics {
     private final AtomicLong pending = new AtomicLong();
     private final AtomicReference<Instant> oldestPendingSince = new AtomicReference<>();
     private final Clock clock;
+    private final MeterRegistry registry;
+    private final Gauge pendingGauge;
+    private final Gauge oldestGauge;
 
     public EventMetrics(MeterRegistry registry, Clock clock) {
         this.clock = clock;
+        this.registry = registry;
         delivered = Counter.builder("gateway.webhook.delivered").description("Events the webhook receiver accepted (2xx)")
                 .register(registry);
         failedAttempts = Counter.builder("gateway.webhook.failed.attempts")
@@ -38,10 +43,21 @@ public class EventMetrics {
         latency = Timer.builder("gateway.webhook.delivery.latency")
                 .description("From the event's commit (or redelivery) to the receiver's 2xx, retries included")
                 .publishPercentileHistogram(false).register(registry);
-        Gauge.builder("gateway.events.pending", pending, AtomicLong::get)
+        pendingGauge = Gauge.builder("gateway.events.pending", pending, AtomicLong::get)
                 .description("Events waiting for webhook delivery, as last counted").register(registry);
-        Gauge.builder("gateway.events.oldest.pending.age.seconds", this, EventMetrics::oldestPendingAgeSeconds)
+        oldestGauge = Gauge.builder("gateway.events.oldest.pending.age.seconds", this, EventMetrics::oldestPendingAgeSeconds)
                 .description("Age of the oldest event waiting for webhook delivery, as last counted").register(registry);
+    }
+
+    /**
+     * A gauge reads this bean, so it goes with it. (Micrometer keeps the first gauge registered
+     * under a name and ignores later ones: an application restarted in the same JVM, as tests and
+     * live reload do, would otherwise export the dead bean's value, or nothing once it is collected.)
+     */
+    @PreDestroy
+    void unregister() {
+        registry.remove(pendingGauge);
+        registry.remove(oldestGauge);
     }
 
     public void delivered(Duration sincePending) {

@@ -3,6 +3,7 @@ package io.uploadgateway.health;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.Startup;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
@@ -39,12 +40,25 @@ public class ClockSkew {
     private final Clock clock = Clock.systemUTC();
     private volatile double skewSeconds = Double.NaN;
     private volatile Instant lastWarning = Instant.MIN;
+    private final MeterRegistry registry;
+    private final Gauge gauge;
 
     public ClockSkew(MeterRegistry registry) {
-        Gauge.builder(METRIC, this, ClockSkew::skewSeconds)
+        this.registry = registry;
+        this.gauge = Gauge.builder(METRIC, this, ClockSkew::skewSeconds)
                 .description("Local clock minus the Date of the latest S3 response, in seconds (positive: local clock ahead)")
                 .baseUnit("seconds")
                 .register(registry);
+    }
+
+    /**
+     * A gauge reads this bean, so it goes with it. (Micrometer keeps the first gauge registered
+     * under a name and ignores later ones: an application restarted in the same JVM, as tests and
+     * live reload do, would otherwise export the dead bean's value, or nothing once it is collected.)
+     */
+    @PreDestroy
+    void unregister() {
+        registry.remove(gauge);
     }
 
     /** Local time minus the server's {@code Date} (RFC 1123), in whole seconds; empty when the header is absent or malformed. */

@@ -170,14 +170,33 @@ public class ProblemMappers {
                     || t instanceof io.vertx.sqlclient.ClosedConnectionException
                     || t.getClass().getName().startsWith("io.netty.channel")
                     || (t instanceof io.vertx.pgclient.PgException pg && pg.getSqlState() != null
-                    && (pg.getSqlState().startsWith("08") || pg.getSqlState().startsWith("57P") || pg.getSqlState().startsWith("53")))) {
+                    && isOutageState(pg.getSqlState()))
+                    // Hibernate Reactive reports the server's error as a java.sql.SQLException
+                    || (t instanceof java.sql.SQLException sql && sql.getSQLState() != null
+                    && isOutageState(sql.getSQLState()))) {
                 return true;
             }
             if (t instanceof io.vertx.core.VertxException vx && vx.getMessage() != null
                     && (vx.getMessage().contains("Connection refused") || vx.getMessage().contains("closed"))) {
                 return true;
             }
+            // A failed transaction can also fail its rollback: Mutiny then reports both together.
+            for (Throwable suppressed : t.getSuppressed()) {
+                if (isDatabaseOutage(suppressed)) {
+                    return true;
+                }
+            }
         }
         return false;
+    }
+
+    /**
+     * Connection failures (08), shutdown (57P), exhausted resources (53), and the session bounds
+     * the gateway sets itself: statement_timeout (57014) and lock_timeout (55P03). Each means
+     * "the ledger cannot answer now", never "your request is wrong".
+     */
+    private static boolean isOutageState(String sqlState) {
+        return sqlState.startsWith("08") || sqlState.startsWith("57P") || sqlState.startsWith("53")
+                || sqlState.equals("57014") || sqlState.equals("55P03");
     }
 }
