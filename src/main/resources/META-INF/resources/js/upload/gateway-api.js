@@ -120,8 +120,14 @@ export class GatewayApi {
       { ...options, what: 'Checking which parts the storage already has' });
   }
 
-  presign(id, partNumbers, expiresInSeconds, options) {
-    const body = { partNumbers };
+  /**
+   * URLs for parts. With `contentMd5s` (part number -> base64 MD5) each URL is signed for its
+   * part's Content-MD5 and its `headers` carry it.
+   */
+  presign(id, partNumbers, expiresInSeconds, options, contentMd5s) {
+    const body = contentMd5s
+      ? { parts: partNumbers.map((partNumber) => ({ partNumber, contentMd5: contentMd5s.get(partNumber) })) }
+      : { partNumbers };
     if (expiresInSeconds) body.expiresInSeconds = expiresInSeconds;
     return this.request('POST', `${uploadPath(id)}/presign`, body, { ...options, what: 'Getting upload URLs' });
   }

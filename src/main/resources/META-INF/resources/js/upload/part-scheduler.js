@@ -19,6 +19,7 @@ export class PartScheduler {
   #done = new Set();   // part numbers stored and recorded
   #urls;
   #transport;
+  #md5s = new Map();   // "partSize:partNumber" -> base64 MD5 of that part's bytes
 
   /**
    * @param {object} o
@@ -41,9 +42,10 @@ export class PartScheduler {
       batchSize: () => client.presignBatch,
       upcoming: () => this.#queue,
       presign: async (partNumbers, signal) => {
+        const contentMd5s = client.digests ? await this.#contentMd5s(partNumbers, signal) : undefined;
         upload.stats.presignCalls++;
         const answer = await client.api.presign(upload.id, partNumbers, client.expiresInSeconds,
-          { signal, waitForNetwork: () => network.wait(signal) });
+          { signal, waitForNetwork: () => network.wait(signal) }, contentMd5s);
         return answer.urls || [];
       },
       presigned: (partNumbers, urls) => {
@@ -80,8 +82,25 @@ export class PartScheduler {
 
   /** Forgets the plan (the upload starts afresh). */
   reset() {
+    this.#md5s.clear();
     this.#done.clear();
     this.#queue = [];
+  }
+
+  /** The MD5 of each part (computed once per part, in the worker), by part number. */
+  async #contentMd5s(partNumbers, signal) {
+    const { file, partSize } = this.#upload;
+    const result = new Map();
+    for (const n of partNumbers) {
+      const key = `${partSize}:${n}`;
+      if (!this.#md5s.has(key)) {
+        const start = (n - 1) * partSize;
+        this.#md5s.set(key, await this.#client.digests.md5(file.slice(start, start + this.sizeOf(n))));
+        throwIfAborted(signal);
+      }
+      result.set(n, this.#md5s.get(key));
+    }
+    return result;
   }
 
   /** Drops the presigned URLs not yet used: they may lapse (paused, offline, asleep). */
