@@ -22,6 +22,8 @@ const K = new Int32Array([
   0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1, 0xf7537e82, 0xbd3af235, 0x2ad7d2bb, 0xeb86d391,
 ]);
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 export class Md5 {
   #state = new Int32Array([0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476]);
   #block = new Uint8Array(64); // bytes waiting for a full 64-byte block
@@ -41,6 +43,13 @@ export class Md5 {
       if (this.#buffered < 64) return this;
       this.#compress(this.#block, 0);
       this.#buffered = 0;
+    }
+    const blocks = (bytes.length - i) >> 6;
+    if (blocks > 0 && LITTLE_ENDIAN && (bytes.byteOffset + i) % 4 === 0) {
+      // Aligned: read the message words straight from the bytes, no copying.
+      const words = new Int32Array(bytes.buffer, bytes.byteOffset + i, blocks * 16);
+      for (let w = 0; w < words.length; w += 16) compress(this.#state, words, w);
+      i += blocks * 64;
     }
     for (; i + 64 <= bytes.length; i += 64) this.#compress(bytes, i);
     if (i < bytes.length) {
@@ -78,7 +87,7 @@ export class Md5 {
       const o = offset + 4 * j;
       x[j] = bytes[o] | (bytes[o + 1] << 8) | (bytes[o + 2] << 16) | (bytes[o + 3] << 24);
     }
-    compress(this.#state, x);
+    compress(this.#state, x, 0);
   }
 }
 
@@ -104,75 +113,75 @@ function ii(a, b, c, d, x, s, k) {
   return (b + ((t << s) | (t >>> (32 - s)))) | 0;
 }
 
-function compress(state, x) {
+function compress(state, x, o) {
   let a = state[0];
   let b = state[1];
   let c = state[2];
   let d = state[3];
-  a = ff(a, b, c, d, x[0], 7, K[0]);
-  d = ff(d, a, b, c, x[1], 12, K[1]);
-  c = ff(c, d, a, b, x[2], 17, K[2]);
-  b = ff(b, c, d, a, x[3], 22, K[3]);
-  a = ff(a, b, c, d, x[4], 7, K[4]);
-  d = ff(d, a, b, c, x[5], 12, K[5]);
-  c = ff(c, d, a, b, x[6], 17, K[6]);
-  b = ff(b, c, d, a, x[7], 22, K[7]);
-  a = ff(a, b, c, d, x[8], 7, K[8]);
-  d = ff(d, a, b, c, x[9], 12, K[9]);
-  c = ff(c, d, a, b, x[10], 17, K[10]);
-  b = ff(b, c, d, a, x[11], 22, K[11]);
-  a = ff(a, b, c, d, x[12], 7, K[12]);
-  d = ff(d, a, b, c, x[13], 12, K[13]);
-  c = ff(c, d, a, b, x[14], 17, K[14]);
-  b = ff(b, c, d, a, x[15], 22, K[15]);
-  a = gg(a, b, c, d, x[1], 5, K[16]);
-  d = gg(d, a, b, c, x[6], 9, K[17]);
-  c = gg(c, d, a, b, x[11], 14, K[18]);
-  b = gg(b, c, d, a, x[0], 20, K[19]);
-  a = gg(a, b, c, d, x[5], 5, K[20]);
-  d = gg(d, a, b, c, x[10], 9, K[21]);
-  c = gg(c, d, a, b, x[15], 14, K[22]);
-  b = gg(b, c, d, a, x[4], 20, K[23]);
-  a = gg(a, b, c, d, x[9], 5, K[24]);
-  d = gg(d, a, b, c, x[14], 9, K[25]);
-  c = gg(c, d, a, b, x[3], 14, K[26]);
-  b = gg(b, c, d, a, x[8], 20, K[27]);
-  a = gg(a, b, c, d, x[13], 5, K[28]);
-  d = gg(d, a, b, c, x[2], 9, K[29]);
-  c = gg(c, d, a, b, x[7], 14, K[30]);
-  b = gg(b, c, d, a, x[12], 20, K[31]);
-  a = hh(a, b, c, d, x[5], 4, K[32]);
-  d = hh(d, a, b, c, x[8], 11, K[33]);
-  c = hh(c, d, a, b, x[11], 16, K[34]);
-  b = hh(b, c, d, a, x[14], 23, K[35]);
-  a = hh(a, b, c, d, x[1], 4, K[36]);
-  d = hh(d, a, b, c, x[4], 11, K[37]);
-  c = hh(c, d, a, b, x[7], 16, K[38]);
-  b = hh(b, c, d, a, x[10], 23, K[39]);
-  a = hh(a, b, c, d, x[13], 4, K[40]);
-  d = hh(d, a, b, c, x[0], 11, K[41]);
-  c = hh(c, d, a, b, x[3], 16, K[42]);
-  b = hh(b, c, d, a, x[6], 23, K[43]);
-  a = hh(a, b, c, d, x[9], 4, K[44]);
-  d = hh(d, a, b, c, x[12], 11, K[45]);
-  c = hh(c, d, a, b, x[15], 16, K[46]);
-  b = hh(b, c, d, a, x[2], 23, K[47]);
-  a = ii(a, b, c, d, x[0], 6, K[48]);
-  d = ii(d, a, b, c, x[7], 10, K[49]);
-  c = ii(c, d, a, b, x[14], 15, K[50]);
-  b = ii(b, c, d, a, x[5], 21, K[51]);
-  a = ii(a, b, c, d, x[12], 6, K[52]);
-  d = ii(d, a, b, c, x[3], 10, K[53]);
-  c = ii(c, d, a, b, x[10], 15, K[54]);
-  b = ii(b, c, d, a, x[1], 21, K[55]);
-  a = ii(a, b, c, d, x[8], 6, K[56]);
-  d = ii(d, a, b, c, x[15], 10, K[57]);
-  c = ii(c, d, a, b, x[6], 15, K[58]);
-  b = ii(b, c, d, a, x[13], 21, K[59]);
-  a = ii(a, b, c, d, x[4], 6, K[60]);
-  d = ii(d, a, b, c, x[11], 10, K[61]);
-  c = ii(c, d, a, b, x[2], 15, K[62]);
-  b = ii(b, c, d, a, x[9], 21, K[63]);
+  a = ff(a, b, c, d, x[o], 7, K[0]);
+  d = ff(d, a, b, c, x[o + 1], 12, K[1]);
+  c = ff(c, d, a, b, x[o + 2], 17, K[2]);
+  b = ff(b, c, d, a, x[o + 3], 22, K[3]);
+  a = ff(a, b, c, d, x[o + 4], 7, K[4]);
+  d = ff(d, a, b, c, x[o + 5], 12, K[5]);
+  c = ff(c, d, a, b, x[o + 6], 17, K[6]);
+  b = ff(b, c, d, a, x[o + 7], 22, K[7]);
+  a = ff(a, b, c, d, x[o + 8], 7, K[8]);
+  d = ff(d, a, b, c, x[o + 9], 12, K[9]);
+  c = ff(c, d, a, b, x[o + 10], 17, K[10]);
+  b = ff(b, c, d, a, x[o + 11], 22, K[11]);
+  a = ff(a, b, c, d, x[o + 12], 7, K[12]);
+  d = ff(d, a, b, c, x[o + 13], 12, K[13]);
+  c = ff(c, d, a, b, x[o + 14], 17, K[14]);
+  b = ff(b, c, d, a, x[o + 15], 22, K[15]);
+  a = gg(a, b, c, d, x[o + 1], 5, K[16]);
+  d = gg(d, a, b, c, x[o + 6], 9, K[17]);
+  c = gg(c, d, a, b, x[o + 11], 14, K[18]);
+  b = gg(b, c, d, a, x[o], 20, K[19]);
+  a = gg(a, b, c, d, x[o + 5], 5, K[20]);
+  d = gg(d, a, b, c, x[o + 10], 9, K[21]);
+  c = gg(c, d, a, b, x[o + 15], 14, K[22]);
+  b = gg(b, c, d, a, x[o + 4], 20, K[23]);
+  a = gg(a, b, c, d, x[o + 9], 5, K[24]);
+  d = gg(d, a, b, c, x[o + 14], 9, K[25]);
+  c = gg(c, d, a, b, x[o + 3], 14, K[26]);
+  b = gg(b, c, d, a, x[o + 8], 20, K[27]);
+  a = gg(a, b, c, d, x[o + 13], 5, K[28]);
+  d = gg(d, a, b, c, x[o + 2], 9, K[29]);
+  c = gg(c, d, a, b, x[o + 7], 14, K[30]);
+  b = gg(b, c, d, a, x[o + 12], 20, K[31]);
+  a = hh(a, b, c, d, x[o + 5], 4, K[32]);
+  d = hh(d, a, b, c, x[o + 8], 11, K[33]);
+  c = hh(c, d, a, b, x[o + 11], 16, K[34]);
+  b = hh(b, c, d, a, x[o + 14], 23, K[35]);
+  a = hh(a, b, c, d, x[o + 1], 4, K[36]);
+  d = hh(d, a, b, c, x[o + 4], 11, K[37]);
+  c = hh(c, d, a, b, x[o + 7], 16, K[38]);
+  b = hh(b, c, d, a, x[o + 10], 23, K[39]);
+  a = hh(a, b, c, d, x[o + 13], 4, K[40]);
+  d = hh(d, a, b, c, x[o], 11, K[41]);
+  c = hh(c, d, a, b, x[o + 3], 16, K[42]);
+  b = hh(b, c, d, a, x[o + 6], 23, K[43]);
+  a = hh(a, b, c, d, x[o + 9], 4, K[44]);
+  d = hh(d, a, b, c, x[o + 12], 11, K[45]);
+  c = hh(c, d, a, b, x[o + 15], 16, K[46]);
+  b = hh(b, c, d, a, x[o + 2], 23, K[47]);
+  a = ii(a, b, c, d, x[o], 6, K[48]);
+  d = ii(d, a, b, c, x[o + 7], 10, K[49]);
+  c = ii(c, d, a, b, x[o + 14], 15, K[50]);
+  b = ii(b, c, d, a, x[o + 5], 21, K[51]);
+  a = ii(a, b, c, d, x[o + 12], 6, K[52]);
+  d = ii(d, a, b, c, x[o + 3], 10, K[53]);
+  c = ii(c, d, a, b, x[o + 10], 15, K[54]);
+  b = ii(b, c, d, a, x[o + 1], 21, K[55]);
+  a = ii(a, b, c, d, x[o + 8], 6, K[56]);
+  d = ii(d, a, b, c, x[o + 15], 10, K[57]);
+  c = ii(c, d, a, b, x[o + 6], 15, K[58]);
+  b = ii(b, c, d, a, x[o + 13], 21, K[59]);
+  a = ii(a, b, c, d, x[o + 4], 6, K[60]);
+  d = ii(d, a, b, c, x[o + 11], 10, K[61]);
+  c = ii(c, d, a, b, x[o + 2], 15, K[62]);
+  b = ii(b, c, d, a, x[o + 9], 21, K[63]);
   state[0] = (state[0] + a) | 0;
   state[1] = (state[1] + b) | 0;
   state[2] = (state[2] + c) | 0;
