@@ -332,6 +332,35 @@ class WebUploaderBrowserTest {
         assertTrue(workerMs > 0, speed.toString());
     }
 
+    @Test
+    void anUploadWithSha256ChecksumsHasEachPartsChecksumComputedInTheWorkerAndSigned() throws Exception {
+        byte[] data = Bytes.random(11 * MIB + 99, 96);
+        Path path = write("sums.bin", data);
+        page.open(FIVE_MIB_PARTS + "&checksumAlgorithm=SHA256", user);
+        page.script("""
+                window.__checksums = [];
+                const set = XMLHttpRequest.prototype.setRequestHeader;
+                XMLHttpRequest.prototype.setRequestHeader = function (name, value) {
+                  if (name.toLowerCase() === 'x-amz-checksum-sha256') window.__checksums.push(value);
+                  return set.call(this, name, value);
+                };
+                """);
+        page.choose(path);
+        Map<String, Object> done = page.waitForState("sums.bin", "completed", Duration.ofSeconds(60));
+        String id = (String) done.get("id");
+        assertEquals("SHA256", Gateway.as(user).get(id).then().statusCode(200).extract().path("checksumAlgorithm"));
+
+        java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+        List<String> expected = java.util.stream.Stream.of(new int[]{0, 5 * MIB}, new int[]{5 * MIB, 10 * MIB},
+                        new int[]{10 * MIB, data.length})
+                .map(r -> java.util.Base64.getEncoder().encodeToString(sha.digest(java.util.Arrays.copyOfRange(data, r[0], r[1]))))
+                .sorted().toList();
+        @SuppressWarnings("unchecked")
+        List<String> sent = ((List<Object>) page.script("return window.__checksums")).stream().map(String::valueOf).sorted().toList();
+        assertEquals(expected, sent, "each part PUT carried its own SHA-256, signed into its URL");
+        assertDownloadMatches(done, data, "sums.bin");
+    }
+
     private static String base64Md5(byte[] bytes) throws java.security.NoSuchAlgorithmException {
         return java.util.Base64.getEncoder().encodeToString(java.security.MessageDigest.getInstance("MD5").digest(bytes));
     }

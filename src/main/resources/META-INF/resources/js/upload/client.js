@@ -31,6 +31,10 @@ export class UploadClient {
    * @param {boolean} [options.contentMd5=false] compute each part's MD5 (in a Web Worker) and have its
    *                                           URL signed for it: the store then refuses a part whose
    *                                           bytes changed on the way (costs CPU: see the README)
+   * @param {string} [options.checksumAlgorithm] asked for at create ('SHA256', 'SHA1' or 'NONE'; default:
+   *                                           the gateway's). For an upload with SHA256 or SHA1 each
+   *                                           part's checksum is computed (WebCrypto, in the worker)
+   *                                           and signed into its URL, whatever chose the algorithm
    */
   constructor(options = {}) {
     if (typeof options.getToken !== 'function') {
@@ -51,10 +55,17 @@ export class UploadClient {
     this.stallTimeoutMs = positiveInt(options.stallTimeoutMs, 60000);
     this.requestTimeoutMs = positiveInt(options.requestTimeoutMs, 60000);
     this.contentMd5 = options.contentMd5 === true;
-    /** Per-part MD5s, off the main thread (null unless contentMd5). */
+    this.checksumAlgorithm = options.checksumAlgorithm ? String(options.checksumAlgorithm).toUpperCase() : undefined;
+    /** Per-part digests, off the main thread (made when first needed). */
     this.digests = this.contentMd5 ? new PartDigests() : null;
     /** The gateway API with these settings (token, deadlines, retries, GatewayError). */
     this.api = new GatewayApi(this);
+  }
+
+  /** The worker that hashes parts (started on first use). */
+  partDigests() {
+    if (!this.digests) this.digests = new PartDigests();
+    return this.digests;
   }
 
   /** A new, not yet started upload of `file`. Options: contentType, metadata, partSize. */

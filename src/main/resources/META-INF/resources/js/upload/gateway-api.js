@@ -121,12 +121,12 @@ export class GatewayApi {
   }
 
   /**
-   * URLs for parts. With `contentMd5s` (part number -> base64 MD5) each URL is signed for its
-   * part's Content-MD5 and its `headers` carry it.
+   * URLs for parts. With `digests` (part number -> {contentMd5?, checksum?}, base64) each URL is
+   * signed for its part's Content-MD5 / additional checksum and its `headers` carry them.
    */
-  presign(id, partNumbers, expiresInSeconds, options, contentMd5s) {
-    const body = contentMd5s
-      ? { parts: partNumbers.map((partNumber) => ({ partNumber, contentMd5: contentMd5s.get(partNumber) })) }
+  presign(id, partNumbers, expiresInSeconds, options, digests) {
+    const body = digests
+      ? { parts: partNumbers.map((partNumber) => ({ partNumber, ...digests.get(partNumber) })) }
       : { partNumbers };
     if (expiresInSeconds) body.expiresInSeconds = expiresInSeconds;
     return this.request('POST', `${uploadPath(id)}/presign`, body, { ...options, what: 'Getting upload URLs' });
