@@ -14,6 +14,9 @@ import java.util.List;
 @ApplicationScoped
 public class ConfigChecks {
 
+    /** The additional checksums an upload may be created with (the names S3 uses). */
+    public static final List<String> CHECKSUM_ALGORITHMS = List.of("SHA256", "SHA1", "CRC32", "CRC32C");
+
     void onStart(@Observes StartupEvent event, GatewayConfig config) {
         List<String> problems = problemsOf(config);
         if (!problems.isEmpty()) {
@@ -36,6 +39,14 @@ public class ConfigChecks {
             problems.add("GATEWAY_CLAIMS_STALE_AFTER (" + config.claims().staleAfter() + ") must be at least three S3 call timeouts ("
                     + config.storage().callTimeout().multipliedBy(3) + "), or a slow completion is taken over while it runs");
         }
+        config.checksumAlgorithm().ifPresent(algorithm -> {
+            if (!CHECKSUM_ALGORITHMS.contains(algorithm)) {
+                problems.add("GATEWAY_CHECKSUM_ALGORITHM (" + algorithm + ") must be one of " + CHECKSUM_ALGORITHMS + " or unset");
+            } else if (!config.store().additionalChecksums()) {
+                problems.add("GATEWAY_CHECKSUM_ALGORITHM (" + algorithm + ") is set while GATEWAY_STORE_ADDITIONAL_CHECKSUMS=false:"
+                        + " the store would refuse every part; unset one of them");
+            }
+        });
         return problems;
     }
 }

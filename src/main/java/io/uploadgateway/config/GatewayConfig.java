@@ -53,6 +53,15 @@ public interface GatewayConfig {
     @WithDefault("false")
     boolean verifyContent();
 
+    /**
+     * The additional checksum (SHA256, SHA1, CRC32, CRC32C) of uploads whose create request names
+     * none: each part's URL is then signed for the checksum the client sends at presign. Empty
+     * (the default): none, unless the client asks for one.
+     */
+    Optional<String> checksumAlgorithm();
+
+    Store store();
+
     Quota quota();
 
     AutoComplete autoComplete();
@@ -177,6 +186,16 @@ public interface GatewayConfig {
 
     /** Calls the gateway makes to the app backend before it acts; each off while its URL is unset. */
     Hook hook();
+
+    /** What the object store supports beyond the core of S3. */
+    interface Store {
+        /**
+         * Whether the store checks additional checksums ({@code x-amz-checksum-*} on UploadPart of
+         * an upload created with a checksum algorithm). Off: a client asking for one gets a 400.
+         */
+        @WithDefault("true")
+        boolean additionalChecksums();
+    }
 
     interface Presign {
         /** Lifetime of a presigned URL when the client does not ask for one. */

@@ -11,6 +11,7 @@ import java.util.Locale;
 public enum ErrorCode {
 
     INVALID_REQUEST(400, "Invalid request", "A value is missing, malformed or out of range; `detail` says what to change."),
+    CHECKSUMS_UNSUPPORTED(400, "Additional checksums not supported", "The request asks for an additional checksum (`checksumAlgorithm`, or a part's `checksum`), but this gateway's object store does not check them (`GATEWAY_STORE_ADDITIONAL_CHECKSUMS=false`); use `contentMd5` instead."),
     UNAUTHORIZED(401, "Unauthorized", "No bearer token, or one that is invalid, expired, for another audience, or without a usable `sub` (missing, over 255 characters, or with control characters)."),
     FORBIDDEN(403, "Forbidden", "The token lacks the group this call needs (the operators' group, `gateway.admin-role`)."),
     REJECTED_BY_HOOK(403, "Rejected by the application", "The application's pre-create hook refused this upload; `detail` and `hookMessage` carry its reason."),

@@ -1,6 +1,7 @@
 package io.uploadgateway.storage;
 
 import io.smallrye.mutiny.Uni;
+import io.uploadgateway.storage.presign.ChecksumAlgorithm;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -16,14 +17,21 @@ import java.util.Optional;
  */
 public interface MultipartStorage {
 
-    /** CreateMultipartUpload; returns S3's upload id. */
-    Uni<String> createMultipartUpload(String key, String contentType, Map<String, String> metadata);
+    /**
+     * CreateMultipartUpload; returns S3's upload id. With a {@code checksumAlgorithm} (else null)
+     * the store checks every part's {@code x-amz-checksum-*} of that algorithm.
+     */
+    Uni<String> createMultipartUpload(String key, String contentType, Map<String, String> metadata,
+                                      ChecksumAlgorithm checksumAlgorithm);
 
     /** ListParts, every page, sorted by part number. */
     Uni<List<StoredPart>> listParts(String key, String uploadId);
 
-    /** CompleteMultipartUpload with parts sorted by number; returns the object's ETag. */
-    Uni<String> completeMultipartUpload(String key, String uploadId, List<StoredPart> parts);
+    /**
+     * CompleteMultipartUpload with parts sorted by number; returns the object's ETag. Parts carrying
+     * a {@code checksum} pass it as the part's checksum of {@code checksumAlgorithm}.
+     */
+    Uni<String> completeMultipartUpload(String key, String uploadId, List<StoredPart> parts, ChecksumAlgorithm checksumAlgorithm);
 
     /**
      * AbortMultipartUpload: true when S3 aborted it now, false when S3 no longer knew it (aborted
@@ -49,7 +57,16 @@ public interface MultipartStorage {
      */
     Uni<BucketProbe> probeBucket(Duration timeout);
 
-    record StoredPart(int partNumber, String etag, long size, Instant lastModified) {
+    /** A part as ListParts reports it; {@code checksum} is its additional checksum when the store reports one. */
+    record StoredPart(int partNumber, String etag, long size, Instant lastModified, String checksum) {
+
+        public StoredPart(int partNumber, String etag, long size, Instant lastModified) {
+            this(partNumber, etag, size, lastModified, null);
+        }
+
+        public StoredPart withChecksum(String value) {
+            return new StoredPart(partNumber, etag, size, lastModified, value);
+        }
     }
 
     record StoredObject(long size, String etag, String contentType) {

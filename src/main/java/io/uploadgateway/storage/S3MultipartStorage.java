@@ -2,6 +2,7 @@ package io.uploadgateway.storage;
 
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.config.GatewayConfig;
+import io.uploadgateway.storage.presign.ChecksumAlgorithm;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -14,6 +15,7 @@ import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.ListMultipartUploadsResponse;
 import software.amazon.awssdk.services.s3.model.ListPartsResponse;
+import software.amazon.awssdk.services.s3.model.Part;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 import java.time.Duration;
@@ -62,9 +64,11 @@ public class S3MultipartStorage implements MultipartStorage {
     }
 
     @Override
-    public Uni<String> createMultipartUpload(String key, String contentType, Map<String, String> metadata) {
+    public Uni<String> createMultipartUpload(String key, String contentType, Map<String, String> metadata,
+                                             ChecksumAlgorithm checksumAlgorithm) {
         return call("CreateMultipartUpload", () -> s3.createMultipartUpload(r -> r
-                .bucket(bucket).key(key).contentType(contentType).metadata(metadata)))
+                .bucket(bucket).key(key).contentType(contentType).metadata(metadata)
+                .checksumAlgorithm(checksumAlgorithm == null ? null : checksumAlgorithm.name())))
                 .map(response -> response.uploadId());
     }
 
@@ -78,7 +82,7 @@ public class S3MultipartStorage implements MultipartStorage {
                 .partNumberMarker(marker)))
                 .flatMap((ListPartsResponse page) -> {
                     page.parts().forEach(p -> into.add(new StoredPart(p.partNumber(), p.eTag(),
-                            p.size() == null ? 0 : p.size(), p.lastModified())));
+                            p.size() == null ? 0 : p.size(), p.lastModified(), checksumOf(p))));
                     if (Boolean.TRUE.equals(page.isTruncated()) && page.nextPartNumberMarker() != null
                             && !page.nextPartNumberMarker().equals(marker)) {
                         return listPartsFrom(key, uploadId, page.nextPartNumberMarker(), into);
@@ -89,10 +93,11 @@ public class S3MultipartStorage implements MultipartStorage {
     }
 
     @Override
-    public Uni<String> completeMultipartUpload(String key, String uploadId, List<StoredPart> parts) {
+    public Uni<String> completeMultipartUpload(String key, String uploadId, List<StoredPart> parts,
+                                               ChecksumAlgorithm checksumAlgorithm) {
         List<CompletedPart> completed = parts.stream()
                 .sorted(Comparator.comparingInt(StoredPart::partNumber))
-                .map(p -> CompletedPart.builder().partNumber(p.partNumber()).eTag(p.etag()).build())
+                .map(p -> completedPart(p, checksumAlgorithm))
                 .toList();
         // S3 may take long to assemble many parts (it keeps the connection alive meanwhile): one
         // attempt may use the whole call timeout.
@@ -100,6 +105,29 @@ public class S3MultipartStorage implements MultipartStorage {
                 .bucket(bucket).key(key).uploadId(uploadId).multipartUpload(m -> m.parts(completed))
                 .overrideConfiguration(o -> o.apiCallAttemptTimeout(callTimeout))))
                 .map(response -> response.eTag());
+    }
+
+    /** The part's additional checksum as ListParts reports it (a store reports at most one), or null. */
+    private static String checksumOf(Part part) {
+        return part.checksumSHA256() != null ? part.checksumSHA256()
+                : part.checksumCRC32C() != null ? part.checksumCRC32C()
+                : part.checksumCRC32() != null ? part.checksumCRC32()
+                : part.checksumSHA1() != null ? part.checksumSHA1()
+                : part.checksumCRC64NVME();
+    }
+
+    private static CompletedPart completedPart(StoredPart part, ChecksumAlgorithm algorithm) {
+        CompletedPart.Builder builder = CompletedPart.builder().partNumber(part.partNumber()).eTag(part.etag());
+        if (algorithm != null && part.checksum() != null) {
+            switch (algorithm) {
+                case SHA256 -> builder.checksumSHA256(part.checksum());
+                case SHA1 -> builder.checksumSHA1(part.checksum());
+                case CRC32 -> builder.checksumCRC32(part.checksum());
+                case CRC32C -> builder.checksumCRC32C(part.checksum());
+                case CRC64NVME -> builder.checksumCRC64NVME(part.checksum());
+            }
+        }
+        return builder.build();
     }
 
     @Override

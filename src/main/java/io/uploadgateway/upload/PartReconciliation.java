@@ -68,9 +68,34 @@ public final class PartReconciliation {
             } else if (mine != null && !mine.etag.equals(s3Etag)) {
                 mismatched.add(new Mismatch(n, "etag", mine.etag, s3Etag));
             }
-            toComplete.add(new StoredPart(n, s3Etag, s3.size(), s3.lastModified()));
+            toComplete.add(new StoredPart(n, s3Etag, s3.size(), s3.lastModified(), s3.checksum()));
         }
         return new Verdict(missing, mismatched, toComplete);
+    }
+
+    /**
+     * The additional checksums to complete with: the one the store reports for a part, else the
+     * one its URL was last signed for. A part whose reported checksum differs from the signed one
+     * is a mismatch (field {@code checksum}): the store holds bytes the client did not sign for.
+     */
+    public record Checksums(List<StoredPart> toComplete, List<Mismatch> mismatched) {
+    }
+
+    public static Checksums checksums(List<StoredPart> toComplete, Map<Integer, String> signed) {
+        List<StoredPart> parts = new ArrayList<>(toComplete.size());
+        List<Mismatch> mismatched = new ArrayList<>();
+        for (StoredPart part : toComplete) {
+            String mine = signed.get(part.partNumber());
+            if (part.checksum() == null) {
+                parts.add(part.withChecksum(mine));
+                continue;
+            }
+            if (mine != null && !mine.equals(part.checksum())) {
+                mismatched.add(new Mismatch(part.partNumber(), "checksum", mine, part.checksum()));
+            }
+            parts.add(part);
+        }
+        return new Checksums(parts, mismatched);
     }
 
     /**

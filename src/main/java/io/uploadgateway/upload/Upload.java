@@ -100,6 +100,13 @@ public class Upload extends PanacheEntityBase {
     @Column(name = "detected_content_type")
     public String detectedContentType;
 
+    /**
+     * The additional checksum (SHA256, SHA1, CRC32, CRC32C) the multipart upload was created with:
+     * every part's URL is signed for the client's checksum of that algorithm. Null: none.
+     */
+    @Column(name = "checksum_algorithm")
+    public String checksumAlgorithm;
+
     /** The claim of a transition that waits on S3 (COMPLETING, ABORTING); null otherwise. */
     @Column(name = "claim_token")
     public UUID claimToken;

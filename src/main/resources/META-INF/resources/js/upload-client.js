@@ -24,6 +24,7 @@
  *   part-scheduler.js  which parts are missing; sends them `concurrency` at a time, records each
  *   part-transport.js  the PUT of one part: retries, stall watchdog, re-presign on 403/status 0
  *   presigned-urls.js  part URLs presigned in batches just ahead of need, each used once
+ *   part-digests.js    per-part Content-MD5 in a Web Worker (md5-worker.js, md5.js), with contentMd5: true
  *   gateway-api.js     /api/v1/uploads calls: token, deadlines, retries, problem+json → GatewayError
  *   resume-store.js    the localStorage records that let a reloaded page resume an upload
  *   progress.js        bytes in flight, speed and ETA; throttled progress reports

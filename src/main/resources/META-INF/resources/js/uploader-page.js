@@ -2,6 +2,9 @@
  * The uploader page: wires index.html to upload-client.js. Options come from
  * `window.uploadGatewayOptions` (set by a host page) and, for tuning and tests, from the query
  * string: ?partSize=5242880&concurrency=4&presignBatch=8&expiresInSeconds=900&stallTimeoutMs=60000&requestTimeoutMs=60000.
+ * Per-part Content-MD5 (computed in a Web Worker, signed into each part's URL) is on with
+ * `contentMd5: true` in the host's options, `?contentMd5=true`, or `data-content-md5` on <html>;
+ * `checksumAlgorithm` (host option or query: SHA256, SHA1, NONE) is asked for at create.
  *
  * `window.uploader` exposes the page's uploads ({items: [{file, upload, row, ...}]}) to host
  * pages and browser automation.
@@ -175,5 +178,11 @@ function readOptions() {
     const value = Number(raw);
     if (Number.isInteger(value) && value > 0) result[key] = value;
   }
+  const md5 = query.has('contentMd5') ? query.get('contentMd5') : fromHost.contentMd5;
+  if (md5 === true || md5 === 'true' || md5 === '1' || document.documentElement.hasAttribute('data-content-md5')) {
+    result.contentMd5 = true;
+  }
+  const checksum = query.has('checksumAlgorithm') ? query.get('checksumAlgorithm') : fromHost.checksumAlgorithm;
+  if (checksum) result.checksumAlgorithm = checksum;
   return result;
 }

@@ -101,4 +101,23 @@ class PartReconciliationTest {
         assertEquals(List.of(1, 3), PartReconciliation.counted(PLAN, parts).stream().map(p -> p.partNumber).toList());
         assertEquals(List.of(2), PartReconciliation.missing(PLAN, parts));
     }
+
+    @Test
+    void checksumsComeFromTheStoreWhenItReportsThemElseFromWhatWasSignedAndADifferenceIsAMismatch() {
+        Verdict verdict = PartReconciliation.judge(PLAN, List.of(), List.of(
+                new StoredPart(1, "a", 5 * MIB, T0, "c1"), new StoredPart(2, "b", 5 * MIB, T0, null),
+                new StoredPart(3, "c", 100, T0, "other")));
+        assertEquals("c1", verdict.toComplete().get(0).checksum(), "judge keeps what the store reports");
+
+        PartReconciliation.Checksums checksums = PartReconciliation.checksums(verdict.toComplete(),
+                java.util.Map.of(1, "c1", 2, "c2", 3, "c3"));
+        assertEquals(List.of("c1", "c2", "other"), checksums.toComplete().stream().map(StoredPart::checksum).toList());
+        assertEquals(List.of(new Mismatch(3, "checksum", "c3", "other")), checksums.mismatched());
+
+        // A store that reports none (S3Proxy 3.3.0): the signed checksums are passed, nothing to compare.
+        PartReconciliation.Checksums unreported = PartReconciliation.checksums(List.of(listed(1, "a", 5 * MIB)),
+                java.util.Map.of(1, "c1"));
+        assertEquals("c1", unreported.toComplete().get(0).checksum());
+        assertTrue(unreported.mismatched().isEmpty());
+    }
 }

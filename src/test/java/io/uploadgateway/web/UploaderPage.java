@@ -150,6 +150,12 @@ final class UploaderPage {
         return js().executeScript(script, args);
     }
 
+    /** Runs a script that calls its last argument (a callback) with the result, waiting up to {@code timeout}. */
+    Object asyncScript(Duration timeout, String script, Object... args) {
+        driver.manage().timeouts().scriptTimeout(timeout);
+        return js().executeAsyncScript(script, args);
+    }
+
     /** Chromium's network emulation: caps the upload rate of every request of the page. */
     void throttleUploads(int bytesPerSecond) {
         ChromiumNetworkConditions conditions = new ChromiumNetworkConditions();

@@ -16,7 +16,9 @@ import io.uploadgateway.upload.UploadPart;
 import io.uploadgateway.upload.UploadState;
 import io.uploadgateway.upload.UploadWithParts;
 import io.uploadgateway.upload.claim.Transitions;
+import io.uploadgateway.upload.ledger.SignLookup;
 import io.uploadgateway.upload.ledger.UploadLedger;
+import io.uploadgateway.upload.sign.PartChecksums;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
@@ -47,9 +49,11 @@ public class CompleteUpload {
     private final Clock clock;
     private final UploadMetrics metrics;
     private final EventOutbox events;
+    private final SignLookup lookup;
 
     public CompleteUpload(MultipartStorage storage, UploadLedger ledger, Transitions transitions, ContentCheck contentCheck,
-                          Clock clock, UploadMetrics metrics, EventOutbox events) {
+                          Clock clock, UploadMetrics metrics, EventOutbox events, SignLookup lookup) {
+        this.lookup = lookup;
         this.storage = storage;
         this.ledger = ledger;
         this.transitions = transitions;
@@ -117,7 +121,24 @@ public class CompleteUpload {
                             + " part(s): re-upload those parts (or GET ?sync=true to adopt what storage holds) and complete again")
                     .with("mismatchedParts", verdict.mismatched());
         }
-        return storage.completeMultipartUpload(upload.key, upload.s3UploadId, verdict.toComplete())
+        if (upload.checksumAlgorithm == null) {
+            return assembleChecked(upload, token, recorded, verdict.toComplete());
+        }
+        return lookup.signedChecksums(upload.id).flatMap(signed -> {
+            PartReconciliation.Checksums checksums = PartReconciliation.checksums(verdict.toComplete(), signed);
+            if (!checksums.mismatched().isEmpty()) {
+                throw ErrorCode.PART_MISMATCH.problem("Storage holds parts whose " + upload.checksumAlgorithm + " checksum is not the one"
+                                + " their URLs were signed for (" + checksums.mismatched().size() + " part(s)): presign and upload those"
+                                + " parts again, then complete again")
+                        .with("mismatchedParts", checksums.mismatched());
+            }
+            return assembleChecked(upload, token, recorded, checksums.toComplete());
+        });
+    }
+
+    private Uni<UploadWithParts> assembleChecked(Upload upload, UUID token, List<UploadPart> recorded, List<StoredPart> toComplete) {
+        return storage.completeMultipartUpload(upload.key, upload.s3UploadId, toComplete,
+                        PartChecksums.algorithm(upload.checksumAlgorithm))
                 .onFailure(StorageException.PartsRejected.class).transform(rejected -> ErrorCode.PART_MISMATCH.problem(
                         "Storage refused to assemble the parts (" + ((StorageException.PartsRejected) rejected).s3Code()
                                 + "): " + rejected.getMessage()))
@@ -129,7 +150,7 @@ public class CompleteUpload {
                     }
                     return Objects.requireNonNullElse(object.get().etag(), completionEtag);
                 }))
-                .flatMap(objectEtag -> checkThenFinish(upload, token, recorded, verdict.toComplete(), objectEtag));
+                .flatMap(objectEtag -> checkThenFinish(upload, token, recorded, toComplete, objectEtag));
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.uploadgateway.upload.create;
 
 import io.smallrye.mutiny.Uni;
+import io.uploadgateway.config.ConfigChecks;
 import io.uploadgateway.config.GatewayConfig;
 import io.uploadgateway.events.outbox.EventOutbox;
 import io.uploadgateway.hook.PreCreateHook;
@@ -16,6 +17,7 @@ import io.uploadgateway.upload.UploadState;
 import io.uploadgateway.upload.UploadWithParts;
 import io.uploadgateway.upload.ledger.Failures;
 import io.uploadgateway.upload.ledger.UploadLedger;
+import io.uploadgateway.upload.sign.PartChecksums;
 import io.uploadgateway.problem.ApiProblem;
 import io.uploadgateway.problem.ErrorCode;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -62,7 +64,12 @@ public class CreateUpload {
     }
 
     public record Command(String owner, String filename, Long size, String contentType, Long partSize,
-                          Map<String, String> metadata, String idempotencyKey, Boolean autoComplete) {
+                          Map<String, String> metadata, String idempotencyKey, Boolean autoComplete, String checksumAlgorithm) {
+
+        public Command(String owner, String filename, Long size, String contentType, Long partSize,
+                       Map<String, String> metadata, String idempotencyKey, Boolean autoComplete) {
+            this(owner, filename, size, contentType, partSize, metadata, idempotencyKey, autoComplete, null);
+        }
     }
 
     /** {@code replayed} is true when an Idempotency-Key matched an upload created earlier. */
@@ -71,17 +78,41 @@ public class CreateUpload {
 
     public Uni<Created> create(Command command) {
         PartPlan plan = plan(command);
+        String checksumAlgorithm = checksumAlgorithm(command.checksumAlgorithm());
         if (command.idempotencyKey() == null) {
-            return fresh(command, plan);
+            return fresh(command, plan, checksumAlgorithm);
         }
         return replay(command).flatMap(existing -> existing != null
                 ? Uni.createFrom().item(existing)
-                : fresh(command, plan).onFailure(Failures::isUniqueViolation)
+                : fresh(command, plan, checksumAlgorithm).onFailure(Failures::isUniqueViolation)
                         // A concurrent request with the same key won the insert.
                         .recoverWithUni(() -> replay(command)));
     }
 
-    private Uni<Created> fresh(Command command, PartPlan plan) {
+    /**
+     * The upload's additional checksum: the one asked ({@code NONE} for none), else the configured
+     * default; a 400 for an unknown name, {@code checksums_unsupported} when the store lacks them.
+     */
+    private String checksumAlgorithm(String asked) {
+        if (asked == null) {
+            return config.checksumAlgorithm().orElse(null);
+        }
+        String name = asked.strip().toUpperCase(java.util.Locale.ROOT);
+        if (name.equals("NONE")) {
+            return null;
+        }
+        if (!ConfigChecks.CHECKSUM_ALGORITHMS.contains(name)) {
+            throw ApiProblem.invalid("checksumAlgorithm must be one of " + ConfigChecks.CHECKSUM_ALGORITHMS + " or NONE, got \""
+                    + (asked.length() > 40 ? asked.substring(0, 40) + "…" : asked) + "\"");
+        }
+        if (!config.store().additionalChecksums()) {
+            throw ErrorCode.CHECKSUMS_UNSUPPORTED.problem("checksumAlgorithm " + name + " was asked for, but this gateway's object store"
+                    + " does not check additional checksums; omit it and send each part's contentMd5 at presign instead");
+        }
+        return name;
+    }
+
+    private Uni<Created> fresh(Command command, PartPlan plan, String checksumAlgorithm) {
         String contentType = command.contentType() == null ? UploadRules.DEFAULT_CONTENT_TYPE : command.contentType().strip();
         Map<String, String> requested = command.metadata() == null ? Map.of() : Map.copyOf(command.metadata());
         var intent = new PreCreateHook.Intent(command.owner(), command.filename(), plan.size(), contentType, requested);
@@ -89,7 +120,7 @@ public class CreateUpload {
         // owner's lock in the transaction that records the upload.
         return ledger.session(() -> quotas.check(command.owner(), plan.size()))
                 .chain(() -> hook.check(intent))
-                .flatMap(added -> created(command, plan, contentType, withHookMetadata(requested, added)));
+                .flatMap(added -> created(command, plan, contentType, withHookMetadata(requested, added), checksumAlgorithm));
     }
 
     /** The client's metadata plus what the hook added (the hook wins on a shared key); still within S3's limits. */
@@ -107,11 +138,12 @@ public class CreateUpload {
         return Map.copyOf(merged);
     }
 
-    private Uni<Created> created(Command command, PartPlan plan, String contentType, Map<String, String> metadata) {
+    private Uni<Created> created(Command command, PartPlan plan, String contentType, Map<String, String> metadata,
+                                 String checksumAlgorithm) {
         return Uni.createFrom().deferred(() -> {
             UUID id = UUID.randomUUID();
             String key = ObjectKeys.forUpload(config.keyRoot(), command.owner(), id, command.filename());
-            return storage.createMultipartUpload(key, contentType, metadata)
+            return storage.createMultipartUpload(key, contentType, metadata, PartChecksums.algorithm(checksumAlgorithm))
                     .flatMap(s3UploadId -> ledger.transaction(() -> quotas.enforce(command.owner(), plan.size()).chain(() -> {
                         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
                         Upload upload = new Upload();
@@ -127,6 +159,7 @@ public class CreateUpload {
                         upload.partCount = plan.partCount();
                         upload.metadata = metadata;
                         upload.idempotencyKey = command.idempotencyKey();
+                        upload.checksumAlgorithm = checksumAlgorithm;
                         upload.createdAt = now;
                         upload.touch(now, config.uploadTtl());
                         upload.autoComplete = command.autoComplete() != null ? command.autoComplete() : config.autoComplete().byDefault();

@@ -25,11 +25,17 @@ import java.util.UUID;
 public class SignLookup {
 
     /** What signing needs of an upload. */
-    public record Signable(UUID id, UploadState state, String key, String s3UploadId, PartPlan plan, Instant lastActivityAt) {
+    public record Signable(UUID id, UploadState state, String key, String s3UploadId, PartPlan plan, Instant lastActivityAt,
+                           String checksumAlgorithm) {
     }
 
-    private static final String BY_ID = "select id, state, object_key, s3_upload_id, size, part_size, part_count, last_activity_at"
-            + " from uploads where id = $1";
+    private static final String BY_ID = "select id, state, object_key, s3_upload_id, size, part_size, part_count, last_activity_at,"
+            + " checksum_algorithm from uploads where id = $1";
+    /** The checksum each part's URL was last signed for; a later presign of the part replaces it. */
+    private static final String RECORD_CHECKSUMS = "insert into part_checksums (upload_id, part_number, checksum, signed_at)"
+            + " select $1, n, c, $4 from unnest($2::int[], $3::varchar[]) as t(n, c)"
+            + " on conflict (upload_id, part_number) do update set checksum = excluded.checksum, signed_at = excluded.signed_at";
+    private static final String CHECKSUMS = "select part_number, checksum from part_checksums where upload_id = $1";
     private static final String BY_ID_AND_OWNER = BY_ID + " and owner = $2";
     /** Touches only if the activity is older than $5, and skips (never waits for) a row another transaction holds. */
     private static final String TOUCH = "update uploads set last_activity_at = $2, updated_at = $2, expires_at = $3"
@@ -54,7 +60,24 @@ public class SignLookup {
             return new Signable(row.getUUID("id"), UploadState.valueOf(row.getString("state")), row.getString("object_key"),
                     row.getString("s3_upload_id"),
                     new PartPlan(row.getLong("size"), row.getLong("part_size"), row.getInteger("part_count")),
-                    row.getOffsetDateTime("last_activity_at").toInstant());
+                    row.getOffsetDateTime("last_activity_at").toInstant(), row.getString("checksum_algorithm"));
+        });
+    }
+
+    /**
+     * Keeps the checksum each part is signed for (one statement for the batch; it locks only those
+     * part rows, never the upload's). Only uploads with an additional checksum pay for this write.
+     */
+    public Uni<Void> recordChecksums(UUID id, Integer[] partNumbers, String[] checksums, Instant now) {
+        return pool.preparedQuery(RECORD_CHECKSUMS).execute(Tuple.of(id, partNumbers, checksums, utc(now))).replaceWithVoid();
+    }
+
+    /** The checksum each part's URL was last signed for, by part number. */
+    public Uni<java.util.Map<Integer, String>> signedChecksums(UUID id) {
+        return pool.preparedQuery(CHECKSUMS).execute(Tuple.of(id)).map(rows -> {
+            java.util.Map<Integer, String> byPart = new java.util.HashMap<>();
+            rows.forEach(row -> byPart.put(row.getInteger("part_number"), row.getString("checksum")));
+            return byPart;
         });
     }
 

@@ -25,6 +25,7 @@ import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+import static io.uploadgateway.problem.ErrorCode.CHECKSUMS_UNSUPPORTED;
 import static io.uploadgateway.problem.ErrorCode.DATABASE_UNAVAILABLE;
 import static io.uploadgateway.problem.ErrorCode.INVALID_REQUEST;
 import static io.uploadgateway.problem.ErrorCode.NOT_FOUND;
@@ -35,7 +36,7 @@ import static io.uploadgateway.problem.ErrorCode.UPLOAD_NOT_ACTIVE;
 /** Routes for apps that upload in OS background sessions: one lease for every remaining part, and a nudge. */
 @Path("/api/v1/uploads")
 @Tag(name = "uploads")
-@Problems({UNAUTHORIZED, NOT_FOUND, UPLOAD_NOT_ACTIVE, INVALID_REQUEST, STORAGE_UNAVAILABLE, DATABASE_UNAVAILABLE})
+@Problems({UNAUTHORIZED, NOT_FOUND, UPLOAD_NOT_ACTIVE, INVALID_REQUEST, CHECKSUMS_UNSUPPORTED, STORAGE_UNAVAILABLE, DATABASE_UNAVAILABLE})
 @Authenticated
 @Produces(MediaType.APPLICATION_JSON)
 public class MobileResource {
@@ -61,8 +62,9 @@ public class MobileResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = LeaseResponse.class)))
     public Uni<LeaseResponse> lease(@Parameter(description = "Upload id (UUID)", schema = @Schema(type = SchemaType.STRING, format = "uuid")) @PathParam("id") String id,
                                     LeaseRequest request) {
-        LeaseRequest asked = request == null ? new LeaseRequest(null, null, null, null) : request;
-        var lease = new LeaseParts.Request(asked.expiresInSeconds(), asked.partNumbers(), Boolean.TRUE.equals(asked.sync()),
+        LeaseRequest asked = request == null ? new LeaseRequest(null, null, null, null, null) : request;
+        var lease = new LeaseParts.Request(asked.expiresInSeconds(), asked.partNumbers(),
+                UploadViews.PartDigests.entries(asked.parts()), Boolean.TRUE.equals(asked.sync()),
                 cursor(asked.cursor()));
         return leases.lease(caller.scope(), RequestParams.uploadId(id), lease).map(LeaseResponse::of);
     }

@@ -20,6 +20,7 @@ import io.uploadgateway.upload.rest.UploadViews.PresignResponse;
 import io.uploadgateway.upload.rest.UploadViews.RecordPartRequest;
 import io.uploadgateway.upload.rest.UploadViews.UploadPage;
 import io.uploadgateway.upload.rest.UploadViews.UploadView;
+import io.uploadgateway.upload.sign.PartRequests;
 import io.uploadgateway.upload.sign.SignDownload;
 import io.uploadgateway.upload.sign.SignParts;
 import io.uploadgateway.web.Problems;
@@ -50,6 +51,7 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 import static io.uploadgateway.problem.ErrorCode.BODY_TOO_LARGE;
+import static io.uploadgateway.problem.ErrorCode.CHECKSUMS_UNSUPPORTED;
 import static io.uploadgateway.problem.ErrorCode.DATABASE_UNAVAILABLE;
 import static io.uploadgateway.problem.ErrorCode.HOOK_UNAVAILABLE;
 import static io.uploadgateway.problem.ErrorCode.IDEMPOTENCY_KEY_REUSED;
@@ -118,7 +120,7 @@ public class UploadResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = UploadView.class)))
     @APIResponse(responseCode = "200", description = "Replayed: the upload created earlier with this Idempotency-Key",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = UploadView.class)))
-    @Problems({INVALID_REQUEST, BODY_TOO_LARGE, TOO_LARGE, UNSUPPORTED_CONTENT_TYPE, IDEMPOTENCY_KEY_REUSED, QUOTA_EXCEEDED,
+    @Problems({INVALID_REQUEST, CHECKSUMS_UNSUPPORTED, BODY_TOO_LARGE, TOO_LARGE, UNSUPPORTED_CONTENT_TYPE, IDEMPOTENCY_KEY_REUSED, QUOTA_EXCEEDED,
             REJECTED_BY_HOOK, HOOK_UNAVAILABLE, STORAGE_REFUSED})
     public Uni<Response> create(CreateUploadRequest request, @Parameter(description = "Makes the call safe to retry: the same key from the same owner returns the same upload")
                                   @HeaderParam("Idempotency-Key") String idempotencyKey) {
@@ -129,7 +131,7 @@ public class UploadResource {
             throw ApiProblem.invalid("Idempotency-Key must be 1-255 visible ASCII characters");
         }
         var command = new CreateUpload.Command(caller.owner(), request.filename(), request.size(), request.contentType(),
-                request.partSize(), request.metadata(), idempotencyKey, request.autoComplete());
+                request.partSize(), request.metadata(), idempotencyKey, request.autoComplete(), request.checksumAlgorithm());
         return creation.create(command).map(created -> {
             UploadView view = UploadView.of(created.upload(), bucket);
             URI location = URI.create("/api/v1/uploads/" + view.id());
@@ -174,16 +176,19 @@ public class UploadResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(operationId = "presignParts", summary = "Presigned PUT URLs for parts",
             description = "Up to 1000 part numbers a call. Each URL is signed for exactly its part's byte length "
-                    + "(Content-Length is a signed header). Every call issues fresh URLs.")
+                    + "(Content-Length is a signed header), and for the part's Content-MD5 and checksum when given in parts. "
+                    + "Every call issues fresh URLs.")
     @APIResponse(responseCode = "200", description = "One URL per requested part",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PresignResponse.class)))
-    @Problems({INVALID_REQUEST, BODY_TOO_LARGE, NOT_FOUND, UPLOAD_NOT_ACTIVE})
+    @Problems({INVALID_REQUEST, CHECKSUMS_UNSUPPORTED, BODY_TOO_LARGE, NOT_FOUND, UPLOAD_NOT_ACTIVE})
     public Uni<PresignResponse> presign(@Parameter(description = "Upload id (UUID)", schema = @Schema(type = SchemaType.STRING, format = "uuid")) @PathParam("id") String id, PresignRequest request) {
         UUID uploadId = RequestParams.uploadId(id);
         if (request == null) {
-            throw ApiProblem.invalid("a JSON body is required: {\"partNumbers\": [1, 2], \"expiresInSeconds\"?}");
+            throw ApiProblem.invalid("a JSON body is required: {\"partNumbers\": [1, 2], \"expiresInSeconds\"?}"
+                    + " or {\"parts\": [{\"partNumber\": 1, \"contentMd5\": \"<base64>\"}]}");
         }
-        return signing.sign(caller.scope(), uploadId, request.partNumbers(), request.expiresInSeconds())
+        var asked = PartRequests.of(request.partNumbers(), UploadViews.PartDigests.entries(request.parts()), SignParts.MAX_BATCH, false);
+        return signing.sign(caller.scope(), uploadId, asked, request.expiresInSeconds())
                 .map(PresignResponse::of);
     }
 

@@ -5,6 +5,7 @@ import io.uploadgateway.upload.Upload;
 import io.uploadgateway.upload.UploadPart;
 import io.uploadgateway.upload.UploadState;
 import io.uploadgateway.upload.UploadWithParts;
+import io.uploadgateway.upload.sign.PartRequests;
 import io.uploadgateway.upload.sign.PartSigner.SignedPart;
 import io.uploadgateway.upload.sign.LeaseParts;
 import io.uploadgateway.upload.sign.SignedUrl;
@@ -20,10 +21,23 @@ public final class UploadViews {
     }
 
     public record CreateUploadRequest(String filename, Long size, String contentType, Long partSize,
-                                      Map<String, String> metadata, Boolean autoComplete) {
+                                      Map<String, String> metadata, Boolean autoComplete, String checksumAlgorithm) {
     }
 
-    public record PresignRequest(List<Integer> partNumbers, Long expiresInSeconds) {
+    /** {@code partNumbers}, or {@code parts} with each part's digests (not both). */
+    public record PresignRequest(List<Integer> partNumbers, List<PartDigests> parts, Long expiresInSeconds) {
+    }
+
+    /**
+     * A part to sign with the digests of its bytes: {@code contentMd5} is the base64 of its MD5
+     * (signed as Content-MD5), {@code checksum} the base64 of its checksum of the upload's
+     * {@code checksumAlgorithm} (signed as x-amz-checksum-*).
+     */
+    public record PartDigests(Integer partNumber, String contentMd5, String checksum) {
+        static List<PartRequests.Entry> entries(List<PartDigests> parts) {
+            return parts == null ? null : parts.stream()
+                    .map(p -> p == null ? null : new PartRequests.Entry(p.partNumber(), p.contentMd5(), p.checksum())).toList();
+        }
     }
 
     public record RecordPartRequest(String etag) {
@@ -40,14 +54,16 @@ public final class UploadViews {
                              int partCount, String key, Map<String, String> metadata, Instant createdAt,
                              Instant updatedAt, Instant expiresAt, Instant completedAt, long bytesUploaded,
                              int partsUploaded, List<PartView> parts, List<Integer> missingParts, String etag,
-                             String location, String detectedContentType, boolean autoComplete, Instant nextCheckAt) {
+                             String location, String detectedContentType, boolean autoComplete, Instant nextCheckAt,
+                             String checksumAlgorithm) {
 
         static UploadView of(UploadWithParts full, String bucket) {
             Upload u = full.upload();
             return new UploadView(u.id.toString(), u.state.name(), u.filename, u.contentType, u.size, u.partSize,
                     u.partCount, u.key, u.metadata, u.createdAt, u.updatedAt, u.expiresAt, u.completedAt,
                     u.bytesUploaded, u.partsUploaded, full.parts().stream().map(PartView::of).toList(),
-                    full.missingParts(), u.etag, location(u, bucket), u.detectedContentType, u.autoComplete, u.nextCheckAt);
+                    full.missingParts(), u.etag, location(u, bucket), u.detectedContentType, u.autoComplete, u.nextCheckAt,
+                    u.checksumAlgorithm);
         }
 
         /** A listing item: the upload without its parts. */
@@ -55,7 +71,7 @@ public final class UploadViews {
             return new UploadView(u.id.toString(), u.state.name(), u.filename, u.contentType, u.size, u.partSize,
                     u.partCount, u.key, u.metadata, u.createdAt, u.updatedAt, u.expiresAt, u.completedAt,
                     u.bytesUploaded, u.partsUploaded, null, null, u.etag, location(u, bucket), u.detectedContentType,
-                    u.autoComplete, u.nextCheckAt);
+                    u.autoComplete, u.nextCheckAt, u.checksumAlgorithm);
         }
 
         private static String location(Upload u, String bucket) {
@@ -82,7 +98,8 @@ public final class UploadViews {
     public record UploadPage(List<UploadView> items, String nextCursor) {
     }
 
-    public record LeaseRequest(Long expiresInSeconds, List<Integer> partNumbers, Boolean sync, String cursor) {
+    public record LeaseRequest(Long expiresInSeconds, List<Integer> partNumbers, List<PartDigests> parts, Boolean sync,
+                               String cursor) {
     }
 
     public record LeasedPart(int partNumber, long offset, long length, String method, String url, Map<String, String> headers,

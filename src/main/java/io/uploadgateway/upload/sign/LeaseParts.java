@@ -9,6 +9,8 @@ import io.uploadgateway.upload.UploadWithParts;
 import io.uploadgateway.upload.ledger.UploadLedger;
 import io.uploadgateway.upload.parts.SyncParts;
 import io.uploadgateway.upload.read.ReadUploads;
+import io.uploadgateway.upload.ledger.SignLookup;
+import io.uploadgateway.upload.sign.PartRequests.Asked;
 import io.uploadgateway.upload.sign.PartSigner.SignedPart;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -38,9 +40,13 @@ public class LeaseParts {
     private final SigningWindow window;
     private final GatewayConfig config;
     private final Clock clock;
+    private final PartChecksums checksums;
+    private final SignLookup lookup;
 
     public LeaseParts(ReadUploads reads, SyncParts sync, UploadLedger ledger, PartSigner signer, SigningWindow window,
-                      GatewayConfig config, Clock clock) {
+                      GatewayConfig config, Clock clock, PartChecksums checksums, SignLookup lookup) {
+        this.checksums = checksums;
+        this.lookup = lookup;
         this.reads = reads;
         this.sync = sync;
         this.ledger = ledger;
@@ -54,29 +60,33 @@ public class LeaseParts {
      * {@code partNumbers} null: every part not yet in S3 (from the ledger; with {@code reconcile},
      * from ListParts first). {@code after}: the previous page's last part number.
      */
-    public record Request(Long expiresInSeconds, List<Integer> partNumbers, boolean reconcile, Integer after) {
+    public record Request(Long expiresInSeconds, List<Integer> partNumbers, List<PartRequests.Entry> parts, boolean reconcile,
+                          Integer after) {
     }
 
     public record Lease(Instant expiresAt, PresignWindow.Cap cappedBy, List<SignedPart> parts, Integer nextAfter) {
     }
 
     public Uni<Lease> lease(Scope scope, UUID id, Request request) {
-        List<Integer> asked = request.partNumbers() == null ? null : SignParts.validPartNumbers(request.partNumbers());
+        List<Asked> asked = PartRequests.of(request.partNumbers(), request.parts(), SignParts.MAX_BATCH, true);
         Duration requested = request.expiresInSeconds() == null ? config.presign().maxExpiry() : window.requested(request.expiresInSeconds());
         return (request.reconcile() ? sync.sync(scope, id) : reads.get(scope, id)).flatMap(full -> {
             full.upload().requireUploading();
             PartPlan plan = full.upload().plan();
-            List<Integer> wanted = asked != null ? asked : full.missingParts();
-            List<Integer> outOfPlan = wanted.stream().filter(n -> n > plan.partCount()).toList();
+            List<Asked> wanted = asked != null ? asked : full.missingParts().stream().map(Asked::of).toList();
+            List<Integer> outOfPlan = wanted.stream().map(Asked::partNumber).filter(n -> n > plan.partCount()).toList();
             if (!outOfPlan.isEmpty()) {
                 throw ApiProblem.invalid("part numbers " + outOfPlan + " are outside 1.." + plan.partCount());
             }
             int after = request.after() == null ? 0 : request.after();
-            List<Integer> page = wanted.stream().filter(n -> n > after).limit(MAX_PAGE + 1L).toList();
-            List<Integer> leased = page.size() > MAX_PAGE ? page.subList(0, MAX_PAGE) : page;
-            Integer nextAfter = page.size() > MAX_PAGE ? leased.get(leased.size() - 1) : null;
-            return window.grant(requested).flatMap(grant -> {
-                List<SignedPart> parts = signer.sign(full.upload().key, full.upload().s3UploadId, plan, leased, grant);
+            List<Asked> page = wanted.stream().filter(p -> p.partNumber() > after).limit(MAX_PAGE + 1L).toList();
+            List<Asked> leased = page.size() > MAX_PAGE ? page.subList(0, MAX_PAGE) : page;
+            Integer nextAfter = page.size() > MAX_PAGE ? leased.get(leased.size() - 1).partNumber() : null;
+            String algorithm = full.upload().checksumAlgorithm;
+            checksums.check(id, algorithm, leased);
+            return checksums.keep(lookup, id, algorithm, leased).chain(() -> window.grant(requested)).flatMap(grant -> {
+                List<SignedPart> parts = signer.sign(full.upload().key, full.upload().s3UploadId, plan, leased,
+                        PartChecksums.algorithm(algorithm), grant);
                 return lookAfterTransfer(full, parts, grant.lifetime()).map(ignored -> new Lease(
                         parts.isEmpty() ? clock.instant() : parts.get(0).url().expiresAt(), grant.window().cappedBy(), parts, nextAfter));
             });

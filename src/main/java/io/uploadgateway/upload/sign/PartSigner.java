@@ -1,8 +1,10 @@
 package io.uploadgateway.upload.sign;
 
 import io.uploadgateway.storage.UrlSigner.PartToSign;
+import io.uploadgateway.storage.presign.ChecksumAlgorithm;
 import io.uploadgateway.upload.PartPlan;
 import io.uploadgateway.upload.UploadMetrics;
+import io.uploadgateway.upload.sign.PartRequests.Asked;
 import io.uploadgateway.upload.sign.SigningWindow.Grant;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -27,15 +29,24 @@ public class PartSigner {
     public record SignedPart(int partNumber, long offset, long length, SignedUrl url) {
     }
 
-    public List<SignedPart> sign(String key, String s3UploadId, PartPlan plan, List<Integer> numbers, Grant grant) {
-        List<PartToSign> parts = new ArrayList<>(numbers.size());
-        for (int n : numbers) {
-            parts.add(PartToSign.of(n, plan.sizeOf(n)));
+    /**
+     * Signs each part for its planned length and for the digests asked (Content-MD5, and the
+     * upload's additional checksum as {@code x-amz-checksum-*}); the URL's headers then name them.
+     * Nothing else is ever signed: a part asked for without digests gets a URL without any.
+     */
+    public List<SignedPart> sign(String key, String s3UploadId, PartPlan plan, List<Asked> asked, ChecksumAlgorithm algorithm,
+                                 Grant grant) {
+        List<PartToSign> parts = new ArrayList<>(asked.size());
+        for (Asked part : asked) {
+            int n = part.partNumber();
+            parts.add(part.contentMd5() == null && part.checksum() == null ? PartToSign.of(n, plan.sizeOf(n))
+                    : new PartToSign(n, plan.sizeOf(n), part.contentMd5(), part.checksum() == null ? null : algorithm,
+                    part.checksum()));
         }
         var urls = grant.signing().uploadParts(key, s3UploadId, parts, grant.lifetime());
-        List<SignedPart> signed = new ArrayList<>(numbers.size());
-        for (int i = 0; i < numbers.size(); i++) {
-            int n = numbers.get(i);
+        List<SignedPart> signed = new ArrayList<>(asked.size());
+        for (int i = 0; i < asked.size(); i++) {
+            int n = asked.get(i).partNumber();
             signed.add(new SignedPart(n, (n - 1) * plan.partSize(), plan.sizeOf(n), SignedUrl.of(urls.get(i))));
         }
         metrics.presigned(signed.size());

@@ -2,8 +2,8 @@ package io.uploadgateway.upload.sign;
 
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.config.GatewayConfig;
-import io.uploadgateway.upload.PartPlan;
 import io.uploadgateway.upload.Scope;
+import io.uploadgateway.upload.sign.PartRequests.Asked;
 import io.uploadgateway.upload.sign.PartSigner.SignedPart;
 import io.uploadgateway.upload.UploadState;
 import io.uploadgateway.upload.ledger.SignLookup;
@@ -15,7 +15,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.UUID;
 
@@ -34,8 +33,11 @@ public class SignParts {
     private final SigningWindow window;
     private final GatewayConfig config;
     private final Clock clock;
+    private final PartChecksums checksums;
 
-    public SignParts(SignLookup lookup, PartSigner signer, SigningWindow window, GatewayConfig config, Clock clock) {
+    public SignParts(SignLookup lookup, PartSigner signer, SigningWindow window, GatewayConfig config, Clock clock,
+                     PartChecksums checksums) {
+        this.checksums = checksums;
         this.lookup = lookup;
         this.signer = signer;
         this.window = window;
@@ -45,25 +47,27 @@ public class SignParts {
 
     /**
      * One read of the upload by primary key; activity recorded at most once per
-     * {@code gateway.activity-interval} and never waiting on the row; then the URLs.
+     * {@code gateway.activity-interval} and never waiting on the row; then the URLs. For an upload
+     * with an additional checksum, the checksums signed are also kept (for completion).
      */
-    public Uni<List<SignedPart>> sign(Scope scope, UUID id, List<Integer> partNumbers, Long expiresInSeconds) {
-        List<Integer> numbers = validPartNumbers(partNumbers);
+    public Uni<List<SignedPart>> sign(Scope scope, UUID id, List<Asked> asked, Long expiresInSeconds) {
         Duration requested = window.requested(expiresInSeconds);
         return lookup.find(scope, id)
                 .call(upload -> {
                     if (upload.state() != UploadState.UPLOADING) {
                         throw ApiProblem.notActive("upload " + id + " is " + upload.state() + "; only UPLOADING uploads accept this");
                     }
-                    List<Integer> outOfPlan = numbers.stream().filter(n -> n > upload.plan().partCount()).toList();
+                    List<Integer> outOfPlan = asked.stream().map(Asked::partNumber).filter(n -> n > upload.plan().partCount()).toList();
                     if (!outOfPlan.isEmpty()) {
                         throw ApiProblem.invalid("part numbers " + outOfPlan + " are outside 1.." + upload.plan().partCount()
                                 + " (this upload has " + upload.plan().partCount() + " parts)");
                     }
-                    return touchIfStale(upload);
+                    checksums.check(id, upload.checksumAlgorithm(), asked);
+                    return touchIfStale(upload).chain(() -> checksums.keep(lookup, id, upload.checksumAlgorithm(), asked));
                 })
                 .flatMap(upload -> window.grant(requested).map(grant ->
-                        signer.sign(upload.key(), upload.s3UploadId(), upload.plan(), numbers, grant)));
+                        signer.sign(upload.key(), upload.s3UploadId(), upload.plan(), asked,
+                                PartChecksums.algorithm(upload.checksumAlgorithm()), grant)));
     }
 
     private Uni<Boolean> touchIfStale(Signable upload) {
@@ -73,23 +77,5 @@ public class SignParts {
             return Uni.createFrom().item(false);
         }
         return lookup.touch(upload.id(), now, now.plus(config.uploadTtl()), staleBefore);
-    }
-
-    /** 1 to {@value #MAX_BATCH} part numbers within S3's range, without duplicates, in the order asked. */
-    static List<Integer> validPartNumbers(List<Integer> partNumbers) {
-        if (partNumbers == null || partNumbers.isEmpty()) {
-            throw ApiProblem.invalid("partNumbers is required: a list of 1 to " + MAX_BATCH + " part numbers");
-        }
-        if (partNumbers.size() > MAX_BATCH) {
-            throw ApiProblem.invalid("at most " + MAX_BATCH + " part numbers per call, got " + partNumbers.size());
-        }
-        LinkedHashSet<Integer> unique = new LinkedHashSet<>();
-        for (Integer n : partNumbers) {
-            if (n == null || n < 1 || n > PartPlan.MAX_PARTS) {
-                throw ApiProblem.invalid("part numbers must be integers from 1 to " + PartPlan.MAX_PARTS + ", got " + n);
-            }
-            unique.add(n);
-        }
-        return List.copyOf(unique);
     }
 }

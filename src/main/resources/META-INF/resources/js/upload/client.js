@@ -6,6 +6,7 @@ import { GatewayError } from './errors.js';
 import { GatewayApi } from './gateway-api.js';
 import { defaultStorage, findRecord, forgetRecord, listRecords, saveRecord } from './resume-store.js';
 import { Upload } from './upload.js';
+import { PartDigests } from './part-digests.js';
 
 export class UploadClient {
   /**
@@ -27,6 +28,13 @@ export class UploadClient {
    *                                           dropped and retried (half-open connections after sleep)
    * @param {number} [options.requestTimeoutMs=60000] a gateway call without an answer for this long
    *                                           is treated like a network error (completing gets 15 min)
+   * @param {boolean} [options.contentMd5=false] compute each part's MD5 (in a Web Worker) and have its
+   *                                           URL signed for it: the store then refuses a part whose
+   *                                           bytes changed on the way (costs CPU: see the README)
+   * @param {string} [options.checksumAlgorithm] asked for at create ('SHA256', 'SHA1' or 'NONE'; default:
+   *                                           the gateway's). For an upload with SHA256 or SHA1 each
+   *                                           part's checksum is computed (WebCrypto, in the worker)
+   *                                           and signed into its URL, whatever chose the algorithm
    */
   constructor(options = {}) {
     if (typeof options.getToken !== 'function') {
@@ -46,8 +54,18 @@ export class UploadClient {
     this.freeRefusals = Math.max(0, Number.isFinite(options.freeRefusals) ? options.freeRefusals : 3);
     this.stallTimeoutMs = positiveInt(options.stallTimeoutMs, 60000);
     this.requestTimeoutMs = positiveInt(options.requestTimeoutMs, 60000);
+    this.contentMd5 = options.contentMd5 === true;
+    this.checksumAlgorithm = options.checksumAlgorithm ? String(options.checksumAlgorithm).toUpperCase() : undefined;
+    /** Per-part digests, off the main thread (made when first needed). */
+    this.digests = this.contentMd5 ? new PartDigests() : null;
     /** The gateway API with these settings (token, deadlines, retries, GatewayError). */
     this.api = new GatewayApi(this);
+  }
+
+  /** The worker that hashes parts (started on first use). */
+  partDigests() {
+    if (!this.digests) this.digests = new PartDigests();
+    return this.digests;
   }
 
   /** A new, not yet started upload of `file`. Options: contentType, metadata, partSize. */

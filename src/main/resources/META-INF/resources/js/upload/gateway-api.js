@@ -120,8 +120,14 @@ export class GatewayApi {
       { ...options, what: 'Checking which parts the storage already has' });
   }
 
-  presign(id, partNumbers, expiresInSeconds, options) {
-    const body = { partNumbers };
+  /**
+   * URLs for parts. With `digests` (part number -> {contentMd5?, checksum?}, base64) each URL is
+   * signed for its part's Content-MD5 / additional checksum and its `headers` carry them.
+   */
+  presign(id, partNumbers, expiresInSeconds, options, digests) {
+    const body = digests
+      ? { parts: partNumbers.map((partNumber) => ({ partNumber, ...digests.get(partNumber) })) }
+      : { partNumbers };
     if (expiresInSeconds) body.expiresInSeconds = expiresInSeconds;
     return this.request('POST', `${uploadPath(id)}/presign`, body, { ...options, what: 'Getting upload URLs' });
   }

@@ -2,7 +2,8 @@
  * The parts of one upload: which are still missing, sending them `concurrency` at a time (URLs
  * presigned just ahead of need), and recording each part S3 stored in the gateway's ledger.
  */
-import { Aborted } from './errors.js';
+import { Aborted, UploadError } from './errors.js';
+import { CHECKSUM_ALGORITHMS } from './part-digests.js';
 import { throwIfAborted } from './signals.js';
 import { isOnline } from './network.js';
 import { PresignedUrls } from './presigned-urls.js';
@@ -19,6 +20,7 @@ export class PartScheduler {
   #done = new Set();   // part numbers stored and recorded
   #urls;
   #transport;
+  #digests = new Map(); // "algorithm:partSize:partNumber" -> base64 digest of that part's bytes
 
   /**
    * @param {object} o
@@ -41,9 +43,10 @@ export class PartScheduler {
       batchSize: () => client.presignBatch,
       upcoming: () => this.#queue,
       presign: async (partNumbers, signal) => {
+        const digests = client.contentMd5 || upload.checksumAlgorithm ? await this.#digestsOf(partNumbers, signal) : undefined;
         upload.stats.presignCalls++;
         const answer = await client.api.presign(upload.id, partNumbers, client.expiresInSeconds,
-          { signal, waitForNetwork: () => network.wait(signal) });
+          { signal, waitForNetwork: () => network.wait(signal) }, digests);
         return answer.urls || [];
       },
       presigned: (partNumbers, urls) => {
@@ -80,8 +83,39 @@ export class PartScheduler {
 
   /** Forgets the plan (the upload starts afresh). */
   reset() {
+    this.#digests.clear();
     this.#done.clear();
     this.#queue = [];
+  }
+
+  /**
+   * Each part's Content-MD5 (with the contentMd5 option) and additional checksum (for an upload
+   * created with one), computed once per part in the worker: part number -> {contentMd5, checksum}.
+   */
+  async #digestsOf(partNumbers, signal) {
+    const { file, partSize, checksumAlgorithm } = this.#upload;
+    if (checksumAlgorithm && !CHECKSUM_ALGORITHMS.includes(checksumAlgorithm)) {
+      throw new UploadError(`This upload needs ${checksumAlgorithm} checksums of its parts, which this client cannot`
+        + ` compute (it can: ${CHECKSUM_ALGORITHMS.join(', ')}).`, { code: 'checksum_unsupported' });
+    }
+    const worker = this.#client.partDigests();
+    const result = new Map();
+    for (const n of partNumbers) {
+      const start = (n - 1) * partSize;
+      const bytes = file.slice(start, start + this.sizeOf(n));
+      const entry = {};
+      if (this.#client.contentMd5) entry.contentMd5 = await this.#digest(worker, 'MD5', n, bytes);
+      if (checksumAlgorithm) entry.checksum = await this.#digest(worker, checksumAlgorithm, n, bytes);
+      throwIfAborted(signal);
+      result.set(n, entry);
+    }
+    return result;
+  }
+
+  async #digest(worker, algorithm, n, bytes) {
+    const key = `${algorithm}:${this.#upload.partSize}:${n}`;
+    if (!this.#digests.has(key)) this.#digests.set(key, await worker.digest(bytes, algorithm));
+    return this.#digests.get(key);
   }
 
   /** Drops the presigned URLs not yet used: they may lapse (paused, offline, asleep). */

@@ -131,6 +131,8 @@ export class UploadFlow {
     const partSize = this.#options.partSize || this.#client.partSize;
     if (partSize) body.partSize = partSize;
     if (this.#options.metadata) body.metadata = this.#options.metadata;
+    const checksumAlgorithm = this.#options.checksumAlgorithm || this.#client.checksumAlgorithm;
+    if (checksumAlgorithm) body.checksumAlgorithm = checksumAlgorithm;
     // The same key on every retry, and after a pause during this call: a create whose answer
     // was lost is not made twice.
     this.#createKey = this.#createKey || idempotencyKey();
@@ -151,6 +153,7 @@ export class UploadFlow {
     upload.id = resource.id;
     upload.partSize = resource.partSize;
     upload.partCount = resource.partCount;
+    upload.checksumAlgorithm = resource.checksumAlgorithm || null;
     upload.bytesDone = this.#parts.plan(resource.missingParts);
     this.#meter.tick(true);
   }

@@ -35,6 +35,7 @@ export class Upload extends EventTarget {
     this.size = file.size;
     this.partSize = 0;
     this.partCount = 0;
+    this.checksumAlgorithm = null; // the additional checksum the gateway created the upload with
     this.bytesDone = 0;
     this.resumedFrom = null;   // {partsDone, bytesDone, missingParts} when this upload continued an earlier one
     this.result = null;        // the Upload resource once completed

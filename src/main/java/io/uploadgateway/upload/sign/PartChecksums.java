@@ -1,0 +1,85 @@
+package io.uploadgateway.upload.sign;
+
+import io.smallrye.mutiny.Uni;
+import io.uploadgateway.config.GatewayConfig;
+import io.uploadgateway.problem.ApiProblem;
+import io.uploadgateway.problem.ErrorCode;
+import io.uploadgateway.storage.presign.ChecksumAlgorithm;
+import io.uploadgateway.upload.ledger.SignLookup;
+import io.uploadgateway.upload.sign.PartRequests.Asked;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.time.Clock;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The additional checksum of a part (SHA256, SHA1, CRC32, CRC32C) at presign: allowed only on an
+ * upload created with that algorithm, required on every part of such an upload (the store would
+ * refuse a part without it), of the algorithm's exact length; and kept in the ledger so that
+ * completion can hand it to CompleteMultipartUpload and compare it with ListParts.
+ */
+@ApplicationScoped
+public class PartChecksums {
+
+    private final boolean storeSupportsThem;
+    private final Clock clock;
+
+    public PartChecksums(GatewayConfig config, Clock clock) {
+        this.storeSupportsThem = config.store().additionalChecksums();
+        this.clock = clock;
+    }
+
+    /** The storage enum of a ledger value; null for none. */
+    public static ChecksumAlgorithm algorithm(String name) {
+        return name == null ? null : ChecksumAlgorithm.valueOf(name);
+    }
+
+    /** Bytes of a checksum of this algorithm. */
+    static int bytes(ChecksumAlgorithm algorithm) {
+        return switch (algorithm) {
+            case CRC32, CRC32C -> 4;
+            case CRC64NVME -> 8;
+            case SHA1 -> 20;
+            case SHA256 -> 32;
+        };
+    }
+
+    /** Throws a 400 unless the parts' checksums fit the upload's algorithm. */
+    void check(UUID id, String algorithmName, List<Asked> asked) {
+        ChecksumAlgorithm algorithm = algorithm(algorithmName);
+        if (algorithm == null) {
+            asked.stream().filter(p -> p.checksum() != null).findFirst().ifPresent(p -> {
+                if (!storeSupportsThem) {
+                    throw ErrorCode.CHECKSUMS_UNSUPPORTED.problem("part " + p.partNumber() + " carries a checksum, but this gateway's"
+                            + " object store does not check additional checksums; send contentMd5 instead");
+                }
+                throw ApiProblem.invalid("part " + p.partNumber() + " carries a checksum, but upload " + id + " was created without"
+                        + " checksumAlgorithm; send contentMd5 instead, or create the upload with checksumAlgorithm");
+            });
+            return;
+        }
+        int bytes = bytes(algorithm);
+        for (Asked part : asked) {
+            if (part.checksum() == null) {
+                throw ApiProblem.invalid("upload " + id + " was created with checksumAlgorithm " + algorithm + ": every part needs its"
+                        + " checksum at presign (parts: [{\"partNumber\": " + part.partNumber() + ", \"checksum\": \"<base64>\"}])");
+            }
+            if (!PartRequests.isBase64Of(part.checksum(), bytes)) {
+                throw ApiProblem.invalid("checksum of part " + part.partNumber() + " must be the base64 of the part's " + bytes + "-byte "
+                        + algorithm + " (" + 4 * ((bytes + 2) / 3) + " characters), got \"" + PartRequests.shortened(part.checksum()) + "\"");
+            }
+        }
+    }
+
+    /** Keeps the checksums about to be signed (nothing for an upload without an algorithm). */
+    Uni<Void> keep(SignLookup lookup, UUID id, String algorithmName, List<Asked> asked) {
+        if (algorithmName == null || asked.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        Integer[] numbers = asked.stream().map(Asked::partNumber).toArray(Integer[]::new);
+        String[] values = asked.stream().map(Asked::checksum).toArray(String[]::new);
+        return lookup.recordChecksums(id, numbers, values, clock.instant().truncatedTo(ChronoUnit.MICROS));
+    }
+}
