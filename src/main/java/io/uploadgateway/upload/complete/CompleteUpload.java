@@ -7,7 +7,10 @@ import io.uploadgateway.problem.ErrorCode;
 import io.uploadgateway.storage.MultipartStorage;
 import io.uploadgateway.storage.MultipartStorage.StoredPart;
 import io.uploadgateway.storage.StorageException;
+import io.uploadgateway.config.GatewayConfig;
+import io.uploadgateway.upload.PartPlan;
 import io.uploadgateway.upload.PartReconciliation;
+import io.uploadgateway.upload.create.Quotas;
 import io.uploadgateway.upload.PartReconciliation.Verdict;
 import io.uploadgateway.upload.Scope;
 import io.uploadgateway.upload.Upload;
@@ -47,9 +50,13 @@ public class CompleteUpload {
     private final Clock clock;
     private final UploadMetrics metrics;
     private final EventOutbox events;
+    private final GatewayConfig config;
+    private final Quotas quotas;
 
     public CompleteUpload(MultipartStorage storage, UploadLedger ledger, Transitions transitions, ContentCheck contentCheck,
-                          Clock clock, UploadMetrics metrics, EventOutbox events) {
+                          Clock clock, UploadMetrics metrics, EventOutbox events, GatewayConfig config, Quotas quotas) {
+        this.config = config;
+        this.quotas = quotas;
         this.storage = storage;
         this.ledger = ledger;
         this.transitions = transitions;
@@ -108,7 +115,8 @@ public class CompleteUpload {
     private Uni<UploadWithParts> completeChecked(Upload upload, UUID token, List<UploadPart> recorded, List<StoredPart> listed) {
         Verdict verdict = PartReconciliation.judge(upload.plan(), recorded, listed);
         if (!verdict.missing().isEmpty()) {
-            throw ErrorCode.PARTS_MISSING.problem(verdict.missing().size() + " of " + upload.partCount
+            throw ErrorCode.PARTS_MISSING.problem(verdict.missing().size() + " of "
+                            + (upload.openSized() ? "the reported" : String.valueOf(upload.partCount))
                             + " parts are not in storage yet; upload them and complete again")
                     .with("missingParts", verdict.missing());
         }
@@ -117,19 +125,56 @@ public class CompleteUpload {
                             + " part(s): re-upload those parts (or GET ?sync=true to adopt what storage holds) and complete again")
                     .with("mismatchedParts", verdict.mismatched());
         }
+        long expectedSize = upload.openSized() ? PartReconciliation.totalOf(verdict) : upload.size;
+        if (upload.openSized()) {
+            return withinLimits(upload, token, expectedSize).chain(() -> assembleChecked(upload, token, recorded, verdict, expectedSize));
+        }
+        return assembleChecked(upload, token, recorded, verdict, expectedSize);
+    }
+
+    /**
+     * An open-sized upload learns its size only now, from ListParts: over the gateway's maximum or
+     * the owner's bytes-in-flight quota, its multipart upload is aborted (nothing stays in storage)
+     * and the call answers 413.
+     */
+    private Uni<Void> withinLimits(Upload upload, UUID token, long total) {
+        long max = Math.min(config.maxUploadSize().asLongValue(), PartPlan.MAX_OBJECT_SIZE);
+        Uni<String> overBy = total > max
+                ? Uni.createFrom().item("its parts add up to " + total + " bytes, over this gateway's limit of " + max + " bytes")
+                : ledger.session(() -> quotas.overBytesQuota(upload.owner, upload.bytesUploaded, total));
+        return overBy.flatMap(reason -> reason == null ? Uni.createFrom().voidItem()
+                : storage.abortMultipartUpload(upload.key, upload.s3UploadId)
+                .chain(() -> ledger.finish(upload.id, token, claimed -> {
+                    Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+                    claimed.markRefused(now);
+                    return events.record(claimed, now).replaceWith(claimed);
+                }))
+                .invoke(refused -> {
+                    events.committed();
+                    metrics.aborted(refused);
+                    LOG.infof("upload %s refused at completion: %s", upload.id, reason);
+                })
+                .map(refused -> {
+                    throw ErrorCode.TOO_LARGE.problem("upload " + upload.id + " was started without a size and " + reason
+                            + "; it is ABORTED and its parts removed from storage").with("size", total);
+                }));
+    }
+
+    private Uni<UploadWithParts> assembleChecked(Upload upload, UUID token, List<UploadPart> recorded, Verdict verdict,
+                                                 long expectedSize) {
         return storage.completeMultipartUpload(upload.key, upload.s3UploadId, verdict.toComplete())
                 .onFailure(StorageException.PartsRejected.class).transform(rejected -> ErrorCode.PART_MISMATCH.problem(
                         "Storage refused to assemble the parts (" + ((StorageException.PartsRejected) rejected).s3Code()
                                 + "): " + rejected.getMessage()))
                 .flatMap(completionEtag -> storage.headObject(upload.key).map(object -> {
                     long actual = object.map(MultipartStorage.StoredObject::size).orElse(-1L);
-                    if (actual != upload.size) {
+                    if (actual != expectedSize) {
                         throw new StorageException.Unavailable("object " + upload.key + " has " + actual
-                                + " bytes after completion, expected " + upload.size, null);
+                                + " bytes after completion, expected " + expectedSize, null);
                     }
                     return Objects.requireNonNullElse(object.get().etag(), completionEtag);
                 }))
-                .flatMap(objectEtag -> checkThenFinish(upload, token, recorded, verdict.toComplete(), objectEtag));
+                .flatMap(objectEtag -> checkThenFinish(upload, token, recorded, verdict.toComplete(), objectEtag, expectedSize));
     }
 
     /**
@@ -140,9 +185,10 @@ public class CompleteUpload {
     private Uni<UploadWithParts> adoptEarlierCompletion(Upload upload, UUID token, List<UploadPart> recorded,
                                                         Supplier<Uni<UploadWithParts>> otherwise) {
         return storage.headObject(upload.key).flatMap(object -> {
-            if (object.isPresent() && object.get().size() == upload.size) {
+            // An open-sized upload's key is its own (it carries the upload's id): any object there is its completion.
+            if (object.isPresent() && (upload.openSized() || object.get().size() == upload.size)) {
                 LOG.infof("upload %s was already completed in storage; recording it", upload.id);
-                return checkThenFinish(upload, token, recorded, null, object.get().etag());
+                return checkThenFinish(upload, token, recorded, null, object.get().etag(), object.get().size());
             }
             return otherwise.get();
         });
@@ -150,10 +196,10 @@ public class CompleteUpload {
 
     /** The content check, then COMPLETED, or REJECTED with the object deleted. */
     private Uni<UploadWithParts> checkThenFinish(Upload upload, UUID token, List<UploadPart> recorded, List<StoredPart> assembled,
-                                                 String objectEtag) {
+                                                 String objectEtag, long objectSize) {
         return contentCheck.check(upload).flatMap(finding -> {
             if (!finding.rejects()) {
-                return finish(upload.id, token, recorded, assembled, objectEtag);
+                return finish(upload.id, token, recorded, assembled, objectEtag, objectSize);
             }
             LOG.warnf("upload %s rejected: %s", upload.id, finding.problem());
             return storage.deleteObject(upload.key).chain(() -> ledger.finish(upload.id, token, claimed -> {
@@ -169,14 +215,14 @@ public class CompleteUpload {
 
     /** The ledger side, in a short transaction: parts as S3 assembled them (when known), counters, COMPLETED, its event. */
     private Uni<UploadWithParts> finish(UUID id, UUID token, List<UploadPart> recorded, List<StoredPart> assembled,
-                                        String objectEtag) {
+                                        String objectEtag, long objectSize) {
         return ledger.finish(id, token, upload -> {
             Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
             var adoption = assembled == null
                     ? new PartReconciliation.Adoption(recorded, List.of(), List.of())
                     : PartReconciliation.assembled(upload.id, recorded, assembled, now);
             upload.recount(adoption.parts(), now);
-            upload.markCompleted(objectEtag, now);
+            upload.markCompleted(objectEtag, objectSize, now);
             // The upload.completed event commits with the state, under the claim: one per completion.
             return ledger.write(adoption).call(() -> events.record(upload, now))
                     .replaceWith(new UploadWithParts(upload, adoption.parts()));

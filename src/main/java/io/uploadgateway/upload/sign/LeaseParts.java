@@ -66,6 +66,9 @@ public class LeaseParts {
         return (request.reconcile() ? sync.sync(scope, id) : reads.get(scope, id)).flatMap(full -> {
             full.upload().requireUploading();
             PartPlan plan = full.upload().plan();
+            if (plan.isOpen()) {
+                throw ApiProblem.invalid("upload " + id + " was started without a size (the /s3 routes): it has no part plan to lease");
+            }
             List<Integer> wanted = asked != null ? asked : full.missingParts();
             List<Integer> outOfPlan = wanted.stream().filter(n -> n > plan.partCount()).toList();
             if (!outOfPlan.isEmpty()) {
