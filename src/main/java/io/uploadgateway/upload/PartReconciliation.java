@@ -104,6 +104,35 @@ public final class PartReconciliation {
         return new Verdict(missing, mismatched, toComplete);
     }
 
+    /**
+     * The parts a client names at completion (number to ETag, as Uppy sends them): each must be in
+     * storage with that ETag (quoted or not). Answers the listing narrowed to those parts, so that
+     * {@link #judge} then checks them against the plan; or a verdict that refuses (missing or
+     * mismatched parts).
+     */
+    public record Reported(List<StoredPart> listed, Verdict refusal) {
+    }
+
+    public static Reported reported(Map<Integer, String> etags, Collection<StoredPart> listed) {
+        Map<Integer, StoredPart> inStorage = byNumber(listed);
+        List<Integer> missing = new ArrayList<>();
+        List<Mismatch> mismatched = new ArrayList<>();
+        List<StoredPart> narrowed = new ArrayList<>();
+        etags.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
+            StoredPart s3 = inStorage.get(e.getKey());
+            String expected = UploadRules.normaliseEtag(e.getValue());
+            if (s3 == null) {
+                missing.add(e.getKey());
+            } else if (!UploadRules.normaliseEtag(s3.etag()).equals(expected)) {
+                mismatched.add(new Mismatch(e.getKey(), "etag", expected, UploadRules.normaliseEtag(s3.etag())));
+            } else {
+                narrowed.add(s3);
+            }
+        });
+        Verdict refusal = missing.isEmpty() && mismatched.isEmpty() ? null : new Verdict(missing, mismatched, List.of());
+        return new Reported(narrowed, refusal);
+    }
+
     /** The total length of the parts a verdict would assemble. */
     public static long totalOf(Verdict verdict) {
         return verdict.toComplete().stream().mapToLong(StoredPart::size).sum();

@@ -27,6 +27,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -67,6 +68,15 @@ public class CompleteUpload {
     }
 
     public Uni<UploadWithParts> complete(Scope scope, UUID id) {
+        return complete(scope, id, null);
+    }
+
+    /**
+     * As {@link #complete(Scope, UUID)}, assembling exactly the parts the client names (number to
+     * ETag, quoted or not: Uppy's {@code complete}); each must be in storage with that ETag. Parts
+     * storage holds beyond them are left out (S3 discards them).
+     */
+    public Uni<UploadWithParts> complete(Scope scope, UUID id, Map<Integer, String> reported) {
         return transitions.run(scope, id, new Transitions.Transition<UploadWithParts>() {
             @Override
             public UploadState target() {
@@ -83,7 +93,7 @@ public class CompleteUpload {
 
             @Override
             public Uni<UploadWithParts> inStorage(Upload claimed, UUID token) {
-                return ledger.session(() -> ledger.parts(claimed)).flatMap(recorded -> assemble(claimed, token, recorded));
+                return ledger.session(() -> ledger.parts(claimed)).flatMap(recorded -> assemble(claimed, token, recorded, reported));
             }
         }).map(done -> {
             if (done.upload().state == UploadState.REJECTED) {
@@ -100,20 +110,29 @@ public class CompleteUpload {
                 .with("detectedContentType", rejected.detectedContentType);
     }
 
-    private Uni<UploadWithParts> assemble(Upload upload, UUID token, List<UploadPart> recorded) {
+    private Uni<UploadWithParts> assemble(Upload upload, UUID token, List<UploadPart> recorded, Map<Integer, String> reported) {
         // S3 forgets a completed multipart upload: ListParts then answers NoSuchUpload (AWS) or an
         // empty list (S3Proxy). Either way an earlier completion may have finished it.
         return storage.listParts(upload.key, upload.s3UploadId)
                 .flatMap(listed -> listed.isEmpty()
-                        ? adoptEarlierCompletion(upload, token, recorded, () -> completeChecked(upload, token, recorded, listed))
-                        : completeChecked(upload, token, recorded, listed))
+                        ? adoptEarlierCompletion(upload, token, recorded, () -> completeChecked(upload, token, recorded, listed, reported))
+                        : completeChecked(upload, token, recorded, listed, reported))
                 .onFailure(StorageException.NoSuchUpload.class)
                 .recoverWithUni(() -> adoptEarlierCompletion(upload, token, recorded,
                         () -> Uni.createFrom().failure(upload.goneFromStorage())));
     }
 
-    private Uni<UploadWithParts> completeChecked(Upload upload, UUID token, List<UploadPart> recorded, List<StoredPart> listed) {
-        Verdict verdict = PartReconciliation.judge(upload.plan(), recorded, listed);
+    private Uni<UploadWithParts> completeChecked(Upload upload, UUID token, List<UploadPart> recorded, List<StoredPart> listed,
+                                                 Map<Integer, String> reported) {
+        Verdict verdict;
+        if (reported == null) {
+            verdict = PartReconciliation.judge(upload.plan(), recorded, listed);
+        } else {
+            var named = PartReconciliation.reported(reported, listed);
+            // The client's ETags are the word on its parts; the ledger's only on parts it does not name.
+            verdict = named.refusal() != null ? named.refusal() : PartReconciliation.judge(upload.plan(),
+                    recorded.stream().filter(p -> !reported.containsKey(p.partNumber)).toList(), named.listed());
+        }
         if (!verdict.missing().isEmpty()) {
             throw ErrorCode.PARTS_MISSING.problem(verdict.missing().size() + " of "
                             + (upload.openSized() ? "the reported" : String.valueOf(upload.partCount))

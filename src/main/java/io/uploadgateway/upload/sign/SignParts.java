@@ -48,10 +48,18 @@ public class SignParts {
      * {@code gateway.activity-interval} and never waiting on the row; then the URLs.
      */
     public Uni<List<SignedPart>> sign(Scope scope, UUID id, List<Integer> partNumbers, Long expiresInSeconds) {
+        return sign(scope, id, null, partNumbers, expiresInSeconds);
+    }
+
+    /** As above; with {@code expectedKey} (Uppy's {@code key}), an upload under another object key is a 404. */
+    public Uni<List<SignedPart>> sign(Scope scope, UUID id, String expectedKey, List<Integer> partNumbers, Long expiresInSeconds) {
         List<Integer> numbers = validPartNumbers(partNumbers);
         Duration requested = window.requested(expiresInSeconds);
         return lookup.find(scope, id)
                 .call(upload -> {
+                    if (expectedKey != null && !expectedKey.equals(upload.key())) {
+                        throw ApiProblem.notFound("no upload " + id + " with key " + expectedKey);
+                    }
                     if (upload.state() != UploadState.UPLOADING) {
                         throw ApiProblem.notActive("upload " + id + " is " + upload.state() + "; only UPLOADING uploads accept this");
                     }
