@@ -5,7 +5,10 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
+import io.quarkus.vertx.VertxContextSupport;
+import io.uploadgateway.admin.Janitor;
 import io.uploadgateway.support.Bytes;
+import io.uploadgateway.support.TestClock;
 import io.uploadgateway.support.Gateway;
 import io.uploadgateway.support.TestStack;
 import io.uploadgateway.support.Tokens;
@@ -14,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -43,6 +47,9 @@ class CompanionProtocolTest {
 
     @Inject
     S3AsyncClient s3;
+
+    @Inject
+    Janitor janitor;
 
     @Test
     void openSizedUploadWithAnOddNameCompletesWithMixedEtags() {
@@ -249,6 +256,52 @@ class CompanionProtocolTest {
         given().cookie("gateway_token", token).get("/api/v1/uploads").then().statusCode(401);
         given().cookie("gateway_token", token).header("Origin", "http://" + host).delete("/s3/session").then().statusCode(204)
                 .header("Set-Cookie", containsString("Max-Age=0"));
+    }
+
+    @Test
+    void openSizedUploadsAreListedCountedAndExpiredLikeAnyOther() throws Throwable {
+        String owner = "uppy-idle-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        Companion uppy = Companion.as(owner);
+        JsonPath created = uppy.create("idle.bin", "application/octet-stream", null).then().statusCode(200).extract().jsonPath();
+        String id = created.getString("uploadId");
+        String key = created.getString("key");
+        uppy.put(id, key, 1, Bytes.random(5 * MIB, 6));
+        uppy.list(id, key).then().statusCode(200).body("", hasSize(1)); // the ledger learns the part
+
+        Gateway admin = Gateway.withToken(Tokens.forAdmin("uppy-operator"));
+        try {
+            TestClock.advance(Duration.ofHours(2));
+            admin.api().queryParams(Map.of("stalled", true, "owner", owner)).get("/api/v1/admin/uploads").then().statusCode(200)
+                    .body("items", hasSize(1)).body("items[0].id", equalTo(id)).body("items[0].size", nullValue())
+                    .body("items[0].partCount", nullValue()).body("items[0].bytesUploaded", equalTo(5 * MIB));
+            // Quotas count an open-sized upload by what it holds so far.
+            admin.api().get("/api/v1/admin/quotas/" + owner).then().statusCode(200)
+                    .body("bytesInFlight", equalTo(5 * MIB)).body("activeUploads", equalTo(1));
+
+            TestClock.advance(Duration.ofDays(8));
+            assertTrue(VertxContextSupport.subscribeAndAwait(() -> janitor.sweep()).expired().contains(id));
+            Gateway.withToken(Tokens.forUser(owner)).get(id).then().body("state", equalTo("EXPIRED"));
+            assertTrue(multipartUploadsUnder(key).isEmpty());
+        } finally {
+            TestClock.reset();
+        }
+    }
+
+    @Test
+    void anOpenSizedUploadOverTheOwnersBytesQuotaIsAbortedAtCompletion() {
+        String owner = "uppy-quota-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        Gateway.withToken(Tokens.forAdmin("uppy-operator")).api().body(Map.of("maxBytesInFlight", 6 * MIB))
+                .put("/api/v1/admin/quotas/" + owner).then().statusCode(200);
+        Companion uppy = Companion.as(owner);
+        JsonPath created = uppy.create("q.bin", "application/octet-stream", null).then().statusCode(200).extract().jsonPath();
+        String id = created.getString("uploadId");
+        String key = created.getString("key");
+        String e1 = uppy.put(id, key, 1, Bytes.random(5 * MIB, 7));
+        String e2 = uppy.put(id, key, 2, Bytes.random(2 * MIB, 8));
+        uppy.complete(id, key, List.of(Map.of("PartNumber", 1, "ETag", e1), Map.of("PartNumber", 2, "ETag", e2)))
+                .then().statusCode(413).body("code", equalTo("too_large")).body("detail", containsString("quota"));
+        assertTrue(multipartUploadsUnder(key).isEmpty());
+        Gateway.withToken(Tokens.forUser(owner)).get(id).then().body("state", equalTo("ABORTED"));
     }
 
     private byte[] object(String key) {
