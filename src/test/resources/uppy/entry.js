@@ -36,6 +36,10 @@ window.uploadAll = async () => {
   const result = await uppy.upload();
   return { successful: result ? result.successful.length : 0, failed: result ? result.failed.length : 0 };
 };
+window.retryAll = async () => {
+  const result = await uppy.retryAll();
+  return { successful: result ? result.successful.length : 0, failed: result ? result.failed.length : 0 };
+};
 document.getElementById('files').addEventListener('change', (event) => {
   for (const file of event.target.files) {
     uppy.addFile({ name: file.name, type: file.type, data: file });

@@ -122,6 +122,35 @@ class UppyBrowserTest {
     }
 
     @Test
+    void aPartThatFailsUntilRetryIsResumedFromListPartsWithoutResendingTheOthers() throws Exception {
+        String user = "uppy-" + UUID.randomUUID().toString().substring(0, 8);
+        byte[] bytes = Bytes.random(12 * MIB + 5, 6);
+        java.util.function.Predicate<FaultyS3.Seen> partThree = FaultyS3.kind("UploadPart").and(s -> s.target().contains("partNumber=3"));
+        proxy.rule(partThree, FaultyS3.Action.error(500, "InternalError"));
+        open(user);
+        choose(Map.of("resume.bin", bytes));
+        Map<String, Object> first = uploadAll();
+        assertEquals(1L, first.get("failed"), "part 3 keeps failing: " + first + " " + results());
+
+        proxy.clearRules();
+        long listPartsBefore = proxy.count("ListParts");
+        chromium.driver().manage().timeouts().scriptTimeout(Duration.ofSeconds(120));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> retried = (Map<String, Object>) js().executeAsyncScript("const done = arguments[arguments.length - 1];"
+                + "window.retryAll().then(done, e => done({error: String(e)}));");
+        assertEquals(1L, retried.get("successful"), "after retryAll: " + retried + " " + results());
+        assertEquals(Bytes.sha256(bytes), Bytes.sha256(object((String) results().get("resume.bin").get("key"))));
+        assertTrue(proxy.count("ListParts") > listPartsBefore, "the resume asked for the parts storage holds");
+        List<FaultyS3.Seen> puts = proxy.requests().stream().filter(FaultyS3.kind("UploadPart"))
+                .filter(s -> s.upstreamStatus() == 200).toList();
+        for (int n : new int[]{1, 2}) {
+            String part = "partNumber=" + n;
+            assertEquals(1, puts.stream().filter(s -> s.target().contains(part + "&") || s.target().endsWith(part)).count(),
+                    "part " + n + " was sent once: " + puts);
+        }
+    }
+
+    @Test
     void cancelAbortsTheUploadAndLeavesNothingInStorage() throws Exception {
         String user = "uppy-" + UUID.randomUUID().toString().substring(0, 8);
         open(user);
