@@ -67,8 +67,8 @@ public class AdminResource {
         this.clock = clock;
     }
 
-    public record AdminUploadView(String id, String owner, String state, String filename, String contentType, long size,
-                                  long bytesUploaded, int partsUploaded, int partCount, String key, Instant createdAt,
+    public record AdminUploadView(String id, String owner, String state, String filename, String contentType, Long size,
+                                  long bytesUploaded, int partsUploaded, Integer partCount, String key, Instant createdAt,
                                   Instant updatedAt, Instant lastActivityAt, long idleSeconds, Instant expiresAt,
                                   Instant completedAt, boolean autoComplete, Instant nextCheckAt) {
         static AdminUploadView of(Upload u, Instant now) {

@@ -64,6 +64,8 @@ public interface GatewayConfig {
 
     Quota quota();
 
+    AuthCookie authCookie();
+
     AutoComplete autoComplete();
 
     /** Part size chosen when the client does not ask for one (raised when the upload needs more than 10,000 parts). */
@@ -276,6 +278,20 @@ public interface GatewayConfig {
          */
         @WithDefault("PT2M")
         Duration staleAfter();
+    }
+
+    /**
+     * The bearer token in a cookie, for the {@code /s3} routes only (Uppy's {@code @uppy/aws-s3}
+     * adds no header to its calls). {@code POST /s3/session} sets it from the Authorization header.
+     */
+    interface AuthCookie {
+        /** The cookie's name ({@code GATEWAY_AUTH_COOKIE_NAME}). */
+        @WithDefault("gateway_token")
+        String name();
+
+        /** Whether the cookie is set with {@code Secure} (keep it on; browsers treat http://localhost as secure too). */
+        @WithDefault("true")
+        boolean secure();
     }
 
     /** Limits per owner; an operator can override them per owner (admin API). Unset means unlimited. */

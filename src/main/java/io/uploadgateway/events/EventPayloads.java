@@ -20,7 +20,7 @@ public final class EventPayloads {
     /** The upload as it is after the change the event reports. */
     @JsonPropertyOrder({"id", "owner", "bucket", "key", "filename", "size", "contentType", "etag", "metadata", "state",
             "createdAt", "completedAt"})
-    public record Data(String id, String owner, String bucket, String key, String filename, long size, String contentType,
+    public record Data(String id, String owner, String bucket, String key, String filename, Long size, String contentType,
                        String etag, Map<String, String> metadata, String state, Instant createdAt, Instant completedAt) {
     }
 

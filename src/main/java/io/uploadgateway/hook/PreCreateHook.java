@@ -42,9 +42,9 @@ public class PreCreateHook {
     private static final int MAX_MESSAGE = 300;
     private static final String RETRY_AFTER_SECONDS = "5";
 
-    /** What the client asks to upload. */
+    /** What the client asks to upload; {@code size} is null for an open-sized upload (Uppy's {@code /s3} routes send none). */
     @JsonPropertyOrder({"owner", "filename", "size", "contentType", "metadata"})
-    public record Intent(String owner, String filename, long size, String contentType, Map<String, String> metadata) {
+    public record Intent(String owner, String filename, Long size, String contentType, Map<String, String> metadata) {
     }
 
     @JsonPropertyOrder({"type", "timestamp", "data"})

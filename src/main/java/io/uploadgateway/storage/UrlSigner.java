@@ -3,6 +3,7 @@ package io.uploadgateway.storage;
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.storage.MultipartStorage.PresignedRequest;
 import io.uploadgateway.storage.presign.ChecksumAlgorithm;
+import io.uploadgateway.storage.presign.SigV4Presigner;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -43,6 +44,11 @@ public interface UrlSigner {
 
         public static PartToSign of(int partNumber, long contentLength) {
             return new PartToSign(partNumber, contentLength, null, null, null);
+        }
+
+        /** A part of unknown length: Content-Length is not signed (S3 still refuses a part over 5 GiB). */
+        public static PartToSign unsized(int partNumber) {
+            return new PartToSign(partNumber, SigV4Presigner.UNSIGNED_CONTENT_LENGTH, null, null, null);
         }
     }
 }

@@ -3,6 +3,10 @@ package io.uploadgateway.upload;
 /**
  * How an object of {@code size} bytes is cut into multipart parts: every part but the last has
  * exactly {@code partSize} bytes. Pure arithmetic within the S3 multipart limits.
+ *
+ * <p>{@link #OPEN} is the plan of an open-sized upload (Uppy's {@code /s3} routes send no size):
+ * any of the 10,000 part numbers, each of any length up to S3's 5 GiB part maximum; the total is
+ * known only from ListParts at completion.
  */
 public record PartPlan(long size, long partSize, int partCount) {
 
@@ -13,8 +17,12 @@ public record PartPlan(long size, long partSize, int partCount) {
     public static final long MAX_OBJECT_SIZE = MAX_PARTS * MAX_PART_SIZE;
     private static final long MIB = 1024 * 1024;
 
+    /** The plan of an open-sized upload: no size, parts 1..10,000 of up to 5 GiB each. */
+    public static final PartPlan OPEN = new PartPlan(-1, MAX_PART_SIZE, MAX_PARTS);
+
     public PartPlan {
-        if (size < 1 || partSize < 1 || partCount != partCountFor(size, partSize)) {
+        boolean open = size == -1 && partSize == MAX_PART_SIZE && partCount == MAX_PARTS;
+        if (!open && (size < 1 || partSize < 1 || partCount != partCountFor(size, partSize))) {
             throw new IllegalArgumentException("inconsistent part plan " + size + "/" + partSize + "/" + partCount);
         }
     }
@@ -48,8 +56,16 @@ public record PartPlan(long size, long partSize, int partCount) {
         return new PartPlan(size, partSize, partCountFor(size, partSize));
     }
 
-    /** Exact byte length of part {@code partNumber} (1-based). */
+    /** Whether this is {@link #OPEN}: part lengths are not planned. */
+    public boolean isOpen() {
+        return size < 0;
+    }
+
+    /** Exact byte length of part {@code partNumber} (1-based); an open plan has none. */
     public long sizeOf(int partNumber) {
+        if (isOpen()) {
+            throw new IllegalStateException("an open-sized upload plans no part lengths");
+        }
         if (partNumber < 1 || partNumber > partCount) {
             throw new IllegalArgumentException("part " + partNumber + " is outside 1.." + partCount);
         }

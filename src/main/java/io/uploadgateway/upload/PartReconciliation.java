@@ -47,6 +47,9 @@ public final class PartReconciliation {
 
     /** Checks every planned part: present in S3, with its planned size, with the ETag the client reported (if any). */
     public static Verdict judge(PartPlan plan, Collection<UploadPart> ledger, Collection<StoredPart> listed) {
+        if (plan.isOpen()) {
+            return judgeOpen(ledger, listed);
+        }
         Map<Integer, StoredPart> inStorage = byNumber(listed);
         Map<Integer, UploadPart> reported = new HashMap<>();
         ledger.forEach(p -> reported.put(p.partNumber, p));
@@ -96,6 +99,68 @@ public final class PartReconciliation {
             parts.add(part);
         }
         return new Checksums(parts, mismatched);
+    }
+
+    /**
+     * An open-sized upload: every part S3 lists is assembled, in order (S3 allows gaps in the
+     * numbers); none listed is a missing part 1. A part whose ETag the client reported must carry
+     * that ETag in storage.
+     */
+    private static Verdict judgeOpen(Collection<UploadPart> ledger, Collection<StoredPart> listed) {
+        Map<Integer, UploadPart> reported = new HashMap<>();
+        ledger.forEach(p -> reported.put(p.partNumber, p));
+        List<Mismatch> mismatched = new ArrayList<>();
+        List<StoredPart> toComplete = new ArrayList<>();
+        listed.stream().filter(p -> p.partNumber() >= 1 && p.partNumber() <= PartPlan.MAX_PARTS)
+                .sorted(Comparator.comparingInt(StoredPart::partNumber)).forEach(s3 -> {
+                    String s3Etag = UploadRules.normaliseEtag(s3.etag());
+                    UploadPart mine = reported.get(s3.partNumber());
+                    if (mine != null && !mine.etag.equals(s3Etag)) {
+                        mismatched.add(new Mismatch(s3.partNumber(), "etag", mine.etag, s3Etag));
+                    }
+                    toComplete.add(new StoredPart(s3.partNumber(), s3Etag, s3.size(), s3.lastModified(), s3.checksum()));
+                });
+        // A reported part that storage does not hold is missing.
+        List<Integer> missing = new ArrayList<>(reported.keySet().stream()
+                .filter(n -> toComplete.stream().noneMatch(p -> p.partNumber() == n)).sorted().toList());
+        if (toComplete.isEmpty() && missing.isEmpty()) {
+            missing.add(1);
+        }
+        return new Verdict(missing, mismatched, toComplete);
+    }
+
+    /**
+     * The parts a client names at completion (number to ETag, as Uppy sends them): each must be in
+     * storage with that ETag (quoted or not). Answers the listing narrowed to those parts, so that
+     * {@link #judge} then checks them against the plan; or a verdict that refuses (missing or
+     * mismatched parts).
+     */
+    public record Reported(List<StoredPart> listed, Verdict refusal) {
+    }
+
+    public static Reported reported(Map<Integer, String> etags, Collection<StoredPart> listed) {
+        Map<Integer, StoredPart> inStorage = byNumber(listed);
+        List<Integer> missing = new ArrayList<>();
+        List<Mismatch> mismatched = new ArrayList<>();
+        List<StoredPart> narrowed = new ArrayList<>();
+        etags.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
+            StoredPart s3 = inStorage.get(e.getKey());
+            String expected = UploadRules.normaliseEtag(e.getValue());
+            if (s3 == null) {
+                missing.add(e.getKey());
+            } else if (!UploadRules.normaliseEtag(s3.etag()).equals(expected)) {
+                mismatched.add(new Mismatch(e.getKey(), "etag", expected, UploadRules.normaliseEtag(s3.etag())));
+            } else {
+                narrowed.add(s3);
+            }
+        });
+        Verdict refusal = missing.isEmpty() && mismatched.isEmpty() ? null : new Verdict(missing, mismatched, List.of());
+        return new Reported(narrowed, refusal);
+    }
+
+    /** The total length of the parts a verdict would assemble. */
+    public static long totalOf(Verdict verdict) {
+        return verdict.toComplete().stream().mapToLong(StoredPart::size).sum();
     }
 
     /**
@@ -154,12 +219,16 @@ public final class PartReconciliation {
     /** The parts that count as done: within the plan, with exactly their planned size. */
     public static List<UploadPart> counted(PartPlan plan, Collection<UploadPart> parts) {
         return parts.stream()
-                .filter(p -> p.partNumber >= 1 && p.partNumber <= plan.partCount() && p.size == plan.sizeOf(p.partNumber))
+                .filter(p -> p.partNumber >= 1 && p.partNumber <= plan.partCount()
+                        && (plan.isOpen() || p.size == plan.sizeOf(p.partNumber)))
                 .toList();
     }
 
     /** Planned part numbers without a counted part, ascending. */
     public static List<Integer> missing(PartPlan plan, Collection<UploadPart> parts) {
+        if (plan.isOpen()) {
+            return List.of(); // nothing is planned, so nothing is known to be missing
+        }
         boolean[] done = new boolean[plan.partCount() + 1];
         counted(plan, parts).forEach(p -> done[p.partNumber] = true);
         List<Integer> missing = new ArrayList<>();

@@ -45,13 +45,16 @@ public class Upload extends PanacheEntityBase {
     @Column(name = "content_type")
     public String contentType;
 
-    public long size;
+    /** The declared size; null while an open-sized upload (Uppy's {@code /s3}) runs, its assembled size once completed. */
+    public Long size;
 
+    /** Null for an open-sized upload. */
     @Column(name = "part_size")
-    public long partSize;
+    public Long partSize;
 
+    /** Null for an open-sized upload. */
     @Column(name = "part_count")
-    public int partCount;
+    public Integer partCount;
 
     @JdbcTypeCode(SqlTypes.JSON)
     @Column(columnDefinition = "jsonb")
@@ -119,8 +122,14 @@ public class Upload extends PanacheEntityBase {
     @Column(name = "claimed_for")
     public UploadState claimedFor;
 
+    /** The part plan; {@link PartPlan#OPEN} for an open-sized upload that has not completed. */
     public PartPlan plan() {
-        return new PartPlan(size, partSize, partCount);
+        return partSize == null ? PartPlan.OPEN : new PartPlan(size, partSize, partCount);
+    }
+
+    /** Started without a size (Uppy's {@code /s3} routes): parts of any length, the total checked at completion. */
+    public boolean openSized() {
+        return partSize == null;
     }
 
     /**
@@ -189,7 +198,15 @@ public class Upload extends PanacheEntityBase {
 
     /** S3 assembled the object. Also reached from ABORTING when S3 turns out to have completed it. */
     public void markCompleted(String objectEtag, Instant now) {
+        markCompleted(objectEtag, null, now);
+    }
+
+    /** As {@link #markCompleted(String, Instant)}; an open-sized upload takes {@code objectSize} as its size. */
+    public void markCompleted(String objectEtag, Long objectSize, Instant now) {
         requireState(UploadState.COMPLETING, UploadState.ABORTING);
+        if (size == null) {
+            size = objectSize != null ? objectSize : bytesUploaded;
+        }
         state = UploadState.COMPLETED;
         etag = objectEtag;
         completedAt = now;
@@ -201,6 +218,16 @@ public class Upload extends PanacheEntityBase {
         requireState(UploadState.COMPLETING);
         state = UploadState.REJECTED;
         detectedContentType = detected;
+        end(now);
+    }
+
+    /**
+     * An open-sized upload whose parts add up to more than the gateway or the owner's quota allows:
+     * its multipart upload was aborted instead of completed.
+     */
+    public void markRefused(Instant now) {
+        requireState(UploadState.COMPLETING);
+        state = UploadState.ABORTED;
         end(now);
     }
 

@@ -34,7 +34,7 @@ public class UploadMetrics {
 
     public void completed(Upload upload) {
         completed.increment();
-        bytesCompleted.increment(upload.size);
+        bytesCompleted.increment(upload.size == null ? upload.bytesUploaded : upload.size);
     }
 
     public void aborted(Upload upload) {

@@ -45,7 +45,8 @@ public class RequestBodyLimit {
 
     void install(@Observes Router router) {
         BodyHandler chunked = BodyHandler.create(false).setBodyLimit(limit);
-        router.route("/api/*").order(ORDER)
+        for (String path : new String[]{"/api/*", "/s3/*"}) {
+            router.route(path).order(ORDER)
                 .handler(rc -> {
                     long declared = declaredLength(rc.request());
                     if (declared > limit) {
@@ -59,6 +60,7 @@ public class RequestBodyLimit {
                     }
                 })
                 .failureHandler(this::refuse);
+        }
     }
 
 

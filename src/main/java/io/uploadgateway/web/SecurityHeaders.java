@@ -44,7 +44,7 @@ public class SecurityHeaders {
     void filter(RoutingContext rc) {
         String path = rc.normalizedPath();
         if (path != null && !path.startsWith("/q/")) {
-            boolean page = !path.startsWith("/api/") && !path.equals("/api") && !path.startsWith("/dev/");
+            boolean page = !path.startsWith("/api/") && !path.equals("/api") && !path.startsWith("/dev/") && !path.startsWith("/s3/");
             rc.addHeadersEndHandler(ignored -> {
                 var headers = rc.response().headers();
                 headers.set("X-Content-Type-Options", "nosniff");

@@ -2,6 +2,7 @@ package io.uploadgateway.upload;
 
 import org.junit.jupiter.api.Test;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -72,5 +73,14 @@ class PartPlanTest {
         PartPlan plan = PartPlan.of(10, null, DEFAULT, Long.MAX_VALUE);
         assertThrows(IllegalArgumentException.class, () -> plan.sizeOf(0));
         assertThrows(IllegalArgumentException.class, () -> plan.sizeOf(2));
+    }
+
+    @Test
+    void theOpenPlanHasNoPartLengths() {
+        assertTrue(PartPlan.OPEN.isOpen());
+        assertEquals(PartPlan.MAX_PARTS, PartPlan.OPEN.partCount());
+        assertThrows(IllegalStateException.class, () -> PartPlan.OPEN.sizeOf(1));
+        assertFalse(PartPlan.of(10, null, 5 * 1024 * 1024, PartPlan.MAX_OBJECT_SIZE).isOpen());
+        assertThrows(IllegalArgumentException.class, () -> new PartPlan(-1, 5, PartPlan.MAX_PARTS));
     }
 }

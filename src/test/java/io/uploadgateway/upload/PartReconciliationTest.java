@@ -120,4 +120,30 @@ class PartReconciliationTest {
         assertEquals("c1", unreported.toComplete().get(0).checksum());
         assertTrue(unreported.mismatched().isEmpty());
     }
+
+    @Test
+    void anOpenPlanAssemblesWhatStorageListsInOrderAndCountsEveryPart() {
+        Verdict verdict = PartReconciliation.judge(PartPlan.OPEN, List.of(),
+                List.of(listed(3, "c", 7), listed(1, "a", 6 * MIB)));
+        assertTrue(verdict.completable());
+        assertEquals(List.of(1, 3), verdict.toComplete().stream().map(StoredPart::partNumber).toList());
+        assertEquals(6 * MIB + 7, PartReconciliation.totalOf(verdict));
+        assertEquals(List.of(1), PartReconciliation.judge(PartPlan.OPEN, List.of(), List.of()).missing(),
+                "nothing in storage: nothing to complete");
+        assertEquals(2, PartReconciliation.counted(PartPlan.OPEN,
+                List.of(recorded(1, "\"a\"", 6 * MIB, T0), recorded(2, "\"b\"", 1, T0))).size());
+        assertEquals(List.of(), PartReconciliation.missing(PartPlan.OPEN, List.of()));
+    }
+
+    @Test
+    void partsAClientNamesMustBeInStorageWithTheirEtagQuotedOrNot() {
+        var named = PartReconciliation.reported(java.util.Map.of(1, "a", 2, "\"b\""),
+                List.of(listed(1, "\"a\"", 5 * MIB), listed(2, "b", 5), listed(3, "stray", 5)));
+        assertEquals(null, named.refusal());
+        assertEquals(List.of(1, 2), named.listed().stream().map(StoredPart::partNumber).toList(), "part 3 is left out");
+
+        var refused = PartReconciliation.reported(java.util.Map.of(1, "x", 4, "d"), List.of(listed(1, "a", 5)));
+        assertEquals(List.of(4), refused.refusal().missing());
+        assertEquals(List.of(new Mismatch(1, "etag", "\"x\"", "\"a\"")), refused.refusal().mismatched());
+    }
 }

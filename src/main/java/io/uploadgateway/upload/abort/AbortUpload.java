@@ -93,12 +93,12 @@ public class AbortUpload {
         return storage.abortMultipartUpload(claimed.key, claimed.s3UploadId)
                 .flatMap(abortedNow -> abortedNow
                         ? Uni.createFrom().item(Optional.<StoredObject>empty())
-                        : storage.headObject(claimed.key).map(object -> object.filter(o -> o.size() == claimed.size)))
+                        : storage.headObject(claimed.key).map(object -> object.filter(o -> claimed.size == null || o.size() == claimed.size)))
                 .flatMap(completed -> ledger.finish(claimed.id, token, upload -> {
                     Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
                     if (completed.isPresent()) {
                         LOG.infof("upload %s was completed in storage before it could be ended; recording the completion", upload.id);
-                        upload.markCompleted(completed.get().etag(), now);
+                        upload.markCompleted(completed.get().etag(), completed.get().size(), now);
                     } else if (upload.claimedFor == UploadState.EXPIRED) {
                         upload.markExpired(now);
                     } else {

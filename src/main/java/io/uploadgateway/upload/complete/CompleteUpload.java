@@ -7,7 +7,10 @@ import io.uploadgateway.problem.ErrorCode;
 import io.uploadgateway.storage.MultipartStorage;
 import io.uploadgateway.storage.MultipartStorage.StoredPart;
 import io.uploadgateway.storage.StorageException;
+import io.uploadgateway.config.GatewayConfig;
+import io.uploadgateway.upload.PartPlan;
 import io.uploadgateway.upload.PartReconciliation;
+import io.uploadgateway.upload.create.Quotas;
 import io.uploadgateway.upload.PartReconciliation.Verdict;
 import io.uploadgateway.upload.Scope;
 import io.uploadgateway.upload.Upload;
@@ -26,6 +29,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -50,10 +54,15 @@ public class CompleteUpload {
     private final UploadMetrics metrics;
     private final EventOutbox events;
     private final SignLookup lookup;
+    private final GatewayConfig config;
+    private final Quotas quotas;
 
     public CompleteUpload(MultipartStorage storage, UploadLedger ledger, Transitions transitions, ContentCheck contentCheck,
-                          Clock clock, UploadMetrics metrics, EventOutbox events, SignLookup lookup) {
+                          Clock clock, UploadMetrics metrics, EventOutbox events, SignLookup lookup, GatewayConfig config,
+                          Quotas quotas) {
         this.lookup = lookup;
+        this.config = config;
+        this.quotas = quotas;
         this.storage = storage;
         this.ledger = ledger;
         this.transitions = transitions;
@@ -64,6 +73,15 @@ public class CompleteUpload {
     }
 
     public Uni<UploadWithParts> complete(Scope scope, UUID id) {
+        return complete(scope, id, null);
+    }
+
+    /**
+     * As {@link #complete(Scope, UUID)}, assembling exactly the parts the client names (number to
+     * ETag, quoted or not: Uppy's {@code complete}); each must be in storage with that ETag. Parts
+     * storage holds beyond them are left out (S3 discards them).
+     */
+    public Uni<UploadWithParts> complete(Scope scope, UUID id, Map<Integer, String> reported) {
         return transitions.run(scope, id, new Transitions.Transition<UploadWithParts>() {
             @Override
             public UploadState target() {
@@ -80,7 +98,7 @@ public class CompleteUpload {
 
             @Override
             public Uni<UploadWithParts> inStorage(Upload claimed, UUID token) {
-                return ledger.session(() -> ledger.parts(claimed)).flatMap(recorded -> assemble(claimed, token, recorded));
+                return ledger.session(() -> ledger.parts(claimed)).flatMap(recorded -> assemble(claimed, token, recorded, reported));
             }
         }).map(done -> {
             if (done.upload().state == UploadState.REJECTED) {
@@ -97,22 +115,32 @@ public class CompleteUpload {
                 .with("detectedContentType", rejected.detectedContentType);
     }
 
-    private Uni<UploadWithParts> assemble(Upload upload, UUID token, List<UploadPart> recorded) {
+    private Uni<UploadWithParts> assemble(Upload upload, UUID token, List<UploadPart> recorded, Map<Integer, String> reported) {
         // S3 forgets a completed multipart upload: ListParts then answers NoSuchUpload (AWS) or an
         // empty list (S3Proxy). Either way an earlier completion may have finished it.
         return storage.listParts(upload.key, upload.s3UploadId)
                 .flatMap(listed -> listed.isEmpty()
-                        ? adoptEarlierCompletion(upload, token, recorded, () -> completeChecked(upload, token, recorded, listed))
-                        : completeChecked(upload, token, recorded, listed))
+                        ? adoptEarlierCompletion(upload, token, recorded, () -> completeChecked(upload, token, recorded, listed, reported))
+                        : completeChecked(upload, token, recorded, listed, reported))
                 .onFailure(StorageException.NoSuchUpload.class)
                 .recoverWithUni(() -> adoptEarlierCompletion(upload, token, recorded,
                         () -> Uni.createFrom().failure(upload.goneFromStorage())));
     }
 
-    private Uni<UploadWithParts> completeChecked(Upload upload, UUID token, List<UploadPart> recorded, List<StoredPart> listed) {
-        Verdict verdict = PartReconciliation.judge(upload.plan(), recorded, listed);
+    private Uni<UploadWithParts> completeChecked(Upload upload, UUID token, List<UploadPart> recorded, List<StoredPart> listed,
+                                                 Map<Integer, String> reported) {
+        Verdict verdict;
+        if (reported == null) {
+            verdict = PartReconciliation.judge(upload.plan(), recorded, listed);
+        } else {
+            var named = PartReconciliation.reported(reported, listed);
+            // The client's ETags are the word on its parts; the ledger's only on parts it does not name.
+            verdict = named.refusal() != null ? named.refusal() : PartReconciliation.judge(upload.plan(),
+                    recorded.stream().filter(p -> !reported.containsKey(p.partNumber)).toList(), named.listed());
+        }
         if (!verdict.missing().isEmpty()) {
-            throw ErrorCode.PARTS_MISSING.problem(verdict.missing().size() + " of " + upload.partCount
+            throw ErrorCode.PARTS_MISSING.problem(verdict.missing().size() + " of "
+                            + (upload.openSized() ? "the reported" : String.valueOf(upload.partCount))
                             + " parts are not in storage yet; upload them and complete again")
                     .with("missingParts", verdict.missing());
         }
@@ -121,22 +149,62 @@ public class CompleteUpload {
                             + " part(s): re-upload those parts (or GET ?sync=true to adopt what storage holds) and complete again")
                     .with("mismatchedParts", verdict.mismatched());
         }
+        long expectedSize = upload.openSized() ? PartReconciliation.totalOf(verdict) : upload.size;
+        Uni<Void> limits = upload.openSized() ? withinLimits(upload, token, expectedSize) : Uni.createFrom().voidItem();
+        return limits.chain(() -> withChecksums(upload, verdict.toComplete()))
+                .flatMap(toComplete -> assembleChecked(upload, token, recorded, toComplete, expectedSize));
+    }
+
+    /**
+     * The parts with the additional checksums to complete with; a part whose stored checksum is
+     * not the one its URL was signed for is a 409 part_mismatch.
+     */
+    private Uni<List<StoredPart>> withChecksums(Upload upload, List<StoredPart> toComplete) {
         if (upload.checksumAlgorithm == null) {
-            return assembleChecked(upload, token, recorded, verdict.toComplete());
+            return Uni.createFrom().item(toComplete);
         }
-        return lookup.signedChecksums(upload.id).flatMap(signed -> {
-            PartReconciliation.Checksums checksums = PartReconciliation.checksums(verdict.toComplete(), signed);
+        return lookup.signedChecksums(upload.id).map(signed -> {
+            PartReconciliation.Checksums checksums = PartReconciliation.checksums(toComplete, signed);
             if (!checksums.mismatched().isEmpty()) {
                 throw ErrorCode.PART_MISMATCH.problem("Storage holds parts whose " + upload.checksumAlgorithm + " checksum is not the one"
                                 + " their URLs were signed for (" + checksums.mismatched().size() + " part(s)): presign and upload those"
                                 + " parts again, then complete again")
                         .with("mismatchedParts", checksums.mismatched());
             }
-            return assembleChecked(upload, token, recorded, checksums.toComplete());
+            return checksums.toComplete();
         });
     }
 
-    private Uni<UploadWithParts> assembleChecked(Upload upload, UUID token, List<UploadPart> recorded, List<StoredPart> toComplete) {
+    /**
+     * An open-sized upload learns its size only now, from ListParts: over the gateway's maximum or
+     * the owner's bytes-in-flight quota, its multipart upload is aborted (nothing stays in storage)
+     * and the call answers 413.
+     */
+    private Uni<Void> withinLimits(Upload upload, UUID token, long total) {
+        long max = Math.min(config.maxUploadSize().asLongValue(), PartPlan.MAX_OBJECT_SIZE);
+        Uni<String> overBy = total > max
+                ? Uni.createFrom().item("its parts add up to " + total + " bytes, over this gateway's limit of " + max + " bytes")
+                : ledger.session(() -> quotas.overBytesQuota(upload.owner, upload.bytesUploaded, total));
+        return overBy.flatMap(reason -> reason == null ? Uni.createFrom().voidItem()
+                : storage.abortMultipartUpload(upload.key, upload.s3UploadId)
+                .chain(() -> ledger.finish(upload.id, token, claimed -> {
+                    Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+                    claimed.markRefused(now);
+                    return events.record(claimed, now).replaceWith(claimed);
+                }))
+                .invoke(refused -> {
+                    events.committed();
+                    metrics.aborted(refused);
+                    LOG.infof("upload %s refused at completion: %s", upload.id, reason);
+                })
+                .map(refused -> {
+                    throw ErrorCode.TOO_LARGE.problem("upload " + upload.id + " was started without a size and " + reason
+                            + "; it is ABORTED and its parts removed from storage").with("size", total);
+                }));
+    }
+
+    private Uni<UploadWithParts> assembleChecked(Upload upload, UUID token, List<UploadPart> recorded, List<StoredPart> toComplete,
+                                                 long expectedSize) {
         return storage.completeMultipartUpload(upload.key, upload.s3UploadId, toComplete,
                         PartChecksums.algorithm(upload.checksumAlgorithm))
                 .onFailure(StorageException.PartsRejected.class).transform(rejected -> ErrorCode.PART_MISMATCH.problem(
@@ -144,13 +212,13 @@ public class CompleteUpload {
                                 + "): " + rejected.getMessage()))
                 .flatMap(completionEtag -> storage.headObject(upload.key).map(object -> {
                     long actual = object.map(MultipartStorage.StoredObject::size).orElse(-1L);
-                    if (actual != upload.size) {
+                    if (actual != expectedSize) {
                         throw new StorageException.Unavailable("object " + upload.key + " has " + actual
-                                + " bytes after completion, expected " + upload.size, null);
+                                + " bytes after completion, expected " + expectedSize, null);
                     }
                     return Objects.requireNonNullElse(object.get().etag(), completionEtag);
                 }))
-                .flatMap(objectEtag -> checkThenFinish(upload, token, recorded, toComplete, objectEtag));
+                .flatMap(objectEtag -> checkThenFinish(upload, token, recorded, toComplete, objectEtag, expectedSize));
     }
 
     /**
@@ -161,9 +229,10 @@ public class CompleteUpload {
     private Uni<UploadWithParts> adoptEarlierCompletion(Upload upload, UUID token, List<UploadPart> recorded,
                                                         Supplier<Uni<UploadWithParts>> otherwise) {
         return storage.headObject(upload.key).flatMap(object -> {
-            if (object.isPresent() && object.get().size() == upload.size) {
+            // An open-sized upload's key is its own (it carries the upload's id): any object there is its completion.
+            if (object.isPresent() && (upload.openSized() || object.get().size() == upload.size)) {
                 LOG.infof("upload %s was already completed in storage; recording it", upload.id);
-                return checkThenFinish(upload, token, recorded, null, object.get().etag());
+                return checkThenFinish(upload, token, recorded, null, object.get().etag(), object.get().size());
             }
             return otherwise.get();
         });
@@ -171,10 +240,10 @@ public class CompleteUpload {
 
     /** The content check, then COMPLETED, or REJECTED with the object deleted. */
     private Uni<UploadWithParts> checkThenFinish(Upload upload, UUID token, List<UploadPart> recorded, List<StoredPart> assembled,
-                                                 String objectEtag) {
+                                                 String objectEtag, long objectSize) {
         return contentCheck.check(upload).flatMap(finding -> {
             if (!finding.rejects()) {
-                return finish(upload.id, token, recorded, assembled, objectEtag);
+                return finish(upload.id, token, recorded, assembled, objectEtag, objectSize);
             }
             LOG.warnf("upload %s rejected: %s", upload.id, finding.problem());
             return storage.deleteObject(upload.key).chain(() -> ledger.finish(upload.id, token, claimed -> {
@@ -190,14 +259,14 @@ public class CompleteUpload {
 
     /** The ledger side, in a short transaction: parts as S3 assembled them (when known), counters, COMPLETED, its event. */
     private Uni<UploadWithParts> finish(UUID id, UUID token, List<UploadPart> recorded, List<StoredPart> assembled,
-                                        String objectEtag) {
+                                        String objectEtag, long objectSize) {
         return ledger.finish(id, token, upload -> {
             Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
             var adoption = assembled == null
                     ? new PartReconciliation.Adoption(recorded, List.of(), List.of())
                     : PartReconciliation.assembled(upload.id, recorded, assembled, now);
             upload.recount(adoption.parts(), now);
-            upload.markCompleted(objectEtag, now);
+            upload.markCompleted(objectEtag, objectSize, now);
             // The upload.completed event commits with the state, under the claim: one per completion.
             return ledger.write(adoption).call(() -> events.record(upload, now))
                     .replaceWith(new UploadWithParts(upload, adoption.parts()));

@@ -63,12 +63,17 @@ public class CreateUpload {
         this.events = events;
     }
 
+    /**
+     * {@code openSized}: the client cannot say the size (Uppy's {@code /s3} routes); {@code size}
+     * is then optional and, when absent, the upload is open-sized ({@link PartPlan#OPEN}).
+     */
     public record Command(String owner, String filename, Long size, String contentType, Long partSize,
-                          Map<String, String> metadata, String idempotencyKey, Boolean autoComplete, String checksumAlgorithm) {
+                          Map<String, String> metadata, String idempotencyKey, Boolean autoComplete, String checksumAlgorithm,
+                          boolean openSized) {
 
         public Command(String owner, String filename, Long size, String contentType, Long partSize,
                        Map<String, String> metadata, String idempotencyKey, Boolean autoComplete) {
-            this(owner, filename, size, contentType, partSize, metadata, idempotencyKey, autoComplete, null);
+            this(owner, filename, size, contentType, partSize, metadata, idempotencyKey, autoComplete, null, false);
         }
     }
 
@@ -115,10 +120,11 @@ public class CreateUpload {
     private Uni<Created> fresh(Command command, PartPlan plan, String checksumAlgorithm) {
         String contentType = command.contentType() == null ? UploadRules.DEFAULT_CONTENT_TYPE : command.contentType().strip();
         Map<String, String> requested = command.metadata() == null ? Map.of() : Map.copyOf(command.metadata());
-        var intent = new PreCreateHook.Intent(command.owner(), command.filename(), plan.size(), contentType, requested);
+        Long size = plan.isOpen() ? null : plan.size();
+        var intent = new PreCreateHook.Intent(command.owner(), command.filename(), size, contentType, requested);
         // Over quota, neither the hook nor S3 is asked anything; the check is repeated under the
-        // owner's lock in the transaction that records the upload.
-        return ledger.session(() -> quotas.check(command.owner(), plan.size()))
+        // owner's lock in the transaction that records the upload. An open-sized upload starts at 0 bytes.
+        return ledger.session(() -> quotas.check(command.owner(), size == null ? 0 : size))
                 .chain(() -> hook.check(intent))
                 .flatMap(added -> created(command, plan, contentType, withHookMetadata(requested, added), checksumAlgorithm));
     }
@@ -144,7 +150,7 @@ public class CreateUpload {
             UUID id = UUID.randomUUID();
             String key = ObjectKeys.forUpload(config.keyRoot(), command.owner(), id, command.filename());
             return storage.createMultipartUpload(key, contentType, metadata, PartChecksums.algorithm(checksumAlgorithm))
-                    .flatMap(s3UploadId -> ledger.transaction(() -> quotas.enforce(command.owner(), plan.size()).chain(() -> {
+                    .flatMap(s3UploadId -> ledger.transaction(() -> quotas.enforce(command.owner(), plan.isOpen() ? 0 : plan.size()).chain(() -> {
                         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
                         Upload upload = new Upload();
                         upload.id = id;
@@ -154,15 +160,19 @@ public class CreateUpload {
                         upload.s3UploadId = s3UploadId;
                         upload.filename = command.filename();
                         upload.contentType = contentType;
-                        upload.size = plan.size();
-                        upload.partSize = plan.partSize();
-                        upload.partCount = plan.partCount();
+                        if (!plan.isOpen()) {
+                            upload.size = plan.size();
+                            upload.partSize = plan.partSize();
+                            upload.partCount = plan.partCount();
+                        }
                         upload.metadata = metadata;
                         upload.idempotencyKey = command.idempotencyKey();
                         upload.checksumAlgorithm = checksumAlgorithm;
                         upload.createdAt = now;
                         upload.touch(now, config.uploadTtl());
-                        upload.autoComplete = command.autoComplete() != null ? command.autoComplete() : config.autoComplete().byDefault();
+                        // An open-sized upload cannot be judged complete before its client says so.
+                        upload.autoComplete = !plan.isOpen()
+                                && (command.autoComplete() != null ? command.autoComplete() : config.autoComplete().byDefault());
                         upload.checkAt(now.plus(config.autoComplete().checkInterval()), config.autoComplete().checkInterval());
                         return ledger.insert(upload).call(inserted -> events.record(inserted, now));
                     })).onFailure().call(failure ->
@@ -183,7 +193,7 @@ public class CreateUpload {
                     if (upload == null) {
                         return Uni.createFrom().nullItem();
                     }
-                    if (!upload.filename.equals(command.filename()) || upload.size != command.size()) {
+                    if (!upload.filename.equals(command.filename()) || !java.util.Objects.equals(upload.size, command.size())) {
                         return Uni.createFrom().failure(ErrorCode.IDEMPOTENCY_KEY_REUSED.problem(
                                 "Idempotency-Key '" + command.idempotencyKey() + "' was used for upload " + upload.id
                                         + " of a different file; use a new key for a new upload"));
@@ -200,7 +210,10 @@ public class CreateUpload {
         if (problem == null) {
             problem = UploadRules.metadataProblem(command.metadata());
         }
-        if (problem == null && command.size() == null) {
+        if (problem == null && command.openSized() && command.autoComplete() != null && command.autoComplete()) {
+            problem = "autoComplete needs a size";
+        }
+        if (problem == null && command.size() == null && !command.openSized()) {
             problem = "size is required: the file's length in bytes";
         }
         if (problem != null) {
@@ -212,6 +225,9 @@ public class CreateUpload {
                     .with("allowedContentTypes", config.allowedContentTypes());
         }
         long max = Math.min(config.maxUploadSize().asLongValue(), PartPlan.MAX_OBJECT_SIZE);
+        if (command.size() == null) {
+            return PartPlan.OPEN; // the total is checked at completion, from ListParts
+        }
         if (command.size() > max) {
             throw ErrorCode.TOO_LARGE.problem("size " + command.size() + " exceeds this gateway's limit of " + max + " bytes");
         }

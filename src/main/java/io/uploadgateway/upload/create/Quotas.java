@@ -50,6 +50,23 @@ public class Quotas {
         return ledger.lockOwner(owner).chain(() -> check(owner, size));
     }
 
+    /**
+     * For an open-sized upload at completion: why {@code total} bytes would put the owner over the
+     * bytes-in-flight quota (the upload counted so far with {@code counted} bytes), or null when
+     * within it. In the caller's session.
+     */
+    public Uni<String> overBytesQuota(String owner, long counted, long total) {
+        return limitsOf(owner).flatMap(limits -> limits.maxBytesInFlight() == null
+                ? Uni.createFrom().<String>nullItem()
+                : ledger.usage(owner).map(usage -> {
+                    long after = usage.bytesInFlight() - counted + total;
+                    return after > limits.maxBytesInFlight()
+                            ? "its " + total + " bytes would put the owner at " + after + " bytes in flight, over the quota of "
+                            + limits.maxBytesInFlight() + " bytes"
+                            : null;
+                }));
+    }
+
     public Limits effective(Override override) {
         if (override == null) {
             return new Limits(defaultMaxActive, defaultMaxBytes);

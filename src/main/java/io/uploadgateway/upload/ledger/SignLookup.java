@@ -59,7 +59,8 @@ public class SignLookup {
             Row row = result.iterator().next();
             return new Signable(row.getUUID("id"), UploadState.valueOf(row.getString("state")), row.getString("object_key"),
                     row.getString("s3_upload_id"),
-                    new PartPlan(row.getLong("size"), row.getLong("part_size"), row.getInteger("part_count")),
+                    row.getLong("part_size") == null ? PartPlan.OPEN
+                            : new PartPlan(row.getLong("size"), row.getLong("part_size"), row.getInteger("part_count")),
                     row.getOffsetDateTime("last_activity_at").toInstant(), row.getString("checksum_algorithm"));
         });
     }

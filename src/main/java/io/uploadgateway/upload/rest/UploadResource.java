@@ -131,7 +131,7 @@ public class UploadResource {
             throw ApiProblem.invalid("Idempotency-Key must be 1-255 visible ASCII characters");
         }
         var command = new CreateUpload.Command(caller.owner(), request.filename(), request.size(), request.contentType(),
-                request.partSize(), request.metadata(), idempotencyKey, request.autoComplete(), request.checksumAlgorithm());
+                request.partSize(), request.metadata(), idempotencyKey, request.autoComplete(), request.checksumAlgorithm(), false);
         return creation.create(command).map(created -> {
             UploadView view = UploadView.of(created.upload(), bucket);
             URI location = URI.create("/api/v1/uploads/" + view.id());

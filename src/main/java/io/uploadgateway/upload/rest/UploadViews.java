@@ -50,8 +50,8 @@ public final class UploadViews {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record UploadView(String id, String state, String filename, String contentType, long size, long partSize,
-                             int partCount, String key, Map<String, String> metadata, Instant createdAt,
+    public record UploadView(String id, String state, String filename, String contentType, Long size, Long partSize,
+                             Integer partCount, String key, Map<String, String> metadata, Instant createdAt,
                              Instant updatedAt, Instant expiresAt, Instant completedAt, long bytesUploaded,
                              int partsUploaded, List<PartView> parts, List<Integer> missingParts, String etag,
                              String location, String detectedContentType, boolean autoComplete, Instant nextCheckAt,
@@ -102,7 +102,7 @@ public final class UploadViews {
                                String cursor) {
     }
 
-    public record LeasedPart(int partNumber, long offset, long length, String method, String url, Map<String, String> headers,
+    public record LeasedPart(int partNumber, Long offset, Long length, String method, String url, Map<String, String> headers,
                              Instant expiresAt) {
     }
 

@@ -73,6 +73,9 @@ public class LeaseParts {
         return (request.reconcile() ? sync.sync(scope, id) : reads.get(scope, id)).flatMap(full -> {
             full.upload().requireUploading();
             PartPlan plan = full.upload().plan();
+            if (plan.isOpen()) {
+                throw ApiProblem.invalid("upload " + id + " was started without a size (the /s3 routes): it has no part plan to lease");
+            }
             List<Asked> wanted = asked != null ? asked : full.missingParts().stream().map(Asked::of).toList();
             List<Integer> outOfPlan = wanted.stream().map(Asked::partNumber).filter(n -> n > plan.partCount()).toList();
             if (!outOfPlan.isEmpty()) {

@@ -51,9 +51,17 @@ public class SignParts {
      * with an additional checksum, the checksums signed are also kept (for completion).
      */
     public Uni<List<SignedPart>> sign(Scope scope, UUID id, List<Asked> asked, Long expiresInSeconds) {
+        return sign(scope, id, null, asked, expiresInSeconds);
+    }
+
+    /** As above; with {@code expectedKey} (Uppy's {@code key}), an upload under another object key is a 404. */
+    public Uni<List<SignedPart>> sign(Scope scope, UUID id, String expectedKey, List<Asked> asked, Long expiresInSeconds) {
         Duration requested = window.requested(expiresInSeconds);
         return lookup.find(scope, id)
                 .call(upload -> {
+                    if (expectedKey != null && !expectedKey.equals(upload.key())) {
+                        throw ApiProblem.notFound("no upload " + id + " with key " + expectedKey);
+                    }
                     if (upload.state() != UploadState.UPLOADING) {
                         throw ApiProblem.notActive("upload " + id + " is " + upload.state() + "; only UPLOADING uploads accept this");
                     }

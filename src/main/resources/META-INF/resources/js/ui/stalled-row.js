@@ -13,8 +13,10 @@ export function stalledRow(upload, abort) {
   tr.querySelector('.filename').textContent = upload.filename;
   tr.querySelector('.id').textContent = upload.id;
   const partsUploaded = upload.partsUploaded ?? 0;
-  tr.querySelector('.progress-text').textContent =
-    `${formatBytes(upload.bytesUploaded || 0)} of ${formatBytes(upload.size)} · ${partsUploaded}/${upload.partCount} parts`;
+  // An upload started through the /s3 (Uppy) routes has no size or part count until it completes.
+  tr.querySelector('.progress-text').textContent = upload.size == null
+    ? `${formatBytes(upload.bytesUploaded || 0)} so far (size not declared) · ${partsUploaded} parts`
+    : `${formatBytes(upload.bytesUploaded || 0)} of ${formatBytes(upload.size)} · ${partsUploaded}/${upload.partCount} parts`;
   tr.querySelector('.bar-fill').style.width = `${percent}%`;
   tr.querySelector('.idle').textContent = upload.idleSeconds != null ? formatDuration(upload.idleSeconds) : ago(upload.lastActivityAt);
   tr.querySelector('.created').textContent = upload.createdAt ? new Date(upload.createdAt).toLocaleString() : '–';
