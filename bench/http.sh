@@ -176,11 +176,11 @@ co_cell() { # label conns urls_per_req kind batch
 log "cells: ${WARMUP}s warm-up + ${DURATION}s measured each; results in $OUT"
 gw_cells sign1 16 1 gw-sign 1;       co_cell sign1 16 1 co-sign 1
 gw_cells sign1 64 1 gw-sign 1;       co_cell sign1 64 1 co-sign 1
-gw_cells batch100 16 100 gw-batch 100; co_cell batch100 16 100 co-batch 100
-gw_cells batch1000 16 1000 gw-batch 1000
-# RSS flat in file size: the same one-URL load on a 10-part upload (beside the 10,000-part cells above).
+# RSS flat in file size: the same one-URL load on a 10-part upload, right after the 10,000-part cells.
 cell sign1-10parts gateway "$GW1_PID" $GW1_PORT 64 1 CELL=gw-sign TOKEN="$TOKEN" UPLOAD="$GW1_SMALL" PARTS=10 BATCH=1
 cell sign1-10parts gateway-256m "$GW2_PID" $GW2_PORT 64 1 CELL=gw-sign TOKEN="$TOKEN" UPLOAD="$GW2_SMALL" PARTS=10 BATCH=1
+gw_cells batch100 16 100 gw-batch 100; co_cell batch100 16 100 co-batch 100
+gw_cells batch1000 16 1000 gw-batch 1000
 gw_cells create 16 0 gw-create 1;    co_cell create 16 0 co-create 1
 
 for pid in "$GW1_PID" "$GW2_PID" "$CO_PID"; do
