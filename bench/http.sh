@@ -5,6 +5,8 @@
 #   bench/http.sh                      # build the jar if missing, then every cell
 #   BENCH_WARMUP=10 BENCH_DURATION=20 bench/http.sh
 #   BENCH_BUILD=1 bench/http.sh        # rebuild target/quarkus-app first
+#   GATEWAY_JVM_OPTS='-XX:+UseSerialGC' bench/http.sh      # extra JVM options for both gateways
+#   BENCH_ONLY='gw_cells create 16 0 gw-create 1' bench/http.sh   # only these cells (see the end)
 #
 # Needs: JDK 17, wrk, node + npm (Companion is installed from npm into a temporary folder at run
 # time, never into the repository), openssl, curl, jq. Output: a table on stdout and
@@ -174,14 +176,18 @@ co_cell() { # label conns urls_per_req kind batch
 }
 
 log "cells: ${WARMUP}s warm-up + ${DURATION}s measured each; results in $OUT"
-gw_cells sign1 16 1 gw-sign 1;       co_cell sign1 16 1 co-sign 1
-gw_cells sign1 64 1 gw-sign 1;       co_cell sign1 64 1 co-sign 1
-# RSS flat in file size: the same one-URL load on a 10-part upload, right after the 10,000-part cells.
-cell sign1-10parts gateway "$GW1_PID" $GW1_PORT 64 1 CELL=gw-sign TOKEN="$TOKEN" UPLOAD="$GW1_SMALL" PARTS=10 BATCH=1
-cell sign1-10parts gateway-256m "$GW2_PID" $GW2_PORT 64 1 CELL=gw-sign TOKEN="$TOKEN" UPLOAD="$GW2_SMALL" PARTS=10 BATCH=1
-gw_cells batch100 16 100 gw-batch 100; co_cell batch100 16 100 co-batch 100
-gw_cells batch1000 16 1000 gw-batch 1000
-gw_cells create 16 0 gw-create 1;    co_cell create 16 0 co-create 1
+if [[ -n "${BENCH_ONLY:-}" ]]; then
+  eval "$BENCH_ONLY"   # e.g. BENCH_ONLY='gw_cells sign1 64 1 gw-sign 1; co_cell sign1 64 1 co-sign 1'
+else
+  gw_cells sign1 16 1 gw-sign 1;       co_cell sign1 16 1 co-sign 1
+  gw_cells sign1 64 1 gw-sign 1;       co_cell sign1 64 1 co-sign 1
+  # RSS flat in file size: the same one-URL load on a 10-part upload, right after the 10,000-part cells.
+  cell sign1-10parts gateway "$GW1_PID" $GW1_PORT 64 1 CELL=gw-sign TOKEN="$TOKEN" UPLOAD="$GW1_SMALL" PARTS=10 BATCH=1
+  cell sign1-10parts gateway-256m "$GW2_PID" $GW2_PORT 64 1 CELL=gw-sign TOKEN="$TOKEN" UPLOAD="$GW2_SMALL" PARTS=10 BATCH=1
+  gw_cells batch100 16 100 gw-batch 100; co_cell batch100 16 100 co-batch 100
+  gw_cells batch1000 16 1000 gw-batch 1000
+  gw_cells create 16 0 gw-create 1;    co_cell create 16 0 co-create 1
+fi
 
 for pid in "$GW1_PID" "$GW2_PID" "$CO_PID"; do
   printf 'process %s: VmHWM since the last cell %s, VmRSS now %s\n' "$pid" \
