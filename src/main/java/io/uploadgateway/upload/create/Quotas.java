@@ -12,7 +12,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 /**
  * Per-owner limits: open uploads and bytes in flight, from configuration or an operator's
  * override. Checked before S3 is asked for anything, and again, race-free, in the transaction that
- * records a new upload (an owner lock serialises that owner's creates).
+ * records a new upload (an owner lock serialises that owner's creates when a limit applies).
  */
 @ApplicationScoped
 public class Quotas {
