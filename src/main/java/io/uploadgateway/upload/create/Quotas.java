@@ -48,9 +48,9 @@ public class Quotas {
     /**
      * As {@link #check}, holding the owner's quota lock until the caller's transaction ends. An
      * owner with no limit at all (none configured, no override) has nothing to race for: no lock,
-     * so that owner's creates never queue behind one another (bench/http.sh measured 16 parallel
-     * creates of one owner serialised on it). An override committed after this read applies from
-     * the next create on, as if it had been set a moment later.
+     * so that owner's parallel creates (bench/http.sh sends them) never queue behind one another.
+     * An override committed after this read applies from the next create on, as if it had been
+     * set a moment later.
      */
     public Uni<Void> enforce(String owner, long size) {
         return limitsOf(owner).flatMap(limits -> limits.maxActiveUploads() == null && limits.maxBytesInFlight() == null
