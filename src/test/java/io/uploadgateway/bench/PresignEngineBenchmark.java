@@ -36,7 +36,7 @@ import java.util.concurrent.TimeUnit;
  * The AWS SDK presigner (what {@code S3MultipartStorage} runs today) against the dedicated SigV4
  * engine, on one thread, same endpoint, credentials and requests: one UploadPart URL, a batch of
  * 1,000 (the API's limit, each with its own expiry and signed Content-Length, as in
- * {@link PresignBenchmark}), and one GetObject URL with response overrides. The SDK side includes
+ * the presign endpoint), and one GetObject URL with response overrides. The SDK side includes
  * turning its result into url/method/headers/expiry as {@code S3MultipartStorage.describe} does;
  * the engine returns that directly. Run: {@code bench/presign-engine.sh -prof gc}; see
  * {@code bench/README.md}. The SDK's path needs the five warm-up iterations: its first
