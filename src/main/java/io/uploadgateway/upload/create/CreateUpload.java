@@ -124,9 +124,10 @@ public class CreateUpload {
         var intent = new PreCreateHook.Intent(command.owner(), command.filename(), size, contentType, requested);
         // Over quota, neither the hook nor S3 is asked anything; the check is repeated under the
         // owner's lock in the transaction that records the upload. An open-sized upload starts at 0 bytes.
-        return ledger.session(() -> quotas.check(command.owner(), size == null ? 0 : size))
+        return quotas.limitsOf(command.owner()).flatMap(limits -> (limits.unlimited() ? Uni.createFrom().voidItem()
+                        : ledger.session(() -> quotas.check(command.owner(), size == null ? 0 : size, limits)))
                 .chain(() -> hook.check(intent))
-                .flatMap(added -> created(command, plan, contentType, withHookMetadata(requested, added), checksumAlgorithm));
+                .flatMap(added -> created(command, plan, contentType, withHookMetadata(requested, added), checksumAlgorithm, limits)));
     }
 
     /** The client's metadata plus what the hook added (the hook wins on a shared key); still within S3's limits. */
@@ -145,12 +146,12 @@ public class CreateUpload {
     }
 
     private Uni<Created> created(Command command, PartPlan plan, String contentType, Map<String, String> metadata,
-                                 String checksumAlgorithm) {
+                                 String checksumAlgorithm, Quotas.Limits limits) {
         return Uni.createFrom().deferred(() -> {
             UUID id = UUID.randomUUID();
             String key = ObjectKeys.forUpload(config.keyRoot(), command.owner(), id, command.filename());
             return storage.createMultipartUpload(key, contentType, metadata, PartChecksums.algorithm(checksumAlgorithm))
-                    .flatMap(s3UploadId -> ledger.transaction(() -> quotas.enforce(command.owner(), plan.isOpen() ? 0 : plan.size()).chain(() -> {
+                    .flatMap(s3UploadId -> ledger.transaction(() -> quotas.enforce(command.owner(), plan.isOpen() ? 0 : plan.size(), limits).chain(() -> {
                         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
                         Upload upload = new Upload();
                         upload.id = id;

@@ -32,41 +32,43 @@ public class Quotas {
 
     /** The limits that apply to an owner; a null limit is unlimited. */
     public record Limits(Integer maxActiveUploads, Long maxBytesInFlight) {
+
+        boolean unlimited() {
+            return maxActiveUploads == null && maxBytesInFlight == null;
+        }
     }
 
+    /** The owner's limits. Outside any transaction (see {@link QuotaLedger#override}). */
     public Uni<Limits> limitsOf(String owner) {
         return ledger.override(owner).map(this::effective);
     }
 
-    /** A 429 when one more upload of {@code size} bytes would exceed the owner's quota. In the caller's session. */
-    public Uni<Void> check(String owner, long size) {
-        return limitsOf(owner).flatMap(limits -> limits.maxActiveUploads() == null && limits.maxBytesInFlight() == null
-                ? Uni.createFrom().voidItem()
-                : ledger.usage(owner).invoke(usage -> refuseBeyond(limits, usage, size)).replaceWithVoid());
+    /** A 429 when one more upload of {@code size} bytes would exceed the owner's {@code limits}. In the caller's session. */
+    public Uni<Void> check(String owner, long size, Limits limits) {
+        return limits.unlimited() ? Uni.createFrom().voidItem()
+                : ledger.usage(owner).invoke(usage -> refuseBeyond(limits, usage, size)).replaceWithVoid();
     }
 
     /**
      * As {@link #check}, holding the owner's quota lock until the caller's transaction ends. An
-     * owner with no limit at all (none configured, no override) has nothing to race for: no lock,
-     * so that owner's parallel creates (bench/http.sh sends them) never queue behind one another.
-     * An override committed after this read applies from the next create on, as if it had been
+     * owner with no limit at all (none configured, no override) has nothing to race for: no lock
+     * and no query, so that owner's parallel creates never queue behind one another. An override
+     * committed after {@code limits} were read applies from the next create on, as if it had been
      * set a moment later.
      */
-    public Uni<Void> enforce(String owner, long size) {
-        return limitsOf(owner).flatMap(limits -> limits.maxActiveUploads() == null && limits.maxBytesInFlight() == null
-                ? Uni.createFrom().voidItem()
-                : ledger.lockOwner(owner).chain(() -> check(owner, size)));
+    public Uni<Void> enforce(String owner, long size, Limits limits) {
+        return limits.unlimited() ? Uni.createFrom().voidItem() : ledger.lockOwner(owner).chain(() -> check(owner, size, limits));
     }
 
     /**
      * For an open-sized upload at completion: why {@code total} bytes would put the owner over the
      * bytes-in-flight quota (the upload counted so far with {@code counted} bytes), or null when
-     * within it. In the caller's session.
+     * within it. Opens its own session, after reading the limits.
      */
     public Uni<String> overBytesQuota(String owner, long counted, long total) {
         return limitsOf(owner).flatMap(limits -> limits.maxBytesInFlight() == null
                 ? Uni.createFrom().<String>nullItem()
-                : ledger.usage(owner).map(usage -> {
+                : ledger.usageInOwnSession(owner).map(usage -> {
                     long after = usage.bytesInFlight() - counted + total;
                     return after > limits.maxBytesInFlight()
                             ? "its " + total + " bytes would put the owner at " + after + " bytes in flight, over the quota of "
