@@ -90,7 +90,12 @@ public class AbortUpload {
      * ABORTED or EXPIRED as claimed, or COMPLETED if S3 turns out to have completed it.
      */
     public Uni<Upload> endClaimed(Upload claimed, UUID token) {
-        return storage.abortMultipartUpload(claimed.key, claimed.s3UploadId)
+        // A single-request upload (a presigned POST) has no multipart upload to abort: whether its
+        // object arrived is all there is to know.
+        Uni<Boolean> abortion = claimed.singleRequest
+                ? Uni.createFrom().item(false)
+                : storage.abortMultipartUpload(claimed.key, claimed.s3UploadId);
+        return abortion
                 .flatMap(abortedNow -> abortedNow
                         ? Uni.createFrom().item(Optional.<StoredObject>empty())
                         : storage.headObject(claimed.key).map(object -> object.filter(o -> claimed.size == null || o.size() == claimed.size)))

@@ -108,6 +108,16 @@ public class CompleteUpload {
         });
     }
 
+    /**
+     * For a single-request upload (a presigned POST): completes it if its object is in storage,
+     * else answers it as it is (still UPLOADING).
+     */
+    public Uni<UploadWithParts> ifArrived(Scope scope, UUID id) {
+        return complete(scope, id)
+                .onFailure(f -> f instanceof ApiProblem p && p.error() == ErrorCode.PARTS_MISSING)
+                .recoverWithUni(() -> ledger.session(() -> ledger.find(scope, id).flatMap(ledger::withParts)));
+    }
+
     private static RuntimeException contentMismatch(Upload rejected) {
         return ErrorCode.CONTENT_MISMATCH.problem("upload " + rejected.id + " was declared as " + rejected.contentType
                         + " but its bytes are " + rejected.detectedContentType + "; it is REJECTED and the object deleted")
@@ -116,6 +126,13 @@ public class CompleteUpload {
     }
 
     private Uni<UploadWithParts> assemble(Upload upload, UUID token, List<UploadPart> recorded, Map<Integer, String> reported) {
+        if (upload.singleRequest) {
+            // A presigned POST: complete once the object is in storage (its key carries the upload's id,
+            // and the POST policy bounded its size and fixed its Content-Type).
+            return adoptEarlierCompletion(upload, token, recorded, () -> Uni.createFrom().failure(ErrorCode.PARTS_MISSING.problem(
+                    "upload " + upload.id + " is a single-request upload whose object is not in storage yet: POST the file with"
+                            + " the fields from /s3/params, then complete again").with("missingParts", List.of())));
+        }
         // S3 forgets a completed multipart upload: ListParts then answers NoSuchUpload (AWS) or an
         // empty list (S3Proxy). Either way an earlier completion may have finished it.
         return storage.listParts(upload.key, upload.s3UploadId)
