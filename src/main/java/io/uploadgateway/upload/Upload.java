@@ -158,6 +158,13 @@ public class Upload extends PanacheEntityBase {
         }
     }
 
+    /** Answers {@code 409 upload_not_active} for a single-request upload: it has no parts. */
+    public void requireMultipart() {
+        if (singleRequest) {
+            throw ApiProblem.notActive("upload " + id + " is a single-request upload (a presigned POST from /s3/params): it has no parts");
+        }
+    }
+
     /** The answer when S3 no longer knows this upload's multipart upload and the ledger has no completion to show. */
     public ApiProblem goneFromStorage() {
         return ApiProblem.notActive("storage no longer has the multipart upload of " + id
