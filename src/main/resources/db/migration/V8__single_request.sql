@@ -12,3 +12,8 @@ alter table uploads
 
 -- The janitor's look at single-request uploads whose policy has expired.
 create index uploads_single_request_expiry on uploads (expires_at) where single_request and state = 'UPLOADING';
+
+-- An empty file is a valid single-request upload (Uppy always sends 0-byte files this way): its
+-- completed size is 0. Every other upload still has a positive size.
+alter table uploads drop constraint uploads_size_check;
+alter table uploads add constraint uploads_size_check check (size > 0 or (single_request and size = 0));
