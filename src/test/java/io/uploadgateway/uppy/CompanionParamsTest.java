@@ -236,6 +236,30 @@ class CompanionParamsTest {
         Gateway.withToken(Tokens.forUser("params-owner")).get(id).then().body("state", equalTo("ABORTED"));
     }
 
+    /**
+     * Pins what the class comment says about S3Proxy 3.3.0: with a valid signature it stores a body
+     * over the policy's content-length-range, under another key and with another Content-Type
+     * (AWS S3, R2 and MinIO refuse all three with 400/403). Should S3Proxy start enforcing the
+     * policy, this fails and the docs' note on test coverage should be updated. (The policy's
+     * expiration is not probed: the test clock moves the gateway's time, not S3Proxy's.)
+     */
+    @Test
+    void s3ProxyChecksTheSignatureButNotThePolicyConditions() {
+        String owner = "params-probe-" + UUID.randomUUID().toString().substring(0, 8);
+        Gateway.withToken(Tokens.forAdmin("params-operator")).api().body(Map.of("maxBytesInFlight", 5000))
+                .put("/api/v1/admin/quotas/" + owner).then().statusCode(200);
+        JsonPath params = Companion.as(owner).params("p.png", "image/png", Map.of()).then().statusCode(200).extract().jsonPath();
+        Map<String, String> fields = params.getMap("fields", String.class, String.class);
+        String url = params.getString("url");
+        assertEquals(204, post(url, fields, "p.png", "image/png", Bytes.random(6000, 1)).status(), "over content-length-range");
+        Map<String, String> otherKey = new LinkedHashMap<>(fields);
+        otherKey.put("key", fields.get("key") + "-other");
+        assertEquals(204, post(url, otherKey, "p.png", "image/png", Bytes.random(10, 1)).status(), "another key");
+        Map<String, String> otherType = new LinkedHashMap<>(fields);
+        otherType.put("Content-Type", "text/html");
+        assertEquals(204, post(url, otherType, "p.png", "image/png", Bytes.random(10, 1)).status(), "another Content-Type");
+    }
+
     record PostAnswer(int status, String body) {
     }
 
