@@ -170,8 +170,8 @@ public class CompanionS3Resource {
         String contentType = type == null || type.isBlank() ? null : type;
         var command = new CreateUpload.Command(caller.owner(), filename, null, contentType, null,
                 CompanionViews.storedMetadata(metadata), null, false, "NONE", true);
-        return creation.createSingleRequest(command).map(single -> new ParamsResponse("POST", single.post().url(),
-                single.post().fields(), Math.max(0, Duration.between(clock.instant(), single.post().expiresAt()).toSeconds()),
+        return creation.createSingleRequest(command).map(single -> new ParamsResponse("POST", single.url(),
+                single.fields(), Math.max(0, Duration.between(clock.instant(), single.expiresAt()).toSeconds()),
                 single.upload().id.toString(), single.upload().key));
     }
 

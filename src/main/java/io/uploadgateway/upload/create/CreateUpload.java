@@ -137,8 +137,11 @@ public class CreateUpload {
     /** S3's limit for one PutObject / POST Object: a larger file must go multipart. */
     public static final long MAX_SINGLE_REQUEST_SIZE = 5L * 1024 * 1024 * 1024;
 
-    /** A single-request upload's row and the presigned POST its browser sends the file with. */
-    public record SingleRequest(Upload upload, PresignedPost post, long maxBytes) {
+    /**
+     * A single-request upload's row and the presigned POST its browser sends the file with: the
+     * form's {@code url}, its {@code fields} (in order, before the file) and the policy's expiry.
+     */
+    public record SingleRequest(Upload upload, String url, Map<String, String> fields, Instant expiresAt, long maxBytes) {
     }
 
     /**
@@ -183,7 +186,7 @@ public class CreateUpload {
                         })).map(upload -> {
                             events.committed();
                             metrics.started(upload);
-                            return new SingleRequest(upload, post, max);
+                            return new SingleRequest(upload, post.url(), post.fields(), post.expiresAt(), max);
                         });
                     });
                 }));
