@@ -8,6 +8,7 @@ import io.quarkus.vertx.VertxContextSupport;
 import io.restassured.path.json.JsonPath;
 import io.uploadgateway.admin.Janitor;
 import io.uploadgateway.support.Bytes;
+import io.uploadgateway.upload.create.CreateUpload;
 import io.uploadgateway.support.Gateway;
 import io.uploadgateway.support.TestClock;
 import io.uploadgateway.support.TestStack;
@@ -174,13 +175,18 @@ class CompanionParamsTest {
         String arrivedId = arrived.getString("uploadId");
         String neverId = never.getString("uploadId");
 
-        // Before the policy expires the janitor leaves both alone: the browser may still be sending.
+        // Before the policy expires, and in the grace period after it, the janitor leaves both alone:
+        // the browser may still be sending.
         Janitor.SweepReport early = VertxContextSupport.subscribeAndAwait(() -> janitor.sweep());
         assertFalse(early.expired().contains(arrivedId) || early.expired().contains(neverId));
-
         Gateway me = Gateway.withToken(Tokens.forUser(owner));
         try {
             TestClock.advance(Duration.ofSeconds(arrived.getLong("expires") + 60));
+            Janitor.SweepReport inGrace = VertxContextSupport.subscribeAndAwait(() -> janitor.sweep());
+            assertFalse(inGrace.expired().contains(neverId), inGrace.toString());
+            me.get(arrivedId).then().statusCode(200).body("state", equalTo("UPLOADING"));
+
+            TestClock.advance(CreateUpload.SINGLE_REQUEST_GRACE);
             Janitor.SweepReport report = VertxContextSupport.subscribeAndAwait(() -> janitor.sweep());
             // expired() lists the rows that ended EXPIRED; the one whose object arrived ends COMPLETED instead.
             assertTrue(report.expired().contains(neverId) && !report.expired().contains(arrivedId), report.toString());

@@ -134,6 +134,12 @@ public class CreateUpload {
                 .flatMap(added -> created(command, plan, contentType, withHookMetadata(requested, added), checksumAlgorithm));
     }
 
+    /**
+     * How long after its POST policy expires a single-request upload is left to the janitor: a POST
+     * the browser began just before the expiration (or a store whose clock lags) may still land.
+     */
+    public static final Duration SINGLE_REQUEST_GRACE = Duration.ofHours(1);
+
     /** S3's limit for one PutObject / POST Object: a larger file must go multipart. */
     public static final long MAX_SINGLE_REQUEST_SIZE = 5L * 1024 * 1024 * 1024;
 
@@ -180,8 +186,9 @@ public class CreateUpload {
                             upload.metadata = metadata;
                             upload.createdAt = now;
                             upload.touch(now, config.uploadTtl());
-                            // The janitor looks for the object once the policy can no longer be used.
-                            upload.expiresAt = post.expiresAt();
+                            // The janitor looks for the object once the policy can no longer be used, and
+                            // a POST begun just before its expiration may still be sending: a grace period.
+                            upload.expiresAt = post.expiresAt().plus(SINGLE_REQUEST_GRACE);
                             return ledger.insert(upload).call(inserted -> events.record(inserted, now));
                         })).map(upload -> {
                             events.committed();
