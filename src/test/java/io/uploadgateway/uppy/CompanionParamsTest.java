@@ -105,6 +105,9 @@ class CompanionParamsTest {
         Gateway me = Gateway.withToken(Tokens.forUser(owner));
         me.get(id).then().statusCode(200).body("state", equalTo("UPLOADING")).body("size", nullValue())
                 .body("metadata.caption", equalTo("sea"));
+        Gateway.withToken(Tokens.forAdmin("params-operator")).api().queryParams(Map.of("owner", owner))
+                .get("/api/v1/admin/uploads").then().statusCode(200)
+                .body("items[0].id", equalTo(id)).body("items[0].state", equalTo("UPLOADING")).body("items[0].size", nullValue());
         // Not arrived yet: sync answers the row as it is.
         me.api().get("/api/v1/uploads/" + id + "?sync=true").then().statusCode(200).body("state", equalTo("UPLOADING"));
         // It has no parts to sign or list.
@@ -240,6 +243,11 @@ class CompanionParamsTest {
         // The owner's abort ends it (no multipart upload to abort in storage).
         Companion.as("params-owner").abort(id, params.getString("key")).then().statusCode(200);
         Gateway.withToken(Tokens.forUser("params-owner")).get(id).then().body("state", equalTo("ABORTED"));
+        // So does an operator's, on another one.
+        String second = Companion.as("params-owner").params("o2.bin", "application/octet-stream", Map.of())
+                .then().statusCode(200).extract().path("uploadId");
+        Gateway.withToken(Tokens.forAdmin("params-operator")).api().post("/api/v1/admin/uploads/" + second + "/abort")
+                .then().statusCode(200).body("state", equalTo("ABORTED"));
     }
 
     /**
