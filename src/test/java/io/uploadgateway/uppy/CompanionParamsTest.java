@@ -250,6 +250,35 @@ class CompanionParamsTest {
                 .then().statusCode(200).body("state", equalTo("ABORTED"));
     }
 
+    @Test
+    void anObjectOverTheLimitThatTheStoreLetThroughIsDeletedAtCompletion() throws Throwable {
+        // S3Proxy ignores content-length-range, so it stores a body the policy forbids; the gateway
+        // checks the size again when it completes the upload (sync, complete or the janitor).
+        String owner = "params-big-" + UUID.randomUUID().toString().substring(0, 8);
+        Companion uppy = Companion.as(owner);
+        byte[] tooBig = Bytes.random(12 * 1024 * 1024 + 1, 8);
+        JsonPath synced = uppy.params("big.bin", "application/octet-stream", Map.of()).then().statusCode(200).extract().jsonPath();
+        JsonPath swept = uppy.params("big2.bin", "application/octet-stream", Map.of()).then().statusCode(200).extract().jsonPath();
+        for (JsonPath params : java.util.List.of(synced, swept)) {
+            assertEquals(204, post(params.getString("url"), params.getMap("fields", String.class, String.class), "big.bin",
+                    "application/octet-stream", tooBig).status());
+        }
+        Gateway me = Gateway.withToken(Tokens.forUser(owner));
+        me.api().get("/api/v1/uploads/" + synced.getString("uploadId") + "?sync=true").then().statusCode(413)
+                .body("code", equalTo("too_large")).body("size", equalTo(tooBig.length));
+        me.get(synced.getString("uploadId")).then().body("state", equalTo("ABORTED"));
+        assertThrows(CompletionException.class, () -> head(synced.getString("key")), "the object was deleted");
+
+        try {
+            TestClock.advance(Duration.ofSeconds(swept.getLong("expires")).plus(CreateUpload.SINGLE_REQUEST_GRACE).plusMinutes(1));
+            VertxContextSupport.subscribeAndAwait(() -> janitor.sweep());
+        } finally {
+            TestClock.reset();
+        }
+        me.get(swept.getString("uploadId")).then().body("state", equalTo("EXPIRED"));
+        assertThrows(CompletionException.class, () -> head(swept.getString("key")), "the object was deleted");
+    }
+
     /**
      * Pins what the class comment says about S3Proxy 3.3.0: with a valid signature it stores a body
      * over the policy's content-length-range, under another key and with another Content-Type

@@ -140,9 +140,6 @@ public class CreateUpload {
      */
     public static final Duration SINGLE_REQUEST_GRACE = Duration.ofHours(1);
 
-    /** S3's limit for one PutObject / POST Object: a larger file must go multipart. */
-    public static final long MAX_SINGLE_REQUEST_SIZE = 5L * 1024 * 1024 * 1024;
-
     /**
      * A single-request upload's row and the presigned POST its browser sends the file with: the
      * form's {@code url}, its {@code fields} (in order, before the file) and the policy's expiry.
@@ -162,7 +159,7 @@ public class CreateUpload {
         plan(command);
         String contentType = command.contentType() == null ? UploadRules.DEFAULT_CONTENT_TYPE : command.contentType().strip();
         Map<String, String> requested = command.metadata() == null ? Map.of() : Map.copyOf(command.metadata());
-        long configured = Math.min(config.maxUploadSize().asLongValue(), MAX_SINGLE_REQUEST_SIZE);
+        long configured = UploadRules.maxSingleRequestSize(config.maxUploadSize().asLongValue());
         var intent = new PreCreateHook.Intent(command.owner(), command.filename(), null, contentType, requested);
         Duration lifetime = window.requested(null);
         return ledger.session(() -> quotas.remainingBytes(command.owner()))
