@@ -8,8 +8,10 @@ const parts = [];
 const uppy = new Uppy({ autoProceed: false });
 uppy.use(AwsS3, {
   companionEndpoint: window.location.origin,
-  // The gateway does not serve /s3/params (the presigned POST): every file goes multipart.
-  shouldUseMultipart: () => true,
+  // Per test case: multipart for every file (the default of these tests), or, once a test sets
+  // window.uppyDefaultSplit, Uppy's own rule: files up to 100 MiB, and every 0-byte file, go in one
+  // presigned POST from /s3/params.
+  shouldUseMultipart: (file) => (window.uppyDefaultSplit ? (file.size || 0) > 100 * 2 ** 20 : true),
   limit: 3,
 });
 uppy.on('upload-success', (file, response) => {

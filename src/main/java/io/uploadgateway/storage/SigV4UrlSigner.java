@@ -129,6 +129,12 @@ public class SigV4UrlSigner implements UrlSigner {
         }
 
         @Override
+        public PresignedPost post(String key, String contentType, long maxBytes, Duration lifetime) {
+            var post = engine.presignPost(bucket, key, contentType, maxBytes, lifetime, credentials);
+            return new PresignedPost(post.url(), post.fields(), post.expiresAt());
+        }
+
+        @Override
         public PresignedRequest download(String key, String contentDisposition, String contentType, Duration lifetime) {
             return described(engine.presignGetObject(engine.objectTarget(bucket, key), contentDisposition, contentType,
                     lifetime, credentials));

@@ -31,8 +31,18 @@ public interface UrlSigner {
         /** UploadPart URLs for parts of one upload, each signed for its exact length (and checksum, if given). */
         List<PresignedRequest> uploadParts(String key, String uploadId, List<PartToSign> parts, Duration expiry);
 
+        /**
+         * A presigned browser POST of {@code key} (Uppy's single-request path): the policy fixes the
+         * key and the Content-Type and bounds the size from 0 to {@code maxBytes}.
+         */
+        PresignedPost post(String key, String contentType, long maxBytes, Duration expiry);
+
         /** A GetObject URL that makes S3 answer with the given Content-Disposition and Content-Type. */
         PresignedRequest download(String key, String contentDisposition, String contentType, Duration expiry);
+    }
+
+    /** A presigned POST: the form's target, its fields (in order, before the file) and when the policy expires. */
+    record PresignedPost(String url, java.util.Map<String, String> fields, Instant expiresAt) {
     }
 
     /**

@@ -37,8 +37,16 @@ public class Upload extends PanacheEntityBase {
     @Column(name = "object_key")
     public String key;
 
+    /** Null for a single-request upload ({@link #singleRequest}). */
     @Column(name = "s3_upload_id")
     public String s3UploadId;
+
+    /**
+     * A presigned POST of the whole object (Uppy's {@code /s3/params}), not a multipart upload: no
+     * S3 upload id, no parts; it completes when the object is found in storage (HeadObject).
+     */
+    @Column(name = "single_request")
+    public boolean singleRequest;
 
     public String filename;
 
@@ -147,6 +155,13 @@ public class Upload extends PanacheEntityBase {
     public void requireUploading() {
         if (state != UploadState.UPLOADING) {
             throw ApiProblem.notActive("upload " + id + " is " + state + "; only UPLOADING uploads accept this");
+        }
+    }
+
+    /** Answers {@code 409 upload_not_active} for a single-request upload: it has no parts. */
+    public void requireMultipart() {
+        if (singleRequest) {
+            throw ApiProblem.notActive("upload " + id + " is a single-request upload (a presigned POST from /s3/params): it has no parts");
         }
     }
 

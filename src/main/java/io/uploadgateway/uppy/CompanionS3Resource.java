@@ -22,6 +22,11 @@ import io.uploadgateway.uppy.CompanionViews.CompleteResponse;
 import io.uploadgateway.uppy.CompanionViews.CreateRequest;
 import io.uploadgateway.uppy.CompanionViews.CreateResponse;
 import io.uploadgateway.uppy.CompanionViews.ListedPart;
+import io.uploadgateway.uppy.CompanionViews.ParamsResponse;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.UriInfo;
 import io.uploadgateway.uppy.CompanionViews.SignedPartResponse;
 import io.uploadgateway.web.Problems;
 import jakarta.ws.rs.Consumes;
@@ -135,6 +140,39 @@ public class CompanionS3Resource {
                 "NONE", true);
         return creation.create(command).map(created -> new CreateResponse(created.upload().upload().id.toString(),
                 created.upload().upload().key, bucket));
+    }
+
+    @GET
+    @Path("/params")
+    @Operation(operationId = "uppyParams", summary = "A presigned POST for a single-request upload (Uppy)",
+            description = "Query: filename, type, metadata[field]=value. Uppy uses this for files under 100 MiB (unless "
+                    + "shouldUseMultipart says otherwise) and always for 0-byte files. Starts an upload like POST /s3/multipart "
+                    + "(content type 415, quotas 429, the pre-create hook) and answers a SigV4 POST policy that fixes the bucket, "
+                    + "the gateway's key and the Content-Type and bounds the size with content-length-range from 0 to the gateway's "
+                    + "maximum upload size, S3's 5 GiB single-request limit and the owner's remaining bytes quota. The upload "
+                    + "completes when its object exists: GET /api/v1/uploads/{uploadId}?sync=true or POST .../complete, or the "
+                    + "janitor once the policy has expired (EXPIRED if no object arrived).")
+    @APIResponse(responseCode = "200", description = "{method: \"POST\", url, fields, expires, uploadId, key}",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ParamsResponse.class)))
+    @Problems({INVALID_REQUEST, CROSS_SITE_REQUEST, UNSUPPORTED_CONTENT_TYPE, QUOTA_EXCEEDED, REJECTED_BY_HOOK, HOOK_UNAVAILABLE})
+    public Uni<ParamsResponse> params(@QueryParam("filename") String filename, @QueryParam("type") String type,
+                                      @Context UriInfo uri) {
+        if (filename == null) {
+            throw ApiProblem.invalid("filename is required");
+        }
+        ObjectNode metadata = JsonNodeFactory.instance.objectNode();
+        for (Map.Entry<String, List<String>> param : uri.getQueryParameters().entrySet()) {
+            String name = param.getKey();
+            if (name.startsWith("metadata[") && name.endsWith("]") && !param.getValue().isEmpty()) {
+                metadata.put(name.substring("metadata[".length(), name.length() - 1), param.getValue().get(0));
+            }
+        }
+        String contentType = type == null || type.isBlank() ? null : type;
+        var command = new CreateUpload.Command(caller.owner(), filename, null, contentType, null,
+                CompanionViews.storedMetadata(metadata), null, false, "NONE", true);
+        return creation.createSingleRequest(command).map(single -> new ParamsResponse("POST", single.url(),
+                single.fields(), Math.max(0, Duration.between(clock.instant(), single.expiresAt()).toSeconds()),
+                single.upload().id.toString(), single.upload().key));
     }
 
     @GET

@@ -25,6 +25,14 @@ public final class CompanionViews {
     public record CreateResponse(String uploadId, String key, String bucket) {
     }
 
+    /**
+     * Companion's answer to {@code GET /s3/params}: a presigned POST ({@code method} always POST).
+     * {@code uploadId} and {@code key} are the gateway's additions (Uppy ignores them): the upload's
+     * id for {@code GET /api/v1/uploads/{id}?sync=true}, and its object key.
+     */
+    public record ParamsResponse(String method, String url, Map<String, String> fields, long expires, String uploadId, String key) {
+    }
+
     public record SignedPartResponse(String url, long expires, Map<String, String> headers) {
     }
 

@@ -27,7 +27,8 @@ import java.util.Set;
  * PATCH, DELETE) authenticated by the cookie must come from the gateway's own origin: a
  * {@code Sec-Fetch-Site} other than {@code same-origin}, or an {@code Origin} whose host differs
  * from the request's {@code Host}, is refused with {@code 403 cross_site_request}. (The cookie is
- * meant to be {@code SameSite=Strict} as well; this check does not rely on it.)
+ * meant to be {@code SameSite=Strict} as well; this check does not rely on it.) {@code GET /s3/params}
+ * counts as state-changing: it starts an upload.
  */
 @ApplicationScoped
 public class CookieBearer {
@@ -35,6 +36,8 @@ public class CookieBearer {
     /** After the request-body limit (order -900), long before the REST layer authenticates. */
     static final int ORDER = -800;
     private static final Set<HttpMethod> SAFE = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS);
+
+    static final String PARAMS = "/s3/params";
 
     private final String cookieName;
 
@@ -57,7 +60,8 @@ public class CookieBearer {
             rc.next();
             return;
         }
-        if (!SAFE.contains(request.method())) {
+        // GET /s3/params is not safe either: it starts an upload (a ledger row, quota) for the caller.
+        if (!SAFE.contains(request.method()) || PARAMS.equals(request.path())) {
             String refusal = crossSite(request);
             if (refusal != null) {
                 refuse(rc, refusal);

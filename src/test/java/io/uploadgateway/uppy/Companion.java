@@ -42,6 +42,14 @@ final class Companion {
                 .post("/s3/multipart");
     }
 
+    /** {@code GET /s3/params} as Uppy sends it: URLSearchParams of filename, type and metadata[field]. */
+    Response params(String filename, String type, Map<String, Object> metadata) {
+        StringBuilder query = new StringBuilder("filename=").append(form(filename)).append("&type=").append(form(type));
+        metadata.forEach((name, value) -> query.append('&').append(form("metadata[" + name + "]")).append('=')
+                .append(form(String.valueOf(value))));
+        return call().get("/s3/params?" + query);
+    }
+
     Response sign(String id, String key, int part) {
         return call().get("/s3/multipart/" + id + "/" + part + "?key=" + form(key));
     }

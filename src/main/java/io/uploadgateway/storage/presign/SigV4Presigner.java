@@ -252,6 +252,98 @@ public final class SigV4Presigner {
         return new PresignedUrl(u.toString(), "GET", Map.of(), Instant.ofEpochSecond(second + expires));
     }
 
+    /**
+     * A presigned POST of one object (S3's browser-based upload with a POST policy), for Uppy's
+     * single-request path. The AWS SDK for Java v2 has no POST presigner (only the JavaScript SDK's
+     * {@code createPresignedPost} and the v1 SDK's policy helpers exist), so the policy is written
+     * and signed here: the signature is {@code hex(HMAC(kSigning, base64(policy)))} with the same
+     * derived signing key and credential scope as every presigned URL ({@link SigningKeyCache}).
+     * The policy fixes the bucket, the key and the Content-Type exactly and bounds the body with
+     * {@code content-length-range} from 0 to {@code maxContentLength}.
+     *
+     * @param maxContentLength the most bytes the object may have (0 allows only an empty file)
+     * @param expiry           1 s to 7 days; the policy's {@code expiration}
+     */
+    public PostPolicy presignPost(String bucket, String key, String contentType, long maxContentLength, Duration expiry,
+                                  SigningCredentials credentials) {
+        requireKey(key);
+        Objects.requireNonNull(contentType, "contentType");
+        Objects.requireNonNull(credentials, "credentials");
+        if (maxContentLength < 0) {
+            throw new IllegalArgumentException("maxContentLength is negative: " + maxContentLength);
+        }
+        long expires = expirySeconds(expiry);
+        long second = signingSecond();
+        SigningKeyCache.SigningKey signingKey = keys.get(credentials, Math.floorDiv(second, SigV4Time.SECONDS_PER_DAY));
+        byte[] dateTimeBytes = new byte[16];
+        SigV4Time.writeDateTime(second, dateTimeBytes, 0);
+        String dateTime = new String(dateTimeBytes, java.nio.charset.StandardCharsets.US_ASCII);
+        String credential = credentials.accessKeyId() + "/" + new String(signingKey.scope, java.nio.charset.StandardCharsets.UTF_8);
+        Instant expiresAt = Instant.ofEpochSecond(second + expires);
+
+        Map<String, String> fields = new java.util.LinkedHashMap<>();
+        fields.put("key", key);
+        fields.put("Content-Type", contentType);
+        fields.put("x-amz-algorithm", "AWS4-HMAC-SHA256");
+        fields.put("x-amz-credential", credential);
+        fields.put("x-amz-date", dateTime);
+        if (credentials.sessionToken() != null) {
+            fields.put("x-amz-security-token", credentials.sessionToken());
+        }
+        StringBuilder policy = new StringBuilder(256 + key.length() * 2);
+        policy.append("{\"expiration\":\"").append(POLICY_EXPIRATION.format(expiresAt))
+                .append("\",\"conditions\":[{\"bucket\":");
+        jsonString(policy, bucket).append("},");
+        for (Map.Entry<String, String> field : fields.entrySet()) {
+            policy.append('{');
+            jsonString(policy, field.getKey()).append(':');
+            jsonString(policy, field.getValue()).append("},");
+        }
+        policy.append("[\"content-length-range\",0,").append(maxContentLength).append("]]}");
+        String policyJson = policy.toString();
+        String encodedPolicy = java.util.Base64.getEncoder().encodeToString(policyJson.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        fields.put("Policy", encodedPolicy);
+        fields.put("X-Amz-Signature", hmacHex(signingKey, encodedPolicy));
+
+        S3Endpoint.Addressing address = endpoint.address(bucket);
+        String url = address.scheme() + "://" + address.authority() + address.keyPrefix();
+        return new PostPolicy(url, java.util.Collections.unmodifiableMap(fields), expiresAt, policyJson);
+    }
+
+    private static final java.time.format.DateTimeFormatter POLICY_EXPIRATION =
+            java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(java.time.ZoneOffset.UTC);
+
+    private static String hmacHex(SigningKeyCache.SigningKey key, String stringToSign) {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(key.key);
+            byte[] signature = mac.doFinal(stringToSign.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            StringBuilder hex = new StringBuilder(64);
+            for (byte b : signature) {
+                hex.append(Character.forDigit((b >> 4) & 0xF, 16)).append(Character.forDigit(b & 0xF, 16));
+            }
+            return hex.toString();
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A JSON string literal, ASCII only (anything else as {@code \\uXXXX}), so the policy is plain ASCII. */
+    static StringBuilder jsonString(StringBuilder out, String value) {
+        out.append('"');
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == '"' || c == '\\') {
+                out.append('\\').append(c);
+            } else if (c < 0x20 || c > 0x7E) {
+                out.append(String.format("\\u%04x", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        return out.append('"');
+    }
+
     private long signingSecond() {
         long second = Math.floorDiv(clock.millis(), 1000);
         if (second < SigV4Time.MIN_EPOCH_SECOND || second > SigV4Time.MAX_EPOCH_SECOND - MAX_EXPIRY_SECONDS) {

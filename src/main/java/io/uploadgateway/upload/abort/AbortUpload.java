@@ -1,6 +1,7 @@
 package io.uploadgateway.upload.abort;
 
 import io.smallrye.mutiny.Uni;
+import io.uploadgateway.config.GatewayConfig;
 import io.uploadgateway.events.outbox.EventOutbox;
 import io.uploadgateway.problem.ApiProblem;
 import io.uploadgateway.storage.MultipartStorage;
@@ -8,6 +9,7 @@ import io.uploadgateway.storage.MultipartStorage.StoredObject;
 import io.uploadgateway.upload.Scope;
 import io.uploadgateway.upload.Upload;
 import io.uploadgateway.upload.UploadMetrics;
+import io.uploadgateway.upload.UploadRules;
 import io.uploadgateway.upload.UploadState;
 import io.uploadgateway.upload.claim.Transitions;
 import io.uploadgateway.upload.ledger.UploadLedger;
@@ -38,9 +40,11 @@ public class AbortUpload {
     private final Clock clock;
     private final UploadMetrics metrics;
     private final EventOutbox events;
+    private final GatewayConfig config;
 
     public AbortUpload(MultipartStorage storage, UploadLedger ledger, Transitions transitions, Clock clock,
-                       UploadMetrics metrics, EventOutbox events) {
+                       UploadMetrics metrics, EventOutbox events, GatewayConfig config) {
+        this.config = config;
         this.storage = storage;
         this.ledger = ledger;
         this.transitions = transitions;
@@ -90,10 +94,20 @@ public class AbortUpload {
      * ABORTED or EXPIRED as claimed, or COMPLETED if S3 turns out to have completed it.
      */
     public Uni<Upload> endClaimed(Upload claimed, UUID token) {
-        return storage.abortMultipartUpload(claimed.key, claimed.s3UploadId)
+        // A single-request upload (a presigned POST) has no multipart upload to abort: whether its
+        // object arrived is all there is to know.
+        Uni<Boolean> abortion = claimed.singleRequest
+                ? Uni.createFrom().item(false)
+                : storage.abortMultipartUpload(claimed.key, claimed.s3UploadId);
+        return abortion
                 .flatMap(abortedNow -> abortedNow
                         ? Uni.createFrom().item(Optional.<StoredObject>empty())
                         : storage.headObject(claimed.key).map(object -> object.filter(o -> claimed.size == null || o.size() == claimed.size)))
+                .call(object -> tooLarge(claimed, object)
+                        // A store that does not enforce the POST policy let a larger file through: it goes.
+                        ? storage.deleteObject(claimed.key)
+                        : Uni.createFrom().voidItem())
+                .map(object -> tooLarge(claimed, object) ? Optional.<StoredObject>empty() : object)
                 .flatMap(completed -> ledger.finish(claimed.id, token, upload -> {
                     Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
                     if (completed.isPresent()) {
@@ -111,6 +125,12 @@ public class AbortUpload {
                     events.committed();
                     count(ended); // once the ledger committed, never for an attempt that rolled back
                 });
+    }
+
+    /** A single-request upload's object over the gateway's maximum (which its POST policy stated). */
+    private boolean tooLarge(Upload claimed, Optional<StoredObject> object) {
+        return claimed.singleRequest && object.isPresent()
+                && object.get().size() > UploadRules.maxSingleRequestSize(config.maxUploadSize().asLongValue());
     }
 
     private void count(Upload ended) {

@@ -16,6 +16,7 @@ import io.uploadgateway.upload.Scope;
 import io.uploadgateway.upload.Upload;
 import io.uploadgateway.upload.UploadMetrics;
 import io.uploadgateway.upload.UploadPart;
+import io.uploadgateway.upload.UploadRules;
 import io.uploadgateway.upload.UploadState;
 import io.uploadgateway.upload.UploadWithParts;
 import io.uploadgateway.upload.claim.Transitions;
@@ -108,6 +109,16 @@ public class CompleteUpload {
         });
     }
 
+    /**
+     * For a single-request upload (a presigned POST): completes it if its object is in storage,
+     * else answers it as it is (still UPLOADING).
+     */
+    public Uni<UploadWithParts> ifArrived(Scope scope, UUID id) {
+        return complete(scope, id)
+                .onFailure(f -> f instanceof ApiProblem p && p.error() == ErrorCode.PARTS_MISSING)
+                .recoverWithUni(() -> ledger.session(() -> ledger.find(scope, id).flatMap(ledger::withParts)));
+    }
+
     private static RuntimeException contentMismatch(Upload rejected) {
         return ErrorCode.CONTENT_MISMATCH.problem("upload " + rejected.id + " was declared as " + rejected.contentType
                         + " but its bytes are " + rejected.detectedContentType + "; it is REJECTED and the object deleted")
@@ -116,6 +127,9 @@ public class CompleteUpload {
     }
 
     private Uni<UploadWithParts> assemble(Upload upload, UUID token, List<UploadPart> recorded, Map<Integer, String> reported) {
+        if (upload.singleRequest) {
+            return completeSingleRequest(upload, token, recorded);
+        }
         // S3 forgets a completed multipart upload: ListParts then answers NoSuchUpload (AWS) or an
         // empty list (S3Proxy). Either way an earlier completion may have finished it.
         return storage.listParts(upload.key, upload.s3UploadId)
@@ -125,6 +139,43 @@ public class CompleteUpload {
                 .onFailure(StorageException.NoSuchUpload.class)
                 .recoverWithUni(() -> adoptEarlierCompletion(upload, token, recorded,
                         () -> Uni.createFrom().failure(upload.goneFromStorage())));
+    }
+
+    /**
+     * A presigned POST: complete once the object is in storage (its key carries the upload's id; the
+     * POST policy bounded its size and fixed its Content-Type). The size is checked again here, as a
+     * store that does not enforce the policy (S3Proxy) would let a larger file through: over the
+     * gateway's maximum, the object is deleted, the upload ABORTED and the call answers 413.
+     */
+    private Uni<UploadWithParts> completeSingleRequest(Upload upload, UUID token, List<UploadPart> recorded) {
+        long max = UploadRules.maxSingleRequestSize(config.maxUploadSize().asLongValue());
+        return storage.headObject(upload.key).flatMap(object -> {
+            if (object.isEmpty()) {
+                return Uni.createFrom().failure(ErrorCode.PARTS_MISSING.problem("upload " + upload.id + " is a single-request"
+                        + " upload whose object is not in storage yet: POST the file with the fields from /s3/params, then"
+                        + " complete again").with("missingParts", List.of()));
+            }
+            long size = object.get().size();
+            if (size <= max) {
+                return checkThenFinish(upload, token, recorded, null, object.get().etag(), size);
+            }
+            return storage.deleteObject(upload.key)
+                    .chain(() -> ledger.finish(upload.id, token, claimed -> {
+                        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+                        claimed.markRefused(now);
+                        return events.record(claimed, now).replaceWith(claimed);
+                    }))
+                    .invoke(refused -> {
+                        events.committed();
+                        metrics.aborted(refused);
+                        LOG.infof("upload %s refused at completion: its object has %d bytes, over %d", upload.id, size, max);
+                    })
+                    .map(refused -> {
+                        throw ErrorCode.TOO_LARGE.problem("upload " + upload.id + " stored " + size + " bytes, over this gateway's"
+                                + " limit of " + max + " bytes (the store did not enforce the POST policy); it is ABORTED and"
+                                + " the object deleted").with("size", size);
+                    });
+        });
     }
 
     private Uni<UploadWithParts> completeChecked(Upload upload, UUID token, List<UploadPart> recorded, List<StoredPart> listed,

@@ -107,7 +107,8 @@ public class OperatorLedger {
     /**
      * Claims for expiry (ABORTING, {@code claimed_for} EXPIRED, each with a token of its own) up to
      * {@code batch} UPLOADING uploads idle since before {@code idleCutoff} or created before
-     * {@code ageCutoff}, most idle first, after {@code after}. Rows another transaction holds are
+     * {@code ageCutoff}, or single-request uploads whose POST policy has expired (their object is then
+     * looked up: COMPLETED when it arrived, EXPIRED otherwise), most idle first, after {@code after}. Rows another transaction holds are
      * skipped ({@code SKIP LOCKED}): a client touching an upload right now keeps it.
      */
     public Uni<List<Upload>> claimForExpiry(Instant idleCutoff, Instant ageCutoff, Keyset after, int batch, Instant now) {
@@ -115,7 +116,8 @@ public class OperatorLedger {
         return Panache.getSession().flatMap(session -> {
             var query = session.createNativeQuery("""
                             select u.* from uploads u
-                            where u.state = :uploading and (u.last_activity_at < :idleCutoff or u.created_at < :ageCutoff)"""
+                            where u.state = :uploading and (u.last_activity_at < :idleCutoff or u.created_at < :ageCutoff
+                                or (u.single_request and u.expires_at < :now))"""
                             + keyset + """
 
                             order by u.last_activity_at, u.id
@@ -124,6 +126,7 @@ public class OperatorLedger {
                     .setParameter("uploading", UploadState.UPLOADING.name())
                     .setParameter("idleCutoff", idleCutoff)
                     .setParameter("ageCutoff", ageCutoff)
+                    .setParameter("now", now)
                     .setParameter("batch", batch);
             if (after != null) {
                 query.setParameter("afterTime", after.at()).setParameter("afterId", after.id());

@@ -43,6 +43,7 @@ public class RecordPart {
         String normalised = UploadRules.normaliseEtag(etag);
         return ledger.transaction(() -> ledger.lock(scope, id).flatMap(upload -> {
             upload.requireUploading();
+            upload.requireMultipart();
             if (upload.openSized()) {
                 throw ApiProblem.invalid("upload " + id + " was started without a size (the /s3 routes): its parts are taken"
                         + " from storage at completion, not recorded one by one");

@@ -40,6 +40,7 @@ public class SyncParts {
             if (current.state != UploadState.UPLOADING) {
                 return ledger.session(() -> ledger.withParts(current));
             }
+            current.requireMultipart();
             Instant listedAt = now();
             return storage.listParts(current.key, current.s3UploadId)
                     .onFailure(StorageException.NoSuchUpload.class).transform(gone -> current.goneFromStorage())

@@ -5,6 +5,7 @@ import io.smallrye.mutiny.Uni;
 import io.uploadgateway.config.GatewayConfig;
 import io.uploadgateway.problem.ApiProblem;
 import io.uploadgateway.security.Caller;
+import io.uploadgateway.upload.Scope;
 import io.uploadgateway.upload.UploadState;
 import io.uploadgateway.upload.abort.AbortUpload;
 import io.uploadgateway.upload.complete.CompleteUpload;
@@ -159,7 +160,8 @@ public class UploadResource {
     @Path("/{id}")
     @Operation(operationId = "getUpload", summary = "An upload with its parts and missing part numbers",
             description = "With sync=true the ledger is first reconciled with S3 (ListParts, all pages), "
-                    + "so a client that lost its ETags can resume without re-sending bytes.")
+                    + "so a client that lost its ETags can resume without re-sending bytes. For a single-request upload "
+                    + "(/s3/params) sync=true looks for its object (HeadObject) and, when it is there, completes the upload.")
     @APIResponse(responseCode = "200", description = "The upload",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = UploadView.class)))
     @Problems({INVALID_REQUEST, NOT_FOUND, UPLOAD_NOT_ACTIVE})
@@ -167,7 +169,15 @@ public class UploadResource {
                                @Parameter(description = "Reconcile with S3 first", schema = @Schema(type = SchemaType.BOOLEAN)) @QueryParam("sync") String sync) {
         boolean reconcile = RequestParams.flag("sync", sync);
         UUID uploadId = RequestParams.uploadId(id);
-        return (reconcile ? this.sync.sync(caller.scope(), uploadId) : reads.get(caller.scope(), uploadId))
+        Scope scope = caller.scope();
+        if (!reconcile) {
+            return reads.get(scope, uploadId).map(full -> UploadView.of(full, bucket));
+        }
+        // A single-request upload (a presigned POST from /s3/params) has no parts to list: syncing it
+        // looks for its object and records the completion when it is there.
+        return reads.get(scope, uploadId).flatMap(full -> !full.upload().singleRequest ? this.sync.sync(scope, uploadId)
+                        : full.upload().state == UploadState.UPLOADING ? completion.ifArrived(scope, uploadId)
+                        : Uni.createFrom().item(full))
                 .map(full -> UploadView.of(full, bucket));
     }
 

@@ -65,6 +65,10 @@ public class SignParts {
                     if (upload.state() != UploadState.UPLOADING) {
                         throw ApiProblem.notActive("upload " + id + " is " + upload.state() + "; only UPLOADING uploads accept this");
                     }
+                    if (upload.s3UploadId() == null) {
+                        throw ApiProblem.notActive("upload " + id + " is a single-request upload (a presigned POST from /s3/params):"
+                                + " it has no parts to sign");
+                    }
                     List<Integer> outOfPlan = asked.stream().map(Asked::partNumber).filter(n -> n > upload.plan().partCount()).toList();
                     if (!outOfPlan.isEmpty()) {
                         throw ApiProblem.invalid("part numbers " + outOfPlan + " are outside 1.." + upload.plan().partCount()
