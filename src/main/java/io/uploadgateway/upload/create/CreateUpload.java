@@ -163,7 +163,8 @@ public class CreateUpload {
         long configured = UploadRules.maxSingleRequestSize(config.maxUploadSize().asLongValue());
         var intent = new PreCreateHook.Intent(command.owner(), command.filename(), null, contentType, requested);
         Duration lifetime = window.requested(null);
-        return ledger.session(() -> quotas.remainingBytes(command.owner()))
+        return quotas.limitsOf(command.owner()).flatMap(limits -> (limits.unlimited() ? Uni.createFrom().<Long>nullItem()
+                        : ledger.session(() -> quotas.remainingBytes(command.owner(), limits)))
                 .map(remaining -> remaining == null ? configured : Math.min(configured, remaining))
                 .flatMap(max -> hook.check(intent).flatMap(added -> {
                     Map<String, String> metadata = withHookMetadata(requested, added);
@@ -171,7 +172,7 @@ public class CreateUpload {
                         UUID id = UUID.randomUUID();
                         String key = ObjectKeys.forUpload(config.keyRoot(), command.owner(), id, command.filename());
                         PresignedPost post = grant.signing().post(key, contentType, max, grant.lifetime());
-                        return ledger.transaction(() -> quotas.enforce(command.owner(), 0).chain(() -> {
+                        return ledger.transaction(() -> quotas.enforce(command.owner(), 0, limits).chain(() -> {
                             Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
                             Upload upload = new Upload();
                             upload.id = id;
@@ -194,7 +195,7 @@ public class CreateUpload {
                             return new SingleRequest(upload, post.url(), post.fields(), post.expiresAt(), max);
                         });
                     });
-                }));
+                })));
     }
 
     /** The client's metadata plus what the hook added (the hook wins on a shared key); still within S3's limits. */

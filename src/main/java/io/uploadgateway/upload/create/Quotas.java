@@ -81,13 +81,12 @@ public class Quotas {
      * The bytes the owner may still put in flight (a 429 when one more upload would exceed either
      * quota), or null when unlimited. In the caller's session.
      */
-    public Uni<Long> remainingBytes(String owner) {
-        return limitsOf(owner).flatMap(limits -> limits.maxActiveUploads() == null && limits.maxBytesInFlight() == null
-                ? Uni.createFrom().<Long>nullItem()
+    public Uni<Long> remainingBytes(String owner, Limits limits) {
+        return limits.unlimited() ? Uni.createFrom().<Long>nullItem()
                 : ledger.usage(owner).map(usage -> {
                     refuseBeyond(limits, usage, 1); // room for at least one byte, else a 429 now rather than a refused POST
                     return limits.maxBytesInFlight() == null ? null : Math.max(0, limits.maxBytesInFlight() - usage.bytesInFlight());
-                }));
+                });
     }
 
     public Limits effective(Override override) {
