@@ -45,8 +45,7 @@ public class QuotaAdmin {
     }
 
     public Uni<OwnerQuota> of(String owner) {
-        // The override first, on its own connection (see QuotaLedger.override), then the session.
-        return quotas.override(owner).flatMap(override -> ledger.session(() -> quotas.usage(owner)).map(usage -> view(usage, override)));
+        return ledger.session(() -> quotas.override(owner).flatMap(override -> quotas.usage(owner).map(usage -> view(usage, override))));
     }
 
     /** Sets the owner's override; a null limit keeps the configured one. */

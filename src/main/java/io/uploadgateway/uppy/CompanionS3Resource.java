@@ -10,6 +10,7 @@ import io.uploadgateway.upload.Scope;
 import io.uploadgateway.upload.UploadWithParts;
 import io.uploadgateway.upload.abort.AbortUpload;
 import io.uploadgateway.upload.complete.CompleteUpload;
+import io.uploadgateway.upload.create.CreateSingleRequest;
 import io.uploadgateway.upload.create.CreateUpload;
 import io.uploadgateway.upload.parts.SyncParts;
 import io.uploadgateway.upload.read.ReadUploads;
@@ -93,6 +94,7 @@ public class CompanionS3Resource {
     private final Caller caller;
     private final String bucket;
     private final CreateUpload creation;
+    private final CreateSingleRequest singleRequests;
     private final ReadUploads reads;
     private final SyncParts sync;
     private final SignParts signing;
@@ -100,11 +102,12 @@ public class CompanionS3Resource {
     private final AbortUpload abortion;
     private final Clock clock;
 
-    public CompanionS3Resource(Caller caller, GatewayConfig config, CreateUpload creation, ReadUploads reads, SyncParts sync,
+    public CompanionS3Resource(Caller caller, GatewayConfig config, CreateUpload creation, CreateSingleRequest singleRequests, ReadUploads reads, SyncParts sync,
                                SignParts signing, CompleteUpload completion, AbortUpload abortion, Clock clock) {
         this.caller = caller;
         this.bucket = config.bucket();
         this.creation = creation;
+        this.singleRequests = singleRequests;
         this.reads = reads;
         this.sync = sync;
         this.signing = signing;
@@ -170,7 +173,7 @@ public class CompanionS3Resource {
         String contentType = type == null || type.isBlank() ? null : type;
         var command = new CreateUpload.Command(caller.owner(), filename, null, contentType, null,
                 CompanionViews.storedMetadata(metadata), null, false, "NONE", true);
-        return creation.createSingleRequest(command).map(single -> new ParamsResponse("POST", single.url(),
+        return singleRequests.create(command).map(single -> new ParamsResponse("POST", single.url(),
                 single.fields(), Math.max(0, Duration.between(clock.instant(), single.expiresAt()).toSeconds()),
                 single.upload().id.toString(), single.upload().key));
     }

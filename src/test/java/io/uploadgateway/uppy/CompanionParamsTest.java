@@ -8,7 +8,7 @@ import io.quarkus.vertx.VertxContextSupport;
 import io.restassured.path.json.JsonPath;
 import io.uploadgateway.admin.Janitor;
 import io.uploadgateway.support.Bytes;
-import io.uploadgateway.upload.create.CreateUpload;
+import io.uploadgateway.upload.create.CreateSingleRequest;
 import io.uploadgateway.support.Gateway;
 import io.uploadgateway.support.TestClock;
 import io.uploadgateway.support.TestStack;
@@ -189,7 +189,7 @@ class CompanionParamsTest {
             assertFalse(inGrace.expired().contains(neverId), inGrace.toString());
             me.get(arrivedId).then().statusCode(200).body("state", equalTo("UPLOADING"));
 
-            TestClock.advance(CreateUpload.SINGLE_REQUEST_GRACE);
+            TestClock.advance(CreateSingleRequest.SINGLE_REQUEST_GRACE);
             Janitor.SweepReport report = VertxContextSupport.subscribeAndAwait(() -> janitor.sweep());
             // expired() lists the rows that ended EXPIRED; the one whose object arrived ends COMPLETED instead.
             assertTrue(report.expired().contains(neverId) && !report.expired().contains(arrivedId), report.toString());
@@ -270,7 +270,7 @@ class CompanionParamsTest {
         assertThrows(CompletionException.class, () -> head(synced.getString("key")), "the object was deleted");
 
         try {
-            TestClock.advance(Duration.ofSeconds(swept.getLong("expires")).plus(CreateUpload.SINGLE_REQUEST_GRACE).plusMinutes(1));
+            TestClock.advance(Duration.ofSeconds(swept.getLong("expires")).plus(CreateSingleRequest.SINGLE_REQUEST_GRACE).plusMinutes(1));
             VertxContextSupport.subscribeAndAwait(() -> janitor.sweep());
         } finally {
             TestClock.reset();

@@ -290,58 +290,9 @@ public final class SigV4Presigner {
         if (credentials.sessionToken() != null) {
             fields.put("x-amz-security-token", credentials.sessionToken());
         }
-        StringBuilder policy = new StringBuilder(256 + key.length() * 2);
-        policy.append("{\"expiration\":\"").append(POLICY_EXPIRATION.format(expiresAt))
-                .append("\",\"conditions\":[{\"bucket\":");
-        jsonString(policy, bucket).append("},");
-        for (Map.Entry<String, String> field : fields.entrySet()) {
-            policy.append('{');
-            jsonString(policy, field.getKey()).append(':');
-            jsonString(policy, field.getValue()).append("},");
-        }
-        policy.append("[\"content-length-range\",0,").append(maxContentLength).append("]]}");
-        String policyJson = policy.toString();
-        String encodedPolicy = java.util.Base64.getEncoder().encodeToString(policyJson.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        fields.put("Policy", encodedPolicy);
-        fields.put("X-Amz-Signature", hmacHex(signingKey, encodedPolicy));
-
         S3Endpoint.Addressing address = endpoint.address(bucket);
         String url = address.scheme() + "://" + address.authority() + address.keyPrefix();
-        return new PostPolicy(url, java.util.Collections.unmodifiableMap(fields), expiresAt, policyJson);
-    }
-
-    private static final java.time.format.DateTimeFormatter POLICY_EXPIRATION =
-            java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(java.time.ZoneOffset.UTC);
-
-    private static String hmacHex(SigningKeyCache.SigningKey key, String stringToSign) {
-        try {
-            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
-            mac.init(key.key);
-            byte[] signature = mac.doFinal(stringToSign.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-            StringBuilder hex = new StringBuilder(64);
-            for (byte b : signature) {
-                hex.append(Character.forDigit((b >> 4) & 0xF, 16)).append(Character.forDigit(b & 0xF, 16));
-            }
-            return hex.toString();
-        } catch (java.security.GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** A JSON string literal, ASCII only (anything else as {@code \\uXXXX}), so the policy is plain ASCII. */
-    static StringBuilder jsonString(StringBuilder out, String value) {
-        out.append('"');
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c == '"' || c == '\\') {
-                out.append('\\').append(c);
-            } else if (c < 0x20 || c > 0x7E) {
-                out.append(String.format("\\u%04x", (int) c));
-            } else {
-                out.append(c);
-            }
-        }
-        return out.append('"');
+        return PostPolicy.signed(url, bucket, fields, maxContentLength, expiresAt, signingKey);
     }
 
     private long signingSecond() {

@@ -235,7 +235,7 @@ public class CompleteUpload {
         long max = Math.min(config.maxUploadSize().asLongValue(), PartPlan.MAX_OBJECT_SIZE);
         Uni<String> overBy = total > max
                 ? Uni.createFrom().item("its parts add up to " + total + " bytes, over this gateway's limit of " + max + " bytes")
-                : quotas.overBytesQuota(upload.owner, upload.bytesUploaded, total);
+                : ledger.session(() -> quotas.overBytesQuota(upload.owner, upload.bytesUploaded, total));
         return overBy.flatMap(reason -> reason == null ? Uni.createFrom().voidItem()
                 : storage.abortMultipartUpload(upload.key, upload.s3UploadId)
                 .chain(() -> ledger.finish(upload.id, token, claimed -> {

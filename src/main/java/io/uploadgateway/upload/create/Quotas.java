@@ -38,7 +38,7 @@ public class Quotas {
         }
     }
 
-    /** The owner's limits. Outside any transaction (see {@link QuotaLedger#override}). */
+    /** The owner's limits. In the caller's session. */
     public Uni<Limits> limitsOf(String owner) {
         return ledger.override(owner).map(this::effective);
     }
@@ -63,12 +63,12 @@ public class Quotas {
     /**
      * For an open-sized upload at completion: why {@code total} bytes would put the owner over the
      * bytes-in-flight quota (the upload counted so far with {@code counted} bytes), or null when
-     * within it. Opens its own session, after reading the limits.
+     * within it. In the caller's session.
      */
     public Uni<String> overBytesQuota(String owner, long counted, long total) {
         return limitsOf(owner).flatMap(limits -> limits.maxBytesInFlight() == null
                 ? Uni.createFrom().<String>nullItem()
-                : ledger.usageInOwnSession(owner).map(usage -> {
+                : ledger.usage(owner).map(usage -> {
                     long after = usage.bytesInFlight() - counted + total;
                     return after > limits.maxBytesInFlight()
                             ? "its " + total + " bytes would put the owner at " + after + " bytes in flight, over the quota of "

@@ -3,29 +3,17 @@ package io.uploadgateway.upload.ledger;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.upload.UploadState;
-import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 
-/** Owners' usage (open uploads and their bytes) and their quota overrides. Runs in the caller's session, but for {@link #override}. */
+/** Owners' usage (open uploads and their bytes) and their quota overrides. Runs in the caller's session. */
 @ApplicationScoped
 public class QuotaLedger {
 
-    private static final String OVERRIDE =
-            "select owner, max_active_uploads, max_bytes_in_flight, updated_at from owner_quotas where owner = $1";
-
     private static final List<String> OPEN = Arrays.stream(UploadState.values()).filter(UploadState::isOpen).map(UploadState::name).toList();
-
-    private final Pool pool;
-
-    public QuotaLedger(Pool pool) {
-        this.pool = pool;
-    }
 
     /** An owner's open uploads and bytes in flight (declared sizes; what an open-sized upload holds so far). */
     public record Usage(String owner, long activeUploads, long bytesInFlight) {
@@ -60,11 +48,6 @@ public class QuotaLedger {
     public record OwnerUsage(Usage usage, Override override) {
     }
 
-    /** As {@link #usage}, in a session of its own. */
-    public Uni<Usage> usageInOwnSession(String owner) {
-        return Panache.withSession(() -> usage(owner));
-    }
-
     /** Owners with open uploads, by name, after {@code afterOwner}, with their overrides. */
     public Uni<List<OwnerUsage>> usages(String afterOwner, int limit) {
         return Panache.getSession().flatMap(session -> session.createNativeQuery("""
@@ -83,19 +66,14 @@ public class QuotaLedger {
                         row[5] == null ? null : toOverride(new Object[]{row[0], row[3], row[4], row[5]}))).toList());
     }
 
-    /**
-     * The owner's override, or null. Every create reads it, so it goes through the reactive client
-     * with one prepared statement, on its own pooled connection: call it before opening a
-     * transaction, never inside one (a caller holding a connection must not wait for a second).
-     */
+    /** The owner's override, or null. */
     public Uni<Override> override(String owner) {
-        return pool.preparedQuery(OVERRIDE).execute(Tuple.of(owner)).map(rows -> {
-            if (rows.size() == 0) {
-                return null;
-            }
-            Row row = rows.iterator().next();
-            return new Override(row.getString(0), row.getInteger(1), row.getLong(2), row.getOffsetDateTime(3).toInstant());
-        });
+        return Panache.getSession().flatMap(session -> session.createNativeQuery(
+                        "select owner, max_active_uploads, max_bytes_in_flight, updated_at from owner_quotas where owner = :owner",
+                        Object[].class)
+                .setParameter("owner", owner)
+                .getResultList())
+                .map(rows -> rows.isEmpty() ? null : toOverride(rows.get(0)));
     }
 
     public Uni<Void> putOverride(Override override) {
