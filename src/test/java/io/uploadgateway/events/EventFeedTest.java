@@ -57,10 +57,13 @@ class EventFeedTest {
         // the feed's horizon back: an empty page then keeps the cursor, and the walk goes on.
         List<Map<String, Object>> items = new ArrayList<>();
         String cursor = end;
+        List<String> walked = new ArrayList<>();
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (mine(items, id, other).size() < 4 && System.nanoTime() < deadline) {
             JsonPath answer = feed(cursor, 1);
             items.addAll(answer.getList("items"));
+            walked.add(answer.getList("items").stream().map(i -> ((Map<?, ?>) i).get("type") + "/" + dataId((Map<?, ?>) i)).toList()
+                    + "→" + (answer.getString("nextCursor") == null ? null : FeedCursor.parse(answer.getString("nextCursor"))));
             assertNotNull(answer.getString("nextCursor"));
             if (answer.getList("items").isEmpty()) {
                 assertEquals(cursor, answer.getString("nextCursor"), "an empty page keeps the cursor");
@@ -69,7 +72,8 @@ class EventFeedTest {
             cursor = answer.getString("nextCursor");
         }
         List<String> mine = mine(items, id, other);
-        assertEquals(List.of(id + " upload.created", id + " upload.completed", other + " upload.created", other + " upload.aborted"), mine);
+        assertEquals(List.of(id + " upload.created", id + " upload.completed", other + " upload.created", other + " upload.aborted"), mine,
+                () -> "walked from " + FeedCursor.parse(end) + " through " + walked + "; in the ledger: " + rowsOf(id, other));
         Map<String, Object> completed = items.stream().filter(i -> "upload.completed".equals(i.get("type")) && id.equals(dataId(i)))
                 .findFirst().orElseThrow();
         assertNotNull(completed.get("id"));
@@ -150,6 +154,44 @@ class EventFeedTest {
                 .noneMatch(i -> Set.of(lateUpload.toString(), onTime).contains(dataId(i))), "nothing is served twice");
     }
 
+    /**
+     * Transaction ids order as numbers, not as text: a walk across a power of ten (9 → 10, as 999
+     * → 1000 in a long-running ledger) serves both, the lower first. Sorting by the text form
+     * once served '10' first and a cursor walk then skipped '9' for good.
+     */
+    @Test
+    void theFeedOrdersTransactionIdsAsNumbers() throws Exception {
+        UUID upload = UUID.randomUUID();
+        try (Connection db = Ledger.connect()) {
+            for (String txid : List.of("10", "9")) {
+                try (PreparedStatement insert = db.prepareStatement("insert into upload_events (id, upload_id, type, payload, occurred_at,"
+                        + " status, txid) values (?::uuid, ?::uuid, 'upload.created', ?::json, now(), 'skipped', ?::xid8)")) {
+                    insert.setString(1, UUID.randomUUID().toString());
+                    insert.setString(2, upload.toString());
+                    insert.setString(3, "{\"type\":\"upload.created\",\"timestamp\":\"2026-01-01T00:00:00Z\",\"data\":{\"id\":\""
+                            + upload + "\",\"txid\":" + txid + "}}");
+                    insert.setString(4, txid);
+                    insert.executeUpdate();
+                }
+            }
+            try {
+                String cursor = new FeedCursor(java.math.BigInteger.valueOf(8), 0).encode();
+                List<Object> served = new ArrayList<>();
+                for (int page = 0; page < 2; page++) {
+                    JsonPath answer = feed(cursor, 1);
+                    served.add(answer.get("items[0].data.txid"));
+                    cursor = answer.getString("nextCursor");
+                }
+                assertEquals(List.of(9, 10), served);
+            } finally {
+                try (PreparedStatement cleanup = db.prepareStatement("delete from upload_events where upload_id = ?::uuid")) {
+                    cleanup.setString(1, upload.toString());
+                    cleanup.executeUpdate();
+                }
+            }
+        }
+    }
+
     @Test
     void retentionPrunesDeliveredSkippedAndOldDeadEventsButNeverPendingOnes() throws Exception {
         UUID upload = UUID.randomUUID();
@@ -190,6 +232,17 @@ class EventFeedTest {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /** The events of these uploads as stored: seq, txid, type, status (for a failure's message). */
+    private static String rowsOf(String... uploads) {
+        try (Connection db = Ledger.connect()) {
+            return ids(db, "select seq || ' ' || txid::text || ' ' || type || ' ' || status from upload_events where upload_id in ('"
+                    + String.join("','", uploads) + "') order by seq")
+                    + " horizon " + ids(db, "select pg_snapshot_xmin(pg_current_snapshot())::text");
+        } catch (Exception e) {
+            return "unreadable: " + e;
+        }
+    }
 
     private static List<String> mine(List<Map<String, Object>> items, String... uploads) {
         return items.stream().filter(item -> Set.of(uploads).contains(dataId(item)))
