@@ -3,7 +3,6 @@ package io.uploadgateway.config;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
-import io.smallrye.config.WithName;
 
 import java.time.Duration;
 import java.util.List;
@@ -60,13 +59,13 @@ public interface GatewayConfig {
      */
     Optional<String> checksumAlgorithm();
 
-    Store store();
+    StoreConfig store();
 
-    Quota quota();
+    QuotaConfig quota();
 
-    AuthCookie authCookie();
+    AuthCookieConfig authCookie();
 
-    AutoComplete autoComplete();
+    AutoCompleteConfig autoComplete();
 
     /** Part size chosen when the client does not ask for one (raised when the upload needs more than 10,000 parts). */
     @WithDefault("16M")
@@ -170,229 +169,23 @@ public interface GatewayConfig {
     @WithDefault("256K")
     MemorySize maxRequestBody();
 
-    Presign presign();
+    PresignConfig presign();
 
-    Listing listing();
+    ListingConfig listing();
 
-    Storage storage();
+    StorageConfig storage();
 
-    Ledger ledger();
+    LedgerConfig ledger();
 
-    Claims claims();
+    ClaimsConfig claims();
 
     /** Webhook delivery of upload events (docs/api.md#events); off while {@code url} is unset. */
-    Webhook webhook();
+    WebhookConfig webhook();
 
     /** The upload events' pull feed and retention. */
-    Events events();
+    EventsConfig events();
 
     /** Calls the gateway makes to the app backend before it acts; each off while its URL is unset. */
-    Hook hook();
+    HookConfig hook();
 
-    /** What the object store supports beyond the core of S3. */
-    interface Store {
-        /**
-         * Whether the store checks additional checksums ({@code x-amz-checksum-*} on UploadPart of
-         * an upload created with a checksum algorithm). Off: a client asking for one gets a 400.
-         */
-        @WithDefault("true")
-        boolean additionalChecksums();
-    }
-
-    interface Presign {
-        /** Lifetime of a presigned URL when the client does not ask for one. */
-        @WithDefault("PT15M")
-        Duration defaultExpiry();
-
-        /** Longest lifetime a client may ask for (S3 itself allows at most 7 days). */
-        @WithDefault("PT12H")
-        Duration maxExpiry();
-    }
-
-    interface Listing {
-        @WithDefault("20")
-        int defaultLimit();
-
-        @WithDefault("100")
-        int maxLimit();
-    }
-
-    /** Bounds on every S3 call: a hung or crawling endpoint fails a call, never a thread or the pool. */
-    interface Storage {
-        /** Longest any S3 call may take, retries included (CompleteMultipartUpload, each ListParts page, …). */
-        @WithDefault("PT30S")
-        Duration callTimeout();
-
-        /** Longest one HTTP attempt of a quick call (create, head, abort, a listing page) before the SDK retries. */
-        @WithDefault("PT10S")
-        Duration attemptTimeout();
-
-        /** Longest a new TCP/TLS connection to S3 may take to open. */
-        @WithDefault("PT5S")
-        Duration connectTimeout();
-
-        /** Longest a call may wait for a free connection of the client's pool. */
-        @WithDefault("PT10S")
-        Duration acquireTimeout();
-
-        /** Connections to S3 open at once (the CRT client's pool). */
-        @WithDefault("64")
-        int maxConnections();
-
-        /** A connection moving fewer bytes per second than this for {@code min-throughput-timeout} is dropped. */
-        @WithDefault("1024")
-        long minThroughputBytesPerSecond();
-
-        @WithDefault("PT10S")
-        Duration minThroughputTimeout();
-    }
-
-    /** Bounds on the gateway's PostgreSQL sessions, so a stuck query or lock fails instead of holding a connection. */
-    interface Ledger {
-        /** PostgreSQL {@code statement_timeout} of every gateway session. */
-        @WithDefault("PT15S")
-        Duration statementTimeout();
-
-        /** PostgreSQL {@code lock_timeout}: the longest a statement waits for a row lock. */
-        @WithDefault("PT5S")
-        Duration lockTimeout();
-
-        /** PostgreSQL {@code idle_in_transaction_session_timeout}. */
-        @WithDefault("PT1M")
-        Duration idleInTransactionTimeout();
-
-        /** Longest a request waits for a free connection of the pool before failing with 503. */
-        @WithDefault("PT5S")
-        Duration acquireTimeout();
-    }
-
-    /** Transitions that wait on S3 (complete, abort, expiry) claim the upload instead of locking it. */
-    interface Claims {
-        /** How long a second call waits for the transition in flight before answering 409 upload_busy. */
-        @WithDefault("PT10S")
-        Duration waitFor();
-
-        /**
-         * A claim older than this died with its replica (a crash between claim and finish) and is
-         * taken over. Must exceed the longest S3 work of a transition.
-         */
-        @WithDefault("PT2M")
-        Duration staleAfter();
-    }
-
-    /**
-     * The bearer token in a cookie, for the {@code /s3} routes only (Uppy's {@code @uppy/aws-s3}
-     * adds no header to its calls). {@code POST /s3/session} sets it from the Authorization header.
-     */
-    interface AuthCookie {
-        /** The cookie's name ({@code GATEWAY_AUTH_COOKIE_NAME}). */
-        @WithDefault("gateway_token")
-        String name();
-
-        /** Whether the cookie is set with {@code Secure} (keep it on; browsers treat http://localhost as secure too). */
-        @WithDefault("true")
-        boolean secure();
-    }
-
-    /** Limits per owner; an operator can override them per owner (admin API). Unset means unlimited. */
-    interface Quota {
-        /** Most uploads one owner may have open (UPLOADING, COMPLETING, ABORTING) at once. */
-        java.util.OptionalInt maxActiveUploads();
-
-        /** Most bytes one owner may have in flight: declared sizes of open uploads. */
-        java.util.Optional<MemorySize> maxBytesInFlight();
-    }
-
-    /** Server-side completion of uploads created with {@code autoComplete} (apps that sleep before they could complete). */
-    interface AutoComplete {
-        /** Whether an upload is auto-completed when its create request does not say. */
-        @WithName("default")
-        @WithDefault("false")
-        boolean byDefault();
-
-        /** The shortest pause between two looks at one upload (the floor of the back-off). */
-        @WithDefault("PT1M")
-        Duration checkInterval();
-
-        /** The longest pause between two looks while parts stay missing. */
-        @WithDefault("PT1H")
-        Duration maxCheckInterval();
-
-        /** How often each replica asks the ledger for uploads due a look. */
-        @WithDefault("PT5S")
-        Duration poll();
-
-        /** Uploads one replica looks at per poll. */
-        @WithDefault("20")
-        int batchSize();
-
-        /** The transfer rate assumed when a lease is handed out, to schedule the first look after it. */
-        @WithDefault("1M")
-        MemorySize assumedBytesPerSecond();
-    }
-
-    /** Webhooks in the Standard Webhooks format: one signed POST per event, retried until delivered or dead. */
-    interface Webhook {
-        /** The app backend's receiver; no webhooks while unset (events still go to the pull feed). */
-        Optional<String> url();
-
-        /** {@code whsec_} + base64 of the HMAC-SHA256 key; required with a URL. */
-        Optional<String> secret();
-
-        /** Longest one delivery attempt may take, connect to last byte; a slower answer counts as a failure. */
-        @WithDefault("PT10S")
-        Duration timeout();
-
-        /** Wait before the first retry; doubled per failed attempt (with jitter) up to {@code max-backoff}. */
-        @WithDefault("PT5S")
-        Duration minBackoff();
-
-        @WithDefault("PT1H")
-        Duration maxBackoff();
-
-        /** An event not delivered this long after it was written (or redelivered) is {@code dead}. */
-        @WithDefault("P3D")
-        Duration maxAge();
-
-        /** Only these event types are sent (e.g. {@code upload.completed}); all while unset. */
-        Optional<List<String>> eventTypes();
-
-        /** Deliveries in flight at once per replica (and its connections to the receiver). */
-        @WithDefault("8")
-        int concurrency();
-
-        /** How often an idle dispatcher looks for due events (it is also woken by this replica's own commits). */
-        @WithDefault("PT1S")
-        Duration pollInterval();
-    }
-
-    interface Events {
-        /** The JWT group whose tokens may read {@code GET /api/v1/events} (backend services). */
-        @WithDefault("events")
-        String feedGroup();
-
-        /** Delivered (and never-to-be-sent) events are pruned this long after delivery (or writing). */
-        @WithDefault("P7D")
-        Duration retention();
-
-        /** Dead events are kept this long for operators to redeliver, then pruned. */
-        @WithDefault("P30D")
-        Duration deadRetention();
-
-        /** How often a replica prunes events past their retention. */
-        @WithDefault("PT10M")
-        Duration pruneInterval();
-    }
-
-    interface Hook {
-        /** POSTed the signed intent before every create; 2xx allows, 4xx rejects; off while unset. */
-        Optional<String> preCreateUrl();
-
-        /** Longest the create waits for the hook; then it fails closed with 503 hook_unavailable. */
-        @WithDefault("PT5S")
-        Duration preCreateTimeout();
-
-        /** {@code whsec_} key that signs hook calls; defaults to the webhook secret. */
-        Optional<String> preCreateSecret();
-    }
 }

@@ -1,5 +1,6 @@
 package io.uploadgateway.events;
 
+import io.uploadgateway.config.WebhookConfig;
 import io.quarkus.runtime.StartupEvent;
 import io.uploadgateway.config.GatewayConfig;
 import io.uploadgateway.outbound.StandardWebhooks;
@@ -21,7 +22,7 @@ import java.util.Set;
 @ApplicationScoped
 public class WebhookSettings {
 
-    private final GatewayConfig.Webhook config;
+    private final WebhookConfig config;
     private final String url;
     private final byte[] key;
     private final Set<EventType> types;

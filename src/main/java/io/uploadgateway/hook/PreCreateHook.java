@@ -1,5 +1,6 @@
 package io.uploadgateway.hook;
 
+import io.uploadgateway.config.HookConfig;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -60,7 +61,7 @@ public class PreCreateHook {
     private byte[] key;
 
     public PreCreateHook(GatewayConfig config, ObjectMapper json, Clock clock, Vertx vertx) {
-        GatewayConfig.Hook hook = config.hook();
+        HookConfig hook = config.hook();
         this.url = hook.preCreateUrl().map(String::strip).filter(u -> !u.isEmpty()).orElse(null);
         this.secret = hook.preCreateSecret().or(() -> config.webhook().secret()).map(String::strip).orElse(null);
         this.timeout = hook.preCreateTimeout();

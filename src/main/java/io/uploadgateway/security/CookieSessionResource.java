@@ -1,5 +1,6 @@
 package io.uploadgateway.security;
 
+import io.uploadgateway.config.AuthCookieConfig;
 import io.quarkus.security.Authenticated;
 import io.uploadgateway.config.GatewayConfig;
 import io.uploadgateway.web.Problems;
@@ -30,7 +31,7 @@ import static io.uploadgateway.problem.ErrorCode.UNAUTHORIZED;
 public class CookieSessionResource {
 
     private final JsonWebToken token;
-    private final GatewayConfig.AuthCookie cookie;
+    private final AuthCookieConfig cookie;
     private final Clock clock;
     private final Caller caller;
 

@@ -1,5 +1,6 @@
 package io.uploadgateway.storage;
 
+import io.uploadgateway.config.StorageConfig;
 import io.uploadgateway.config.GatewayConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
@@ -33,7 +34,7 @@ public class S3ClientProducer {
     S3AsyncClient s3(S3AsyncClientBuilder builder, GatewayConfig config,
                      @ConfigProperty(name = "quarkus.s3.path-style-access", defaultValue = "false") boolean pathStyle,
                      @ConfigProperty(name = "quarkus.s3.accelerate-mode", defaultValue = "false") boolean accelerate) {
-        GatewayConfig.Storage bounds = config.storage();
+        StorageConfig bounds = config.storage();
         ClientOverrideConfiguration configured = builder.overrideConfiguration();
         ClientOverrideConfiguration.Builder override = configured == null ? ClientOverrideConfiguration.builder() : configured.toBuilder();
         return builder

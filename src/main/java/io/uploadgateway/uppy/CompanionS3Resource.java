@@ -24,7 +24,6 @@ import io.uploadgateway.uppy.CompanionViews.CreateRequest;
 import io.uploadgateway.uppy.CompanionViews.CreateResponse;
 import io.uploadgateway.uppy.CompanionViews.ListedPart;
 import io.uploadgateway.uppy.CompanionViews.ParamsResponse;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.UriInfo;
@@ -163,13 +162,7 @@ public class CompanionS3Resource {
         if (filename == null) {
             throw ApiProblem.invalid("filename is required");
         }
-        ObjectNode metadata = JsonNodeFactory.instance.objectNode();
-        for (Map.Entry<String, List<String>> param : uri.getQueryParameters().entrySet()) {
-            String name = param.getKey();
-            if (name.startsWith("metadata[") && name.endsWith("]") && !param.getValue().isEmpty()) {
-                metadata.put(name.substring("metadata[".length(), name.length() - 1), param.getValue().get(0));
-            }
-        }
+        ObjectNode metadata = CompanionViews.queryMetadata(uri.getQueryParameters());
         String contentType = type == null || type.isBlank() ? null : type;
         var command = new CreateUpload.Command(caller.owner(), filename, null, contentType, null,
                 CompanionViews.storedMetadata(metadata), null, false, "NONE", true);

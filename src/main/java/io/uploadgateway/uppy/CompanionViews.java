@@ -1,6 +1,8 @@
 package io.uploadgateway.uppy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.uploadgateway.problem.ApiProblem;
 import io.uploadgateway.upload.UploadRules;
 
@@ -135,5 +137,17 @@ public final class CompanionViews {
             }
         }
         return parts;
+    }
+
+    /** Uppy's {@code metadata[field]=value} query parameters as the JSON object a POST body would carry. */
+    static ObjectNode queryMetadata(Map<String, List<String>> query) {
+        ObjectNode metadata = JsonNodeFactory.instance.objectNode();
+        for (Map.Entry<String, List<String>> param : query.entrySet()) {
+            String name = param.getKey();
+            if (name.startsWith("metadata[") && name.endsWith("]") && !param.getValue().isEmpty()) {
+                metadata.put(name.substring("metadata[".length(), name.length() - 1), param.getValue().get(0));
+            }
+        }
+        return metadata;
     }
 }

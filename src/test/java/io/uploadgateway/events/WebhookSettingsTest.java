@@ -1,5 +1,6 @@
 package io.uploadgateway.events;
 
+import io.uploadgateway.config.WebhookConfig;
 import io.uploadgateway.config.GatewayConfig;
 import org.junit.jupiter.api.Test;
 
@@ -64,14 +65,14 @@ class WebhookSettingsTest {
         assertTrue(e.getMessage().contains(mention), e.getMessage());
     }
 
-    /** The webhook group with these values over the defaults of GatewayConfig.Webhook. */
+    /** The webhook group with these values over the defaults of WebhookConfig. */
     private static WebhookSettings settings(Map<String, Object> values) {
         Map<String, Object> webhook = new HashMap<>(Map.of("url", Optional.empty(), "secret", Optional.empty(),
                 "timeout", Duration.ofSeconds(10), "minBackoff", Duration.ofSeconds(5), "maxBackoff", Duration.ofHours(1),
                 "maxAge", Duration.ofDays(3), "eventTypes", Optional.empty(), "concurrency", 8, "pollInterval", Duration.ofSeconds(1)));
         webhook.putAll(values);
-        GatewayConfig.Webhook group = (GatewayConfig.Webhook) Proxy.newProxyInstance(WebhookSettingsTest.class.getClassLoader(),
-                new Class<?>[]{GatewayConfig.Webhook.class}, (proxy, method, args) -> webhook.get(method.getName()));
+        WebhookConfig group = (WebhookConfig) Proxy.newProxyInstance(WebhookSettingsTest.class.getClassLoader(),
+                new Class<?>[]{WebhookConfig.class}, (proxy, method, args) -> webhook.get(method.getName()));
         GatewayConfig config = (GatewayConfig) Proxy.newProxyInstance(WebhookSettingsTest.class.getClassLoader(),
                 new Class<?>[]{GatewayConfig.class}, (proxy, method, args) -> {
                     if (method.getName().equals("webhook")) {

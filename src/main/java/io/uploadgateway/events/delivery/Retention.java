@@ -1,5 +1,6 @@
 package io.uploadgateway.events.delivery;
 
+import io.uploadgateway.config.EventsConfig;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.config.GatewayConfig;
@@ -24,7 +25,7 @@ public class Retention {
     static final int BATCH = 1000;
 
     private final EventLedger ledger;
-    private final GatewayConfig.Events config;
+    private final EventsConfig config;
     private final Clock clock;
 
     public Retention(EventLedger ledger, GatewayConfig config, Clock clock) {

@@ -27,12 +27,23 @@ public record PostPolicy(String url, Map<String, String> fields, Instant expires
             .withZone(ZoneOffset.UTC);
 
     /**
-     * The policy for {@code fields} (each an exact-match condition), the bucket and a body of 0 to
-     * {@code maxContentLength} bytes, signed as {@code hex(HMAC(kSigning, base64(policy)))}; the
-     * answer's fields are {@code fields} plus {@code Policy} and {@code X-Amz-Signature}.
+     * The form for {@code key} and {@code contentType} (each an exact-match condition, as are the
+     * x-amz-* fields), the bucket and a body of 0 to {@code maxContentLength} bytes, signed at
+     * {@code second} as {@code hex(HMAC(kSigning, base64(policy)))}.
      */
-    static PostPolicy signed(String url, String bucket, Map<String, String> fields, long maxContentLength, Instant expiresAt,
-                             SigningKeyCache.SigningKey signingKey) {
+    static PostPolicy signed(String url, String bucket, String key, String contentType, long maxContentLength, long second,
+                             Instant expiresAt, SigningCredentials credentials, SigningKeyCache.SigningKey signingKey) {
+        byte[] dateTime = new byte[16];
+        SigV4Time.writeDateTime(second, dateTime, 0);
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("key", key);
+        fields.put("Content-Type", contentType);
+        fields.put("x-amz-algorithm", "AWS4-HMAC-SHA256");
+        fields.put("x-amz-credential", credentials.accessKeyId() + "/" + new String(signingKey.scope, StandardCharsets.UTF_8));
+        fields.put("x-amz-date", new String(dateTime, StandardCharsets.US_ASCII));
+        if (credentials.sessionToken() != null) {
+            fields.put("x-amz-security-token", credentials.sessionToken());
+        }
         StringBuilder policy = new StringBuilder(512);
         policy.append("{\"expiration\":\"").append(EXPIRATION.format(expiresAt)).append("\",\"conditions\":[{\"bucket\":");
         jsonString(policy, bucket).append("},");

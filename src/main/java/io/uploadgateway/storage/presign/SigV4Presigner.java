@@ -254,13 +254,9 @@ public final class SigV4Presigner {
 
     /**
      * A presigned POST of one object (S3's browser-based upload with a POST policy), for Uppy's
-     * single-request path. The AWS SDK for Java v2 has no POST presigner (only the JavaScript SDK's
-     * {@code createPresignedPost} and the v1 SDK's policy helpers exist), so the policy is written
-     * and signed here: the signature is {@code hex(HMAC(kSigning, base64(policy)))} with the same
-     * derived signing key and credential scope as every presigned URL ({@link SigningKeyCache}).
-     * The policy fixes the bucket, the key and the Content-Type exactly and bounds the body with
-     * {@code content-length-range} from 0 to {@code maxContentLength}.
-     *
+     * single-request path. The AWS SDK for Java v2 has no POST presigner, so {@link PostPolicy}
+     * writes and signs the policy, with the same derived signing key and credential scope as every
+     * presigned URL: bucket, key and Content-Type fixed, the body 0 to {@code maxContentLength}.
      * @param maxContentLength the most bytes the object may have (0 allows only an empty file)
      * @param expiry           1 s to 7 days; the policy's {@code expiration}
      */
@@ -275,24 +271,9 @@ public final class SigV4Presigner {
         long expires = expirySeconds(expiry);
         long second = signingSecond();
         SigningKeyCache.SigningKey signingKey = keys.get(credentials, Math.floorDiv(second, SigV4Time.SECONDS_PER_DAY));
-        byte[] dateTimeBytes = new byte[16];
-        SigV4Time.writeDateTime(second, dateTimeBytes, 0);
-        String dateTime = new String(dateTimeBytes, java.nio.charset.StandardCharsets.US_ASCII);
-        String credential = credentials.accessKeyId() + "/" + new String(signingKey.scope, java.nio.charset.StandardCharsets.UTF_8);
-        Instant expiresAt = Instant.ofEpochSecond(second + expires);
-
-        Map<String, String> fields = new java.util.LinkedHashMap<>();
-        fields.put("key", key);
-        fields.put("Content-Type", contentType);
-        fields.put("x-amz-algorithm", "AWS4-HMAC-SHA256");
-        fields.put("x-amz-credential", credential);
-        fields.put("x-amz-date", dateTime);
-        if (credentials.sessionToken() != null) {
-            fields.put("x-amz-security-token", credentials.sessionToken());
-        }
         S3Endpoint.Addressing address = endpoint.address(bucket);
-        String url = address.scheme() + "://" + address.authority() + address.keyPrefix();
-        return PostPolicy.signed(url, bucket, fields, maxContentLength, expiresAt, signingKey);
+        return PostPolicy.signed(address.scheme() + "://" + address.authority() + address.keyPrefix(), bucket, key, contentType,
+                maxContentLength, second, Instant.ofEpochSecond(second + expires), credentials, signingKey);
     }
 
     private long signingSecond() {

@@ -1,5 +1,6 @@
 package io.uploadgateway.upload.claim;
 
+import io.uploadgateway.config.ClaimsConfig;
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.config.GatewayConfig;
 import io.uploadgateway.problem.ErrorCode;
@@ -40,7 +41,7 @@ public class Transitions {
     private static final long MAX_POLL_MILLIS = 500;
 
     private final UploadLedger ledger;
-    private final GatewayConfig.Claims config;
+    private final ClaimsConfig config;
     private final Clock clock;
 
     public Transitions(UploadLedger ledger, GatewayConfig config, Clock clock) {

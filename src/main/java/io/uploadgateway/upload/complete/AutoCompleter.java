@@ -1,5 +1,6 @@
 package io.uploadgateway.upload.complete;
 
+import io.uploadgateway.config.AutoCompleteConfig;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -39,7 +40,7 @@ public class AutoCompleter {
     private final UploadLedger ledger;
     private final OperatorLedger operators;
     private final CompleteUpload completion;
-    private final GatewayConfig.AutoComplete config;
+    private final AutoCompleteConfig config;
     private final Clock clock;
 
     public AutoCompleter(MultipartStorage storage, UploadLedger ledger, OperatorLedger operators, CompleteUpload completion,

@@ -7,16 +7,12 @@ import io.uploadgateway.problem.ErrorCode;
 import io.uploadgateway.storage.MultipartStorage;
 import io.uploadgateway.storage.MultipartStorage.StoredPart;
 import io.uploadgateway.storage.StorageException;
-import io.uploadgateway.config.GatewayConfig;
-import io.uploadgateway.upload.PartPlan;
 import io.uploadgateway.upload.PartReconciliation;
-import io.uploadgateway.upload.create.Quotas;
 import io.uploadgateway.upload.PartReconciliation.Verdict;
 import io.uploadgateway.upload.Scope;
 import io.uploadgateway.upload.Upload;
 import io.uploadgateway.upload.UploadMetrics;
 import io.uploadgateway.upload.UploadPart;
-import io.uploadgateway.upload.UploadRules;
 import io.uploadgateway.upload.UploadState;
 import io.uploadgateway.upload.UploadWithParts;
 import io.uploadgateway.upload.claim.Transitions;
@@ -55,15 +51,12 @@ public class CompleteUpload {
     private final UploadMetrics metrics;
     private final EventOutbox events;
     private final SignLookup lookup;
-    private final GatewayConfig config;
-    private final Quotas quotas;
+    private final SizeLimits sizeLimits;
 
     public CompleteUpload(MultipartStorage storage, UploadLedger ledger, Transitions transitions, ContentCheck contentCheck,
-                          Clock clock, UploadMetrics metrics, EventOutbox events, SignLookup lookup, GatewayConfig config,
-                          Quotas quotas) {
+                          Clock clock, UploadMetrics metrics, EventOutbox events, SignLookup lookup, SizeLimits sizeLimits) {
         this.lookup = lookup;
-        this.config = config;
-        this.quotas = quotas;
+        this.sizeLimits = sizeLimits;
         this.storage = storage;
         this.ledger = ledger;
         this.transitions = transitions;
@@ -148,7 +141,6 @@ public class CompleteUpload {
      * gateway's maximum, the object is deleted, the upload ABORTED and the call answers 413.
      */
     private Uni<UploadWithParts> completeSingleRequest(Upload upload, UUID token, List<UploadPart> recorded) {
-        long max = UploadRules.maxSingleRequestSize(config.maxUploadSize().asLongValue());
         return storage.headObject(upload.key).flatMap(object -> {
             if (object.isEmpty()) {
                 return Uni.createFrom().failure(ErrorCode.PARTS_MISSING.problem("upload " + upload.id + " is a single-request"
@@ -156,25 +148,8 @@ public class CompleteUpload {
                         + " complete again").with("missingParts", List.of()));
             }
             long size = object.get().size();
-            if (size <= max) {
-                return checkThenFinish(upload, token, recorded, null, object.get().etag(), size);
-            }
-            return storage.deleteObject(upload.key)
-                    .chain(() -> ledger.finish(upload.id, token, claimed -> {
-                        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
-                        claimed.markRefused(now);
-                        return events.record(claimed, now).replaceWith(claimed);
-                    }))
-                    .invoke(refused -> {
-                        events.committed();
-                        metrics.aborted(refused);
-                        LOG.infof("upload %s refused at completion: its object has %d bytes, over %d", upload.id, size, max);
-                    })
-                    .map(refused -> {
-                        throw ErrorCode.TOO_LARGE.problem("upload " + upload.id + " stored " + size + " bytes, over this gateway's"
-                                + " limit of " + max + " bytes (the store did not enforce the POST policy); it is ABORTED and"
-                                + " the object deleted").with("size", size);
-                    });
+            return sizeLimits.singleRequest(upload, token, size)
+                    .chain(() -> checkThenFinish(upload, token, recorded, null, object.get().etag(), size));
         });
     }
 
@@ -201,7 +176,7 @@ public class CompleteUpload {
                     .with("mismatchedParts", verdict.mismatched());
         }
         long expectedSize = upload.openSized() ? PartReconciliation.totalOf(verdict) : upload.size;
-        Uni<Void> limits = upload.openSized() ? withinLimits(upload, token, expectedSize) : Uni.createFrom().voidItem();
+        Uni<Void> limits = upload.openSized() ? sizeLimits.openSized(upload, token, expectedSize) : Uni.createFrom().voidItem();
         return limits.chain(() -> withChecksums(upload, verdict.toComplete()))
                 .flatMap(toComplete -> assembleChecked(upload, token, recorded, toComplete, expectedSize));
     }
@@ -224,34 +199,6 @@ public class CompleteUpload {
             }
             return checksums.toComplete();
         });
-    }
-
-    /**
-     * An open-sized upload learns its size only now, from ListParts: over the gateway's maximum or
-     * the owner's bytes-in-flight quota, its multipart upload is aborted (nothing stays in storage)
-     * and the call answers 413.
-     */
-    private Uni<Void> withinLimits(Upload upload, UUID token, long total) {
-        long max = Math.min(config.maxUploadSize().asLongValue(), PartPlan.MAX_OBJECT_SIZE);
-        Uni<String> overBy = total > max
-                ? Uni.createFrom().item("its parts add up to " + total + " bytes, over this gateway's limit of " + max + " bytes")
-                : ledger.session(() -> quotas.overBytesQuota(upload.owner, upload.bytesUploaded, total));
-        return overBy.flatMap(reason -> reason == null ? Uni.createFrom().voidItem()
-                : storage.abortMultipartUpload(upload.key, upload.s3UploadId)
-                .chain(() -> ledger.finish(upload.id, token, claimed -> {
-                    Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
-                    claimed.markRefused(now);
-                    return events.record(claimed, now).replaceWith(claimed);
-                }))
-                .invoke(refused -> {
-                    events.committed();
-                    metrics.aborted(refused);
-                    LOG.infof("upload %s refused at completion: %s", upload.id, reason);
-                })
-                .map(refused -> {
-                    throw ErrorCode.TOO_LARGE.problem("upload " + upload.id + " was started without a size and " + reason
-                            + "; it is ABORTED and its parts removed from storage").with("size", total);
-                }));
     }
 
     private Uni<UploadWithParts> assembleChecked(Upload upload, UUID token, List<UploadPart> recorded, List<StoredPart> toComplete,

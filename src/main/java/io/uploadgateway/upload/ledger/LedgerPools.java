@@ -1,5 +1,6 @@
 package io.uploadgateway.upload.ledger;
 
+import io.uploadgateway.config.LedgerConfig;
 import io.quarkus.reactive.pg.client.PgPoolCreator;
 import io.uploadgateway.config.GatewayConfig;
 import io.vertx.pgclient.PgConnectOptions;
@@ -24,7 +25,7 @@ public class LedgerPools implements PgPoolCreator {
 
     private static final Duration PROBE_STATEMENT_TIMEOUT = Duration.ofSeconds(2);
 
-    private final GatewayConfig.Ledger bounds;
+    private final LedgerConfig bounds;
     private volatile Input input;
     private volatile Pool probe;
 

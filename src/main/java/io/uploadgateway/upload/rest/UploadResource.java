@@ -1,5 +1,6 @@
 package io.uploadgateway.upload.rest;
 
+import io.uploadgateway.config.ListingConfig;
 import io.quarkus.security.Authenticated;
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.config.GatewayConfig;
@@ -85,7 +86,7 @@ public class UploadResource {
 
     private final Caller caller;
     private final String bucket;
-    private final GatewayConfig.Listing listing;
+    private final ListingConfig listing;
     private final CreateUpload creation;
     private final ReadUploads reads;
     private final SyncParts sync;
