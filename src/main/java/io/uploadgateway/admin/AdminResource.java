@@ -5,7 +5,7 @@ import io.uploadgateway.problem.ApiProblem;
 import io.uploadgateway.upload.Scope;
 import io.uploadgateway.upload.Upload;
 import io.uploadgateway.upload.UploadState;
-import io.uploadgateway.upload.abort.AbortUpload;
+import io.uploadgateway.upload.finish.AbortUpload;
 import io.uploadgateway.web.Problems;
 import io.uploadgateway.web.RequestParams;
 import jakarta.annotation.security.RolesAllowed;
@@ -67,15 +67,15 @@ public class AdminResource {
         this.clock = clock;
     }
 
-    public record AdminUploadView(String id, String owner, String state, String filename, String contentType, Long size,
-                                  long bytesUploaded, int partsUploaded, Integer partCount, String key, Instant createdAt,
-                                  Instant updatedAt, Instant lastActivityAt, long idleSeconds, Instant expiresAt,
+    public record AdminUploadView(String id, String owner, String kind, String state, String filename, String contentType, Long size,
+                                  long bytesUploaded, long reservedBytes, int partsUploaded, Integer partCount, String key,
+                                  Instant createdAt, Instant updatedAt, Instant lastActivityAt, long idleSeconds, Instant expiresAt,
                                   Instant completedAt, boolean autoComplete, Instant nextCheckAt) {
         static AdminUploadView of(Upload u, Instant now) {
-            return new AdminUploadView(u.id.toString(), u.owner, u.state.name(), u.filename, u.contentType, u.size,
-                    u.bytesUploaded, u.partsUploaded, u.partCount, u.key, u.createdAt, u.updatedAt, u.lastActivityAt,
-                    Math.max(0, Duration.between(u.lastActivityAt, now).getSeconds()), u.expiresAt, u.completedAt,
-                    u.autoComplete, u.nextCheckAt);
+            return new AdminUploadView(u.id.toString(), u.owner, u.kind.name(), u.state.name(), u.filename, u.contentType, u.size,
+                    u.bytesUploaded, u.state.isOpen() ? u.reservedBytes : 0, u.partsUploaded, u.partCount, u.key, u.createdAt,
+                    u.updatedAt, u.lastActivityAt, Math.max(0, Duration.between(u.lastActivityAt, now).getSeconds()), u.expiresAt,
+                    u.completedAt, u.autoComplete, u.nextCheckAt);
         }
     }
 

@@ -14,9 +14,10 @@ import io.uploadgateway.upload.ObjectKeys;
 import io.uploadgateway.upload.Scope;
 import io.uploadgateway.upload.Upload;
 import io.uploadgateway.upload.UploadState;
-import io.uploadgateway.upload.abort.AbortUpload;
-import io.uploadgateway.upload.claim.Transitions;
-import io.uploadgateway.upload.complete.CompleteUpload;
+import io.uploadgateway.upload.finish.AbortUpload;
+import io.uploadgateway.upload.finish.Transitions;
+import io.uploadgateway.upload.finish.CompleteUpload;
+import io.uploadgateway.upload.quota.Reservations;
 import io.uploadgateway.upload.ledger.Keyset;
 import io.uploadgateway.upload.ledger.OperatorLedger;
 import io.uploadgateway.upload.ledger.UploadLedger;
@@ -33,17 +34,20 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Keeps the bucket free of abandoned multipart uploads, which otherwise cost money silently.
+ * Keeps the bucket free of abandoned uploads, which otherwise cost money silently.
  * One sweep at a time across replicas (a lease in the ledger); each step in short transactions,
  * never holding one while S3 answers:
  * <ol>
- *   <li>expires UPLOADING uploads idle past {@code upload-ttl} or older than {@code max-upload-age}:
- *       claimed in batches ({@code SKIP LOCKED}, ABORTING, committed), aborted in S3, then marked
- *       EXPIRED (or COMPLETED, if S3 turns out to have completed it); a failure releases the claim
- *       for the next sweep, and an S3 outage ends the pass;</li>
+ *   <li>expires UPLOADING uploads idle past {@code upload-ttl} or older than {@code max-upload-age},
+ *       and single-request uploads whose form expired: claimed in batches ({@code SKIP LOCKED},
+ *       ABORTING, committed), then ended by {@link AbortUpload} (EXPIRED, or completed through the
+ *       checks when their bytes are all there); a failure releases the claim for the next sweep,
+ *       and an S3 outage ends the pass;</li>
  *   <li>finishes transitions whose replica died mid-way (claims older than {@code claims.stale-after});</li>
+ *   <li>adds up what open-sized uploads hold (ListParts) and aborts one that holds more than it may;</li>
  *   <li>aborts orphans: multipart uploads with the gateway's own key pattern under the key prefix,
- *       older than {@code orphan-grace}, that no open ledger row owns — bounded by {@code orphan-sweep-timeout}.</li>
+ *       older than {@code orphan-grace}, that no open ledger row owns — bounded by {@code orphan-sweep-timeout};</li>
+ *   <li>deletes staging objects of single-request uploads that ended, under the same rules.</li>
  * </ol>
  * Counters move only after the ledger committed.
  */
@@ -62,6 +66,7 @@ public class Janitor {
     private final GatewayConfig config;
     private final Clock clock;
     private final StalledGauge stalledGauge;
+    private final Reservations reservations;
     private final Counter runs;
     private final Counter skipped;
     private final Counter orphansFound;
@@ -69,7 +74,7 @@ public class Janitor {
 
     public Janitor(MultipartStorage storage, UploadLedger ledger, OperatorLedger operators, AbortUpload abortion,
                    CompleteUpload completion, Transitions transitions, GatewayConfig config, Clock clock,
-                   StalledGauge stalledGauge, MeterRegistry registry) {
+                   StalledGauge stalledGauge, Reservations reservations, MeterRegistry registry) {
         this.storage = storage;
         this.ledger = ledger;
         this.operators = operators;
@@ -79,6 +84,7 @@ public class Janitor {
         this.config = config;
         this.clock = clock;
         this.stalledGauge = stalledGauge;
+        this.reservations = reservations;
         this.runs = Counter.builder("gateway.janitor.runs").description("Janitor sweeps that ran").register(registry);
         this.skipped = Counter.builder("gateway.janitor.skipped")
                 .description("Janitor sweeps skipped because another replica held the lease").register(registry);
@@ -88,8 +94,13 @@ public class Janitor {
                 .description("Orphaned multipart uploads aborted").register(registry);
     }
 
-    /** What one sweep did; {@code ran} is false when another sweep held the lease. */
-    public record SweepReport(boolean ran, List<String> expired, List<String> recovered, List<String> orphansAborted) {
+    /**
+     * What one sweep did; {@code ran} is false when another sweep held the lease. {@code oversized}:
+     * open-sized uploads refused for holding more than they may; {@code stagingDeleted}: staging
+     * objects of single-request uploads that had ended.
+     */
+    public record SweepReport(boolean ran, List<String> expired, List<String> recovered, List<String> oversized,
+                              List<String> orphansAborted, List<String> stagingDeleted) {
     }
 
     @Scheduled(identity = "janitor", every = "${gateway.janitor-interval}", delayed = "30s",
@@ -100,9 +111,12 @@ public class Janitor {
         }
         return sweep()
                 .invoke(report -> {
-                    if (report.ran() && !(report.expired().isEmpty() && report.recovered().isEmpty() && report.orphansAborted().isEmpty())) {
-                        LOG.infof("janitor expired %d idle upload(s), finished %d interrupted transition(s), aborted %d orphan(s)",
-                                report.expired().size(), report.recovered().size(), report.orphansAborted().size());
+                    if (report.ran() && !(report.expired().isEmpty() && report.recovered().isEmpty() && report.oversized().isEmpty()
+                            && report.orphansAborted().isEmpty() && report.stagingDeleted().isEmpty())) {
+                        LOG.infof("janitor expired %d idle upload(s), finished %d interrupted transition(s), refused %d oversized"
+                                        + " upload(s), aborted %d orphan(s), deleted %d staging object(s)", report.expired().size(),
+                                report.recovered().size(), report.oversized().size(), report.orphansAborted().size(),
+                                report.stagingDeleted().size());
                     }
                 })
                 .onFailure().invoke(failure -> LOG.warnf("janitor sweep failed, will retry next interval: %s", failure.toString()))
@@ -117,13 +131,16 @@ public class Janitor {
                 .flatMap(taken -> {
                     if (!taken) {
                         skipped.increment();
-                        return Uni.createFrom().item(new SweepReport(false, List.of(), List.of(), List.of()));
+                        return Uni.createFrom().item(new SweepReport(false, List.of(), List.of(), List.of(), List.of(), List.of()));
                     }
                     runs.increment();
                     return expire(now, null, new ArrayList<>())
                             .flatMap(expired -> recoverStaleClaims(now)
-                                    .flatMap(recovered -> sweepOrphans(now)
-                                            .map(orphans -> new SweepReport(true, expired, recovered, orphans))))
+                                    .flatMap(recovered -> refuseOversized(now)
+                                            .flatMap(oversized -> sweepOrphans(now)
+                                                    .flatMap(orphans -> sweepStaging(now)
+                                                            .map(staging -> new SweepReport(true, expired, recovered, oversized,
+                                                                    orphans, staging))))))
                             .call(() -> ledger.session(() -> operators.countStalled(now.minus(config.stalledAfter())))
                                     .invoke(stalledGauge::set))
                             .eventually(() -> ledger.transaction(() -> operators.dropJanitorLease(holder))
@@ -181,6 +198,65 @@ public class Janitor {
                                 .onFailure().recoverWithNull())
                         .filter(id -> id != null)
                         .collect().asList());
+    }
+
+    /**
+     * Open-sized uploads hold what their part URLs reserved, but S3 bounds such a URL only at
+     * 5 GiB, so many of them allow more than the gateway's maximum: a batch of them, least recently
+     * looked at first, is added up with ListParts (nothing held meanwhile), and one that holds more
+     * than it may ({@link Reservations#excess}) is aborted like an operator would, its parts removed.
+     */
+    private Uni<List<String>> refuseOversized(Instant now) {
+        return ledger.transaction(() -> operators.takeSizeChecks(now, config.janitorBatchSize()))
+                .flatMap(taken -> Multi.createFrom().iterable(taken)
+                        .onItem().transformToUniAndConcatenate(upload -> storage.listParts(upload.key, upload.s3UploadId)
+                                .map(parts -> parts.stream().mapToLong(MultipartStorage.StoredPart::size).sum())
+                                .flatMap(total -> reservations.excess(upload, total).flatMap(reason -> reason == null
+                                        ? Uni.createFrom().<String>nullItem()
+                                        : abortion.abort(Scope.operator(), upload.id).map(ended -> {
+                                            LOG.infof("upload %s refused by the janitor: %s", upload.id, reason);
+                                            return upload.id.toString();
+                                        })))
+                                .onFailure().invoke(f -> LOG.infof("could not look at what upload %s holds (the next sweep retries): %s",
+                                        upload.id, f.getMessage()))
+                                .onFailure().recoverWithNull())
+                        .filter(id -> id != null)
+                        .collect().asList());
+    }
+
+    /**
+     * Staging objects of single-request uploads that ended (a form POSTed again after its upload
+     * ended writes staging once more), older than {@code orphan-grace}: deleted. Under the key
+     * prefix only, like the orphan sweep, and bounded by the same timeout.
+     */
+    private Uni<List<String>> sweepStaging(Instant now) {
+        if (!config.orphanSweepEnabled()) {
+            return Uni.createFrom().item(List.of());
+        }
+        String root = config.keyRoot();
+        Instant writtenBefore = now.minus(config.orphanGrace());
+        List<String> deleted = Collections.synchronizedList(new ArrayList<>());
+        return storage.listObjects(ObjectKeys.stagingPrefix(root))
+                .map(listed -> listed.stream()
+                        .filter(o -> o.lastModified() == null || o.lastModified().isBefore(writtenBefore))
+                        .filter(o -> ObjectKeys.stagedUpload(root, o.key()).isPresent())
+                        .toList())
+                .flatMap(candidates -> ledger.session(() -> operators.openUploads(candidates.stream()
+                                .map(o -> ObjectKeys.stagedUpload(root, o.key()).orElseThrow()).toList()))
+                        .flatMap(open -> Multi.createFrom().iterable(candidates)
+                                .filter(o -> !open.contains(ObjectKeys.stagedUpload(root, o.key()).orElseThrow()))
+                                .onItem().transformToUniAndConcatenate(stale -> storage.deleteObject(stale.key())
+                                        .invoke(ignored -> deleted.add(stale.key()))
+                                        .onFailure().invoke(f -> LOG.warnf("could not delete staging object %s: %s", stale.key(),
+                                                f.getMessage()))
+                                        .onFailure().recoverWithNull())
+                                .collect().last()
+                                .map(ignored -> List.copyOf(deleted))))
+                .ifNoItem().after(config.orphanSweepTimeout()).recoverWithItem(() -> List.copyOf(deleted))
+                .onFailure().recoverWithItem(failure -> {
+                    LOG.warnf("staging sweep failed, the next sweep goes on: %s", failure.toString());
+                    return List.copyOf(deleted);
+                });
     }
 
     private Uni<List<String>> sweepOrphans(Instant now) {

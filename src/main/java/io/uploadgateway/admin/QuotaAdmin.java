@@ -1,7 +1,7 @@
 package io.uploadgateway.admin;
 
 import io.smallrye.mutiny.Uni;
-import io.uploadgateway.upload.create.Quotas;
+import io.uploadgateway.upload.quota.Quotas;
 import io.uploadgateway.upload.ledger.QuotaLedger;
 import io.uploadgateway.upload.ledger.QuotaLedger.Override;
 import io.uploadgateway.upload.ledger.UploadLedger;

@@ -39,6 +39,14 @@ public interface GatewayConfig {
     MemorySize maxUploadSize();
 
     /**
+     * Most bytes one presigned POST ({@code /s3/params}) takes when the app does not say the file's
+     * size: what each open form reserves of its owner's bytes quota. Uppy sends files up to 100 MiB
+     * this way by default. Capped by {@code max-upload-size} and S3's 5 GiB for one request.
+     */
+    @WithDefault("100M")
+    MemorySize singleRequestMaxSize();
+
+    /**
      * Content types an upload may declare (and, with {@code verify-content}, its bytes may be):
      * patterns like {@code video/*}, {@code image/png}; {@code *}{@code /*} allows every type.
      */

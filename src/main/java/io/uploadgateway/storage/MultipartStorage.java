@@ -48,6 +48,16 @@ public interface MultipartStorage {
     /** DeleteObject; deleting a missing object is not an error. */
     Uni<Void> deleteObject(String key);
 
+    /**
+     * CopyObject within the bucket, server-side: {@code from} to {@code to}, only while {@code from}
+     * still has the ETag {@code ifMatch} ({@link StorageException.Changed} otherwise), with
+     * {@code contentType} and {@code metadata} replacing the source's. Returns the copy's ETag.
+     */
+    Uni<String> copyObject(String from, String ifMatch, String to, String contentType, Map<String, String> metadata);
+
+    /** ListObjectsV2 under a key prefix, every page: each key with when it was last written. */
+    Uni<List<StoredKey>> listObjects(String keyPrefix);
+
     /** ListMultipartUploads under a key prefix, every page. */
     Uni<List<PendingMultipartUpload>> listMultipartUploads(String keyPrefix);
 
@@ -73,6 +83,9 @@ public interface MultipartStorage {
     }
 
     record PendingMultipartUpload(String key, String uploadId, Instant initiated) {
+    }
+
+    record StoredKey(String key, Instant lastModified) {
     }
 
     /** {@code error} is a short, secret-free reason when the bucket did not answer; {@code date} is S3's clock, if seen. */

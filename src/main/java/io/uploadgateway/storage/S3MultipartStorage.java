@@ -14,6 +14,8 @@ import software.amazon.awssdk.http.SdkHttpResponse;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.ListMultipartUploadsResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.ListPartsResponse;
 import software.amazon.awssdk.services.s3.model.Part;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -157,6 +159,31 @@ public class S3MultipartStorage implements MultipartStorage {
     }
 
     @Override
+    public Uni<String> copyObject(String from, String ifMatch, String to, String contentType, Map<String, String> metadata) {
+        // A copy of up to 5 GiB may take S3 a while: one attempt may use the whole call timeout.
+        return call("CopyObject", () -> s3.copyObject(r -> r.sourceBucket(bucket).sourceKey(from).copySourceIfMatch(ifMatch)
+                .destinationBucket(bucket).destinationKey(to)
+                .metadataDirective(MetadataDirective.REPLACE).contentType(contentType).metadata(metadata)
+                .overrideConfiguration(o -> o.apiCallAttemptTimeout(callTimeout))))
+                .map(response -> response.copyObjectResult().eTag());
+    }
+
+    @Override
+    public Uni<List<StoredKey>> listObjects(String keyPrefix) {
+        return listObjectsFrom(keyPrefix, null, new ArrayList<>());
+    }
+
+    private Uni<List<StoredKey>> listObjectsFrom(String prefix, String token, List<StoredKey> into) {
+        return call("ListObjectsV2", () -> s3.listObjectsV2(r -> r.bucket(bucket).prefix(prefix).continuationToken(token)))
+                .flatMap((ListObjectsV2Response page) -> {
+                    page.contents().forEach(o -> into.add(new StoredKey(o.key(), o.lastModified())));
+                    boolean more = Boolean.TRUE.equals(page.isTruncated()) && page.nextContinuationToken() != null
+                            && !page.nextContinuationToken().equals(token);
+                    return more ? listObjectsFrom(prefix, page.nextContinuationToken(), into) : Uni.createFrom().item(into);
+                });
+    }
+
+    @Override
     public Uni<List<PendingMultipartUpload>> listMultipartUploads(String keyPrefix) {
         return listUploadsFrom(keyPrefix, null, null, new ArrayList<>());
     }
@@ -253,6 +280,9 @@ public class S3MultipartStorage implements MultipartStorage {
             }
             if (s3.statusCode() == 404 && operation.equals("HeadObject")) {
                 return new NotFound();
+            }
+            if (s3.statusCode() == 412 || "PreconditionFailed".equals(code)) {
+                return new StorageException.Changed(operation + ": the object changed since it was looked at", s3);
             }
             StorageException.Refused.Kind kind = "EntityTooLarge".equals(code) ? StorageException.Refused.Kind.TOO_LARGE
                     : INVALID.contains(code) ? StorageException.Refused.Kind.INVALID

@@ -21,6 +21,13 @@ public abstract sealed class StorageException extends RuntimeException {
         }
     }
 
+    /** A conditional request's condition no longer held: the object changed since it was looked at. */
+    public static final class Changed extends StorageException {
+        public Changed(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     /** S3 refused the parts list at completion (InvalidPart, EntityTooSmall, InvalidPartOrder). */
     public static final class PartsRejected extends StorageException {
         private final String s3Code;

@@ -3,6 +3,7 @@ package io.uploadgateway.upload;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
@@ -23,12 +24,36 @@ public final class ObjectKeys {
     static final int SLUG_LENGTH = 16;
     static final int HASH_LENGTH = 24;
     static final String EMAIL_SLUG = "email";
+    private static final String STAGING = "staging/";
 
     private static final String BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
     private static final Pattern OWNER_SEGMENT = Pattern.compile("[a-z0-9_]{1," + SLUG_LENGTH + "}-[a-z2-7]{" + HASH_LENGTH + "}");
     private static final Pattern UPLOAD_ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
     private ObjectKeys() {
+    }
+
+    /**
+     * Where a single-request upload's form writes: {@code <root>staging/<uploadId>}. The caller can
+     * write there for as long as the form is valid; only completion copies what it checked from
+     * there to the upload's key. ({@code staging} is no owner segment: those end in a hash.)
+     */
+    public static String stagingFor(String root, UUID uploadId) {
+        return stagingPrefix(root) + uploadId;
+    }
+
+    /** The prefix of every staging key under {@code root}. */
+    public static String stagingPrefix(String root) {
+        return root + STAGING;
+    }
+
+    /** The upload a key under {@link #stagingPrefix} stages, if it is exactly a staging key this gateway builds. */
+    public static Optional<UUID> stagedUpload(String root, String key) {
+        if (root == null || root.isEmpty() || key == null || !key.startsWith(stagingPrefix(root))) {
+            return Optional.empty();
+        }
+        String id = key.substring(stagingPrefix(root).length());
+        return UPLOAD_ID.matcher(id).matches() ? Optional.of(UUID.fromString(id)) : Optional.empty();
     }
 
     /** {@code <root><owner segment>/<uploadId>/<sanitised filename>}; the upload id keeps every key unique. */

@@ -4,9 +4,9 @@ package io.uploadgateway.upload;
  * How an object of {@code size} bytes is cut into multipart parts: every part but the last has
  * exactly {@code partSize} bytes. Pure arithmetic within the S3 multipart limits.
  *
- * <p>{@link #OPEN} is the plan of an open-sized upload (Uppy's {@code /s3} routes send no size):
- * any of the 10,000 part numbers, each of any length up to S3's 5 GiB part maximum; the total is
- * known only from ListParts at completion.
+ * <p>An open plan ({@link #open}) is that of an open-sized upload (Uppy's {@code /s3} routes send no
+ * size): part numbers up to what an object within the maximum can have, each of any length up to
+ * S3's 5 GiB part maximum; the total is known only from ListParts.
  */
 public record PartPlan(long size, long partSize, int partCount) {
 
@@ -17,14 +17,24 @@ public record PartPlan(long size, long partSize, int partCount) {
     public static final long MAX_OBJECT_SIZE = MAX_PARTS * MAX_PART_SIZE;
     private static final long MIB = 1024 * 1024;
 
-    /** The plan of an open-sized upload: no size, parts 1..10,000 of up to 5 GiB each. */
+    /** No part lengths planned, any of the 10,000 part numbers: what the ledger's part rules apply to an upload without a plan. */
     public static final PartPlan OPEN = new PartPlan(-1, MAX_PART_SIZE, MAX_PARTS);
 
     public PartPlan {
-        boolean open = size == -1 && partSize == MAX_PART_SIZE && partCount == MAX_PARTS;
+        boolean open = size == -1 && partSize == MAX_PART_SIZE && partCount >= 1 && partCount <= MAX_PARTS;
         if (!open && (size < 1 || partSize < 1 || partCount != partCountFor(size, partSize))) {
             throw new IllegalArgumentException("inconsistent part plan " + size + "/" + partSize + "/" + partCount);
         }
+    }
+
+    /**
+     * The plan of an upload of unknown size at most {@code maxSize} bytes: parts of any length up to
+     * 5 GiB, numbered up to the most such an upload can have (every part but the last at least
+     * 5 MiB, so a larger number could only belong to an object over {@code maxSize}).
+     */
+    public static PartPlan open(long maxSize) {
+        long parts = maxSize < 1 ? 1 : (maxSize - 1) / MIN_PART_SIZE + 1;
+        return new PartPlan(-1, MAX_PART_SIZE, (int) Math.min(MAX_PARTS, parts));
     }
 
     /**
@@ -56,7 +66,7 @@ public record PartPlan(long size, long partSize, int partCount) {
         return new PartPlan(size, partSize, partCountFor(size, partSize));
     }
 
-    /** Whether this is {@link #OPEN}: part lengths are not planned. */
+    /** Whether part lengths are not planned (an open plan). */
     public boolean isOpen() {
         return size < 0;
     }

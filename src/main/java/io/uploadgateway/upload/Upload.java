@@ -1,7 +1,8 @@
 package io.uploadgateway.upload;
 
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
-import io.uploadgateway.problem.ApiProblem;
+import io.uploadgateway.problem.Errors;
+import io.uploadgateway.storage.presign.ChecksumAlgorithm;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
@@ -19,12 +20,19 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * One multipart upload in the ledger. State changes happen only through the methods below, so
- * the lifecycle of API.md lives in one place.
+ * One upload in the ledger, of one {@link UploadKind}. A new upload comes from one of the
+ * factories below, and state and counters change only through the methods below, so the
+ * lifecycle of docs/api.md lives in one place.
  */
 @Entity
 @Table(name = "uploads")
 public class Upload extends PanacheEntityBase {
+
+    /**
+     * How long after its form expires a single-request upload is left alone: a POST the browser
+     * began just before the expiration (or a store whose clock lags) may still land.
+     */
+    public static final Duration FORM_GRACE = Duration.ofHours(1);
 
     @Id
     public UUID id;
@@ -32,35 +40,36 @@ public class Upload extends PanacheEntityBase {
     public String owner;
 
     @Enumerated(EnumType.STRING)
+    public UploadKind kind;
+
+    @Enumerated(EnumType.STRING)
     public UploadState state;
 
+    /** Where the finished object lies; only the gateway writes here. */
     @Column(name = "object_key")
     public String key;
 
-    /** Null for a single-request upload ({@link #singleRequest}). */
+    /** A single-request upload's staging key, where its form writes; null for the other kinds. */
+    @Column(name = "staging_key")
+    public String stagingKey;
+
+    /** The S3 multipart upload id; null for a single-request upload. */
     @Column(name = "s3_upload_id")
     public String s3UploadId;
-
-    /**
-     * A presigned POST of the whole object (Uppy's {@code /s3/params}), not a multipart upload: no
-     * S3 upload id, no parts; it completes when the object is found in storage (HeadObject).
-     */
-    @Column(name = "single_request")
-    public boolean singleRequest;
 
     public String filename;
 
     @Column(name = "content_type")
     public String contentType;
 
-    /** The declared size; null while an open-sized upload (Uppy's {@code /s3}) runs, its assembled size once completed. */
+    /** The declared size of a planned upload; the object's size once any upload completed; null before for the other kinds. */
     public Long size;
 
-    /** Null for an open-sized upload. */
+    /** A planned upload's part size; null for the other kinds. */
     @Column(name = "part_size")
     public Long partSize;
 
-    /** Null for an open-sized upload. */
+    /** A planned upload's part count; null for the other kinds. */
     @Column(name = "part_count")
     public Integer partCount;
 
@@ -76,6 +85,14 @@ public class Upload extends PanacheEntityBase {
 
     @Column(name = "bytes_uploaded")
     public long bytesUploaded;
+
+    /**
+     * What the upload holds of its owner's bytes quota while open: a planned upload its size, a
+     * single-request upload the most its form allows, an open-sized upload what the part URLs it got
+     * allow. It may never hold more.
+     */
+    @Column(name = "reserved_bytes")
+    public long reservedBytes;
 
     /** ETag of the assembled object, once completed. */
     public String etag;
@@ -107,16 +124,21 @@ public class Upload extends PanacheEntityBase {
     @Column(name = "check_interval_seconds")
     public Long checkIntervalSeconds;
 
+    /** When the janitor last added up what an open-sized upload holds in storage. */
+    @Column(name = "size_checked_at")
+    public Instant sizeCheckedAt;
+
     /** What the content check detected in the object's first bytes, when it rejected the upload. */
     @Column(name = "detected_content_type")
     public String detectedContentType;
 
     /**
-     * The additional checksum (SHA256, SHA1, CRC32, CRC32C) the multipart upload was created with:
-     * every part's URL is signed for the client's checksum of that algorithm. Null: none.
+     * The additional checksum the multipart upload was created with: every part's URL is signed for
+     * the client's checksum of that algorithm. Null: none.
      */
+    @Enumerated(EnumType.STRING)
     @Column(name = "checksum_algorithm")
-    public String checksumAlgorithm;
+    public ChecksumAlgorithm checksumAlgorithm;
 
     /** The claim of a transition that waits on S3 (COMPLETING, ABORTING); null otherwise. */
     @Column(name = "claim_token")
@@ -130,14 +152,67 @@ public class Upload extends PanacheEntityBase {
     @Column(name = "claimed_for")
     public UploadState claimedFor;
 
-    /** The part plan; {@link PartPlan#OPEN} for an open-sized upload that has not completed. */
-    public PartPlan plan() {
-        return partSize == null ? PartPlan.OPEN : new PartPlan(size, partSize, partCount);
+    /** What every new upload has, whatever its kind: who, which file, and where its object will lie. */
+    public record NewFile(UUID id, String owner, String key, String filename, String contentType, Map<String, String> metadata) {
     }
 
-    /** Started without a size (Uppy's {@code /s3} routes): parts of any length, the total checked at completion. */
-    public boolean openSized() {
-        return partSize == null;
+    /**
+     * A planned multipart upload: its size, cut into parts by {@code plan}, reserved whole. With
+     * {@code autoComplete} the gateway first looks whether it is complete {@code firstLook} from now.
+     */
+    public static Upload planned(NewFile file, String s3UploadId, PartPlan plan, String idempotencyKey,
+                                 ChecksumAlgorithm checksum, boolean autoComplete, Duration firstLook, Instant now, Duration ttl) {
+        Upload upload = begin(file, UploadKind.PLANNED, now, ttl);
+        upload.s3UploadId = s3UploadId;
+        upload.size = plan.size();
+        upload.partSize = plan.partSize();
+        upload.partCount = plan.partCount();
+        upload.reservedBytes = plan.size();
+        upload.idempotencyKey = idempotencyKey;
+        upload.checksumAlgorithm = checksum;
+        upload.autoComplete = autoComplete;
+        upload.checkAt(now.plus(firstLook), firstLook);
+        return upload;
+    }
+
+    /** An open-sized multipart upload: nothing reserved until it gets part URLs. */
+    public static Upload openSized(NewFile file, String s3UploadId, Instant now, Duration ttl) {
+        Upload upload = begin(file, UploadKind.OPEN_SIZED, now, ttl);
+        upload.s3UploadId = s3UploadId;
+        return upload;
+    }
+
+    /**
+     * A single-request upload whose form writes {@code stagingKey}, at most {@code maxBytes} (reserved),
+     * until {@code formExpiresAt}; the janitor looks at it {@link #FORM_GRACE} later.
+     */
+    public static Upload singleRequest(NewFile file, String stagingKey, long maxBytes, Instant formExpiresAt, Instant now,
+                                       Duration ttl) {
+        Upload upload = begin(file, UploadKind.SINGLE_REQUEST, now, ttl);
+        upload.stagingKey = stagingKey;
+        upload.reservedBytes = maxBytes;
+        upload.expiresAt = formExpiresAt.plus(FORM_GRACE);
+        return upload;
+    }
+
+    private static Upload begin(NewFile file, UploadKind kind, Instant now, Duration ttl) {
+        Upload upload = new Upload();
+        upload.id = file.id();
+        upload.owner = file.owner();
+        upload.kind = kind;
+        upload.state = UploadState.UPLOADING;
+        upload.key = file.key();
+        upload.filename = file.filename();
+        upload.contentType = file.contentType();
+        upload.metadata = file.metadata();
+        upload.createdAt = now;
+        upload.touch(now, ttl);
+        return upload;
+    }
+
+    /** The part plan of a planned upload; {@link PartPlan#OPEN} (nothing planned) for the other kinds. */
+    public PartPlan plan() {
+        return kind == UploadKind.PLANNED ? new PartPlan(size, partSize, partCount) : PartPlan.OPEN;
     }
 
     /**
@@ -154,28 +229,48 @@ public class Upload extends PanacheEntityBase {
     /** Answers {@code 409 upload_not_active} unless the upload is UPLOADING. */
     public void requireUploading() {
         if (state != UploadState.UPLOADING) {
-            throw ApiProblem.notActive("upload " + id + " is " + state + "; only UPLOADING uploads accept this");
+            throw Errors.notUploading(id, state);
         }
     }
 
     /** Answers {@code 409 upload_not_active} for a single-request upload: it has no parts. */
-    public void requireMultipart() {
-        if (singleRequest) {
-            throw ApiProblem.notActive("upload " + id + " is a single-request upload (a presigned POST from /s3/params): it has no parts");
+    public void requireParts() {
+        if (!kind.isMultipart()) {
+            throw Errors.hasNoParts(id);
         }
     }
 
-    /** The answer when S3 no longer knows this upload's multipart upload and the ledger has no completion to show. */
-    public ApiProblem goneFromStorage() {
-        return ApiProblem.notActive("storage no longer has the multipart upload of " + id
-                + " (aborted outside the gateway or removed by a lifecycle rule); start a new upload");
-    }
-
-    /** Any sign of life from a client pushes the upload's expiry out by the TTL. */
+    /** Any sign of life from a client pushes the upload's expiry out by the TTL (a form's expiry is its own). */
     public void touch(Instant now, Duration ttl) {
         lastActivityAt = now;
         updatedAt = now;
-        expiresAt = now.plus(ttl);
+        if (kind != UploadKind.SINGLE_REQUEST) {
+            expiresAt = now.plus(ttl);
+        }
+    }
+
+    /** Holds {@code bytes} of the owner's quota from now on, if that is more than it holds. */
+    public void reserve(long bytes, Instant now) {
+        if (bytes > reservedBytes) {
+            reservedBytes = bytes;
+            updatedAt = now;
+        }
+    }
+
+    /** The janitor takes this open-sized upload to add up what it holds in storage, now. */
+    public void sizeCheckTaken(Instant now) {
+        sizeCheckedAt = now;
+    }
+
+    /**
+     * The gateway takes this auto-complete upload for a look now: the next look moves out by the
+     * back-off, which doubles up to {@code maxInterval} and never passes the upload's expiry.
+     */
+    public void lookTaken(Instant now, Duration maxInterval) {
+        long interval = checkIntervalSeconds == null ? 60 : checkIntervalSeconds;
+        Instant next = now.plusSeconds(interval);
+        nextCheckAt = expiresAt != null && next.isAfter(expiresAt) ? expiresAt : next;
+        checkIntervalSeconds = Math.min(interval * 2, maxInterval.toSeconds());
     }
 
     /**
@@ -184,13 +279,17 @@ public class Upload extends PanacheEntityBase {
      * one whose claim of the same kind died with its replica ({@link #claimIsFresh} false).
      */
     public void claim(UploadState target, UUID token, Instant now) {
-        UploadState claiming = target == UploadState.COMPLETED ? UploadState.COMPLETING : UploadState.ABORTING;
-        requireState(UploadState.UPLOADING, claiming);
-        state = claiming;
+        requireState(UploadState.UPLOADING, claimingFor(target));
+        state = claimingFor(target);
         claimToken = token;
         claimedAt = now;
         claimedFor = target;
         updatedAt = now;
+    }
+
+    /** The claimed state of a transition to {@code target}: COMPLETING for COMPLETED, ABORTING otherwise. */
+    public static UploadState claimingFor(UploadState target) {
+        return target == UploadState.COMPLETED ? UploadState.COMPLETING : UploadState.ABORTING;
     }
 
     /** Whether a claim is held and younger than {@code staleAfter}: its replica is presumably still at work. */
@@ -211,54 +310,20 @@ public class Upload extends PanacheEntityBase {
         updatedAt = now;
     }
 
-    /** S3 assembled the object. Also reached from ABORTING when S3 turns out to have completed it. */
-    public void markCompleted(String objectEtag, Instant now) {
-        markCompleted(objectEtag, null, now);
-    }
-
-    /** As {@link #markCompleted(String, Instant)}; an open-sized upload takes {@code objectSize} as its size. */
-    public void markCompleted(String objectEtag, Long objectSize, Instant now) {
-        requireState(UploadState.COMPLETING, UploadState.ABORTING);
-        if (size == null) {
-            size = objectSize != null ? objectSize : bytesUploaded;
-        }
-        state = UploadState.COMPLETED;
-        etag = objectEtag;
-        completedAt = now;
-        end(now);
-    }
-
-    /** The assembled object's bytes contradict the declared type; the object was deleted. */
-    public void markRejected(String detected, Instant now) {
-        requireState(UploadState.COMPLETING);
-        state = UploadState.REJECTED;
-        detectedContentType = detected;
-        end(now);
-    }
-
     /**
-     * An open-sized upload whose parts add up to more than the gateway or the owner's quota allows:
-     * its multipart upload was aborted instead of completed.
+     * The claimed transition's end: the final state and what it records. Any claim may end in any
+     * final state (an expiry that finds the object arrived completes it; a completion over the
+     * limits aborts it).
      */
-    public void markRefused(Instant now) {
-        requireState(UploadState.COMPLETING);
-        state = UploadState.ABORTED;
-        end(now);
-    }
-
-    public void markAborted(Instant now) {
-        requireState(UploadState.ABORTING);
-        state = UploadState.ABORTED;
-        end(now);
-    }
-
-    public void markExpired(Instant now) {
-        requireState(UploadState.ABORTING);
-        state = UploadState.EXPIRED;
-        end(now);
-    }
-
-    private void end(Instant now) {
+    public void end(Ending ending, Instant now) {
+        requireState(UploadState.COMPLETING, UploadState.ABORTING);
+        if (ending.state() == UploadState.COMPLETED) {
+            size = ending.size();
+            etag = ending.etag();
+            completedAt = now;
+        }
+        detectedContentType = ending.detectedContentType();
+        state = ending.state();
         clearClaim();
         nextCheckAt = null;
         updatedAt = now;

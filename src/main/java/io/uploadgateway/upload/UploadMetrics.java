@@ -17,9 +17,9 @@ public class UploadMetrics {
     private final Counter partsPresigned;
 
     public UploadMetrics(MeterRegistry registry) {
-        started = Counter.builder("gateway.uploads.started").description("Multipart uploads started").register(registry);
+        started = Counter.builder("gateway.uploads.started").description("Uploads started").register(registry);
         completed = Counter.builder("gateway.uploads.completed").description("Uploads completed").register(registry);
-        aborted = Counter.builder("gateway.uploads.aborted").description("Uploads aborted by clients or admins").register(registry);
+        aborted = Counter.builder("gateway.uploads.aborted").description("Uploads aborted by clients or operators, or refused by the gateway over their limits").register(registry);
         expired = Counter.builder("gateway.uploads.expired").description("Uploads expired by the janitor").register(registry);
         rejected = Counter.builder("gateway.uploads.rejected")
                 .description("Uploads whose bytes did not match their declared type (object deleted)").register(registry);
@@ -32,21 +32,18 @@ public class UploadMetrics {
         started.increment();
     }
 
-    public void completed(Upload upload) {
-        completed.increment();
-        bytesCompleted.increment(upload.size == null ? upload.bytesUploaded : upload.size);
-    }
-
-    public void aborted(Upload upload) {
-        aborted.increment();
-    }
-
-    public void expired(Upload upload) {
-        expired.increment();
-    }
-
-    public void rejected(Upload upload) {
-        rejected.increment();
+    /** An upload reached its final state (counted once its ending committed). */
+    public void ended(Upload upload) {
+        switch (upload.state) {
+            case COMPLETED -> {
+                completed.increment();
+                bytesCompleted.increment(upload.size);
+            }
+            case REJECTED -> rejected.increment();
+            case EXPIRED -> expired.increment();
+            case ABORTED -> aborted.increment();
+            default -> throw new IllegalStateException("upload " + upload.id + " has not ended: " + upload.state);
+        }
     }
 
     public void presigned(int count) {

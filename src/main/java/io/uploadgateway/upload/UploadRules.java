@@ -7,14 +7,6 @@ import java.util.regex.Pattern;
 /** Checks of client input other than filenames and sizes; each returns null or what to change. */
 public final class UploadRules {
 
-    /** S3's limit for one PutObject / POST Object: a larger file must go multipart. */
-    public static final long MAX_SINGLE_REQUEST_SIZE = 5L * 1024 * 1024 * 1024;
-
-    /** The most bytes a single-request upload may have: the gateway's maximum, within S3's single-request limit. */
-    public static long maxSingleRequestSize(long configuredMax) {
-        return Math.min(configuredMax, MAX_SINGLE_REQUEST_SIZE);
-    }
-
     public static final String DEFAULT_CONTENT_TYPE = "application/octet-stream";
     /** S3 allows 2 KB of user metadata (keys and values) per object. */
     public static final int MAX_METADATA_BYTES = 2048;

@@ -8,9 +8,8 @@ import io.uploadgateway.security.Caller;
 import io.uploadgateway.upload.PartPlan;
 import io.uploadgateway.upload.Scope;
 import io.uploadgateway.upload.UploadWithParts;
-import io.uploadgateway.upload.abort.AbortUpload;
-import io.uploadgateway.upload.complete.CompleteUpload;
-import io.uploadgateway.upload.create.CreateSingleRequest;
+import io.uploadgateway.upload.finish.AbortUpload;
+import io.uploadgateway.upload.finish.CompleteUpload;
 import io.uploadgateway.upload.create.CreateUpload;
 import io.uploadgateway.upload.parts.SyncParts;
 import io.uploadgateway.upload.read.ReadUploads;
@@ -93,7 +92,6 @@ public class CompanionS3Resource {
     private final Caller caller;
     private final String bucket;
     private final CreateUpload creation;
-    private final CreateSingleRequest singleRequests;
     private final ReadUploads reads;
     private final SyncParts sync;
     private final SignParts signing;
@@ -101,12 +99,11 @@ public class CompanionS3Resource {
     private final AbortUpload abortion;
     private final Clock clock;
 
-    public CompanionS3Resource(Caller caller, GatewayConfig config, CreateUpload creation, CreateSingleRequest singleRequests, ReadUploads reads, SyncParts sync,
+    public CompanionS3Resource(Caller caller, GatewayConfig config, CreateUpload creation, ReadUploads reads, SyncParts sync,
                                SignParts signing, CompleteUpload completion, AbortUpload abortion, Clock clock) {
         this.caller = caller;
         this.bucket = config.bucket();
         this.creation = creation;
-        this.singleRequests = singleRequests;
         this.reads = reads;
         this.sync = sync;
         this.signing = signing;
@@ -136,10 +133,8 @@ public class CompanionS3Resource {
             partSize = uppyChunkSize(size);
         }
         String type = request.type() == null || request.type().isBlank() ? null : request.type();
-        var command = new CreateUpload.Command(caller.owner(), request.filename(), size, type, partSize,
-                CompanionViews.storedMetadata(request.metadata()), null, false,
-                // Uppy sends no part checksums, so its uploads never take the configured default.
-                "NONE", true);
+        var command = CreateUpload.Command.uppyMultipart(caller.owner(), request.filename(), type,
+                CompanionViews.storedMetadata(request.metadata()), size, partSize);
         return creation.create(command).map(created -> new CreateResponse(created.upload().upload().id.toString(),
                 created.upload().upload().key, bucket));
     }
@@ -164,11 +159,11 @@ public class CompanionS3Resource {
         }
         ObjectNode metadata = CompanionViews.queryMetadata(uri.getQueryParameters());
         String contentType = type == null || type.isBlank() ? null : type;
-        var command = new CreateUpload.Command(caller.owner(), filename, null, contentType, null,
-                CompanionViews.storedMetadata(metadata), null, false, "NONE", true);
-        return singleRequests.create(command).map(single -> new ParamsResponse("POST", single.url(),
-                single.fields(), Math.max(0, Duration.between(clock.instant(), single.expiresAt()).toSeconds()),
-                single.upload().id.toString(), single.upload().key));
+        var command = CreateUpload.Command.form(caller.owner(), filename, contentType, CompanionViews.storedMetadata(metadata),
+                CompanionViews.bytesHint(metadata, "size"));
+        return creation.create(command).map(created -> new ParamsResponse("POST", created.form().url(), created.form().fields(),
+                Math.max(0, Duration.between(clock.instant(), created.form().expiresAt()).toSeconds()),
+                created.upload().upload().id.toString(), created.upload().upload().key));
     }
 
     @GET
@@ -225,7 +220,7 @@ public class CompanionS3Resource {
         Scope scope = scope();
         UUID id = id(uploadId);
         String expected = requireKey(key);
-        return checked(scope, id, expected).flatMap(ignored -> sync.sync(scope, id))
+        return checked(scope, id, expected).flatMap(ignored -> sync.parts(scope, id))
                 .map(full -> full.parts().stream().map(p -> new ListedPart(p.partNumber, p.etag, p.size,
                         p.uploadedAt == null ? null : p.uploadedAt.toString())).toList());
     }

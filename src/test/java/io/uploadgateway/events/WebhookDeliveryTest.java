@@ -45,6 +45,7 @@ import java.util.regex.Pattern;
 
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -171,17 +172,22 @@ class WebhookDeliveryTest {
     }
 
     @Test
-    void anAbortThatFindsTheUploadCompletedInStorageEmitsUploadCompleted() throws Exception {
+    void anAbortThatFindsTheUploadAssembledInStorageRemovesItAndEmitsUploadAborted() throws Exception {
+        // A completion storage finished but the ledger never recorded: the owner's abort still
+        // removes everything the upload put in storage, and nothing is announced as completed.
         Gateway client = Gateway.as(unique("late-abort"));
         String id = client.start("done-already.bin", 100, null).getString("id");
         client.uploadPart(id, 1, Bytes.random(100, 4));
-        completeBehindTheGatewaysBack(client.get(id).path("key"));
+        String key = client.get(id).path("key");
+        completeBehindTheGatewaysBack(key);
 
-        client.abort(id).then().statusCode(409).body("code", equalTo("upload_not_active"));
-        client.get(id).then().body("state", equalTo("COMPLETED"));
+        client.abort(id).then().statusCode(204);
+        client.get(id).then().body("state", equalTo("ABORTED"));
+        assertThrows(java.util.concurrent.CompletionException.class,
+                () -> s3.headObject(r -> r.bucket(TestStack.BUCKET).key(key)).join(), "the assembled object is gone");
         backend.awaitAccepted(id, got -> got.size() == 2, WAIT);
-        assertEquals(List.of("upload.created", "upload.completed"), backend.acceptedOf(id).stream().map(Delivery::type).toList());
-        assertEquals(0, eventsInLedger(id, "upload.aborted"));
+        assertEquals(List.of("upload.created", "upload.aborted"), backend.acceptedOf(id).stream().map(Delivery::type).toList());
+        assertEquals(0, eventsInLedger(id, "upload.completed"));
     }
 
     @Test

@@ -8,7 +8,7 @@ import io.quarkus.vertx.VertxContextSupport;
 import io.restassured.path.json.JsonPath;
 import io.uploadgateway.admin.Janitor;
 import io.uploadgateway.support.Bytes;
-import io.uploadgateway.upload.create.CreateSingleRequest;
+import io.uploadgateway.upload.Upload;
 import io.uploadgateway.support.Gateway;
 import io.uploadgateway.support.TestClock;
 import io.uploadgateway.support.TestStack;
@@ -83,9 +83,11 @@ class CompanionParamsTest {
         assertEquals("POST", params.getString("method"));
         Map<String, String> fields = params.getMap("fields", String.class, String.class);
         String id = params.getString("uploadId");
-        String key = fields.get("key");
-        assertEquals(params.getString("key"), key);
+        String key = params.getString("key");
         assertTrue(key.contains(id) && key.endsWith(".png"), key);
+        // The form writes a staging key of the upload's own; only completion writes the upload's key.
+        String staging = fields.get("key");
+        assertEquals("uploads/staging/" + id, staging);
         assertEquals("image/png", fields.get("Content-Type"));
         assertEquals("AWS4-HMAC-SHA256", fields.get("x-amz-algorithm"));
         assertTrue(params.getLong("expires") > 60, "expires is a lifetime in seconds");
@@ -98,7 +100,7 @@ class CompanionParamsTest {
         assertTrue(policy.contains("{\"bucket\":\"" + TestStack.BUCKET + "\"}"), policy);
         assertTrue(policy.contains("[\"content-length-range\",0," + 12 * 1024 * 1024 + "]"), policy);
         assertTrue(policy.contains("{\"Content-Type\":\"image/png\"}"), policy);
-        assertEquals(key, decoded.getList("conditions").stream().filter(c -> c instanceof Map<?, ?> m && m.containsKey("key"))
+        assertEquals(staging, decoded.getList("conditions").stream().filter(c -> c instanceof Map<?, ?> m && m.containsKey("key"))
                 .map(c -> ((Map<?, ?>) c).get("key")).findFirst().orElseThrow());
 
         // The admin and native views show the row before the file arrives: UPLOADING, single request.
@@ -117,11 +119,17 @@ class CompanionParamsTest {
         byte[] file = Bytes.random(300_000, 21);
         PostAnswer posted = post(params.getString("url"), fields, filename, "image/png", file);
         assertTrue(posted.status() == 204 || posted.status() == 200 || posted.status() == 201, posted.toString());
-        assertEquals(Bytes.sha256(file), Bytes.sha256(object(key)));
-        assertEquals("image/png", head(key).contentType(), "the Content-Type field is stored with the object");
+        assertEquals(Bytes.sha256(file), Bytes.sha256(object(staging)));
+        assertThrows(CompletionException.class, () -> head(key), "nothing at the upload's key before completion");
 
         me.api().get("/api/v1/uploads/" + id + "?sync=true").then().statusCode(200)
                 .body("state", equalTo("COMPLETED")).body("size", equalTo(file.length));
+        // Completion copied the checked object to the upload's key, with its declared type and
+        // metadata, and the staging object is gone.
+        assertEquals(Bytes.sha256(file), Bytes.sha256(object(key)));
+        assertEquals("image/png", head(key).contentType());
+        assertEquals("sea", head(key).metadata().get("caption"));
+        assertThrows(CompletionException.class, () -> head(staging), "the staging object is gone");
         // Syncing again, or completing through the native API, answers the same completion.
         me.api().get("/api/v1/uploads/" + id + "?sync=true").then().statusCode(200).body("state", equalTo("COMPLETED"));
         me.api().post("/api/v1/uploads/" + id + "/complete").then().statusCode(200).body("state", equalTo("COMPLETED"));
@@ -137,9 +145,9 @@ class CompanionParamsTest {
         Map<String, String> fields = params.getMap("fields", String.class, String.class);
         PostAnswer posted = post(params.getString("url"), fields, "empty.txt", "text/plain", new byte[0]);
         assertTrue(posted.status() / 100 == 2, posted.toString());
-        assertEquals(0, object(fields.get("key")).length);
         Gateway.withToken(Tokens.forUser(owner)).api().post("/api/v1/uploads/" + params.getString("uploadId") + "/complete")
                 .then().statusCode(200).body("state", equalTo("COMPLETED")).body("size", equalTo(0));
+        assertEquals(0, object(params.getString("key")).length);
     }
 
     @Test
@@ -189,7 +197,7 @@ class CompanionParamsTest {
             assertFalse(inGrace.expired().contains(neverId), inGrace.toString());
             me.get(arrivedId).then().statusCode(200).body("state", equalTo("UPLOADING"));
 
-            TestClock.advance(CreateSingleRequest.SINGLE_REQUEST_GRACE);
+            TestClock.advance(Upload.FORM_GRACE);
             Janitor.SweepReport report = VertxContextSupport.subscribeAndAwait(() -> janitor.sweep());
             // expired() lists the rows that ended EXPIRED; the one whose object arrived ends COMPLETED instead.
             assertTrue(report.expired().contains(neverId) && !report.expired().contains(arrivedId), report.toString());
@@ -267,16 +275,19 @@ class CompanionParamsTest {
         me.api().get("/api/v1/uploads/" + synced.getString("uploadId") + "?sync=true").then().statusCode(413)
                 .body("code", equalTo("too_large")).body("size", equalTo(tooBig.length));
         me.get(synced.getString("uploadId")).then().body("state", equalTo("ABORTED"));
-        assertThrows(CompletionException.class, () -> head(synced.getString("key")), "the object was deleted");
+        assertThrows(CompletionException.class, () -> head(synced.getString("fields.key")), "the object was deleted");
+        assertThrows(CompletionException.class, () -> head(synced.getString("key")), "nothing reached the upload's key");
 
         try {
-            TestClock.advance(Duration.ofSeconds(swept.getLong("expires")).plus(CreateSingleRequest.SINGLE_REQUEST_GRACE).plusMinutes(1));
+            TestClock.advance(Duration.ofSeconds(swept.getLong("expires")).plus(Upload.FORM_GRACE).plusMinutes(1));
             VertxContextSupport.subscribeAndAwait(() -> janitor.sweep());
         } finally {
             TestClock.reset();
         }
-        me.get(swept.getString("uploadId")).then().body("state", equalTo("EXPIRED"));
-        assertThrows(CompletionException.class, () -> head(swept.getString("key")), "the object was deleted");
+        // The janitor completes what a form sent through the same checks: refused, like a sync.
+        me.get(swept.getString("uploadId")).then().body("state", equalTo("ABORTED"));
+        assertThrows(CompletionException.class, () -> head(swept.getString("fields.key")), "the object was deleted");
+        assertThrows(CompletionException.class, () -> head(swept.getString("key")), "nothing reached the upload's key");
     }
 
     /**

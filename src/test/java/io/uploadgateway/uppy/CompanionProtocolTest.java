@@ -274,9 +274,9 @@ class CompanionProtocolTest {
             admin.api().queryParams(Map.of("stalled", true, "owner", owner)).get("/api/v1/admin/uploads").then().statusCode(200)
                     .body("items", hasSize(1)).body("items[0].id", equalTo(id)).body("items[0].size", nullValue())
                     .body("items[0].partCount", nullValue()).body("items[0].bytesUploaded", equalTo(5 * MIB));
-            // Quotas count an open-sized upload by what it holds so far.
+            // Quotas count an open-sized upload by what its part URLs allow: 5 GiB each, at most the 12 MiB maximum.
             admin.api().get("/api/v1/admin/quotas/" + owner).then().statusCode(200)
-                    .body("bytesInFlight", equalTo(5 * MIB)).body("activeUploads", equalTo(1));
+                    .body("bytesInFlight", equalTo(12 * MIB)).body("activeUploads", equalTo(1));
 
             TestClock.advance(Duration.ofDays(8));
             assertTrue(VertxContextSupport.subscribeAndAwait(() -> janitor.sweep()).expired().contains(id));
@@ -288,20 +288,90 @@ class CompanionProtocolTest {
     }
 
     @Test
-    void anOpenSizedUploadOverTheOwnersBytesQuotaIsAbortedAtCompletion() {
+    void anUploadHoldingMoreThanItReservedIsCompletedOnlyWithinTheOwnersBytesQuota() throws Exception {
+        // Open-sized uploads from before reservations hold less than their parts: completion raises
+        // the reservation within the owner's quota, and refuses the upload beyond it.
         String owner = "uppy-quota-" + java.util.UUID.randomUUID().toString().substring(0, 8);
-        Gateway.withToken(Tokens.forAdmin("uppy-operator")).api().body(Map.of("maxBytesInFlight", 6 * MIB))
-                .put("/api/v1/admin/quotas/" + owner).then().statusCode(200);
         Companion uppy = Companion.as(owner);
-        JsonPath created = uppy.create("q.bin", "application/octet-stream", null).then().statusCode(200).extract().jsonPath();
+        JsonPath fits = uppy.create("fits.bin", "application/octet-stream", null).then().statusCode(200).extract().jsonPath();
+        JsonPath over = uppy.create("over.bin", "application/octet-stream", null).then().statusCode(200).extract().jsonPath();
+        String f1 = uppy.put(fits.getString("uploadId"), fits.getString("key"), 1, Bytes.random(5 * MIB, 7));
+        String f2 = uppy.put(fits.getString("uploadId"), fits.getString("key"), 2, Bytes.random(2 * MIB, 8));
+        String o1 = uppy.put(over.getString("uploadId"), over.getString("key"), 1, Bytes.random(5 * MIB, 9));
+        reserveNothing(fits.getString("uploadId"));
+        reserveNothing(over.getString("uploadId"));
+        Gateway.withToken(Tokens.forAdmin("uppy-operator")).api().body(Map.of("maxBytesInFlight", 20 * MIB))
+                .put("/api/v1/admin/quotas/" + owner).then().statusCode(200);
+
+        // 7 MiB fit in the 20 MiB quota: completed.
+        uppy.complete(fits.getString("uploadId"), fits.getString("key"), List.of(Map.of("PartNumber", 1, "ETag", f1),
+                Map.of("PartNumber", 2, "ETag", f2))).then().statusCode(200);
+        // Then 16 MiB are held elsewhere (12 MiB by another open-sized upload's part URL, 4 MiB planned):
+        // the second's 5 MiB do not fit.
+        JsonPath other = uppy.create("other.bin", "application/octet-stream", null).then().statusCode(200).extract().jsonPath();
+        uppy.sign(other.getString("uploadId"), other.getString("key"), 1).then().statusCode(200);
+        Gateway.withToken(Tokens.forUser(owner)).api().body(Map.of("filename", "planned.bin", "size", 4 * MIB))
+                .post("/api/v1/uploads").then().statusCode(201);
+        uppy.complete(over.getString("uploadId"), over.getString("key"), List.of(Map.of("PartNumber", 1, "ETag", o1)))
+                .then().statusCode(413).body("code", equalTo("too_large")).body("detail", containsString("quota"));
+        assertTrue(multipartUploadsUnder(over.getString("key")).isEmpty());
+        Gateway.withToken(Tokens.forUser(owner)).get(over.getString("uploadId")).then().body("state", equalTo("ABORTED"));
+        Gateway.withToken(Tokens.forUser(owner)).get(fits.getString("uploadId")).then().body("state", equalTo("COMPLETED"));
+    }
+
+    /** As a row written before reservations existed: it holds nothing of its owner's quota. */
+    private static void reserveNothing(String uploadId) throws java.sql.SQLException {
+        try (var db = io.uploadgateway.support.Ledger.connect();
+             var update = db.prepareStatement("update uploads set reserved_bytes = 0 where id = ?::uuid")) {
+            update.setString(1, uploadId);
+            assertEquals(1, update.executeUpdate());
+        }
+    }
+
+    @Test
+    void anOpenSizedUploadReservesWhatItsPartUrlsAllowAgainstTheBytesQuota() {
+        // Each signed part URL allows up to 5 GiB; an upload never needs more than the gateway's 12 MiB.
+        String owner = "uppy-reserve-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        Gateway admin = Gateway.withToken(Tokens.forAdmin("uppy-operator"));
+        admin.api().body(Map.of("maxBytesInFlight", 20 * MIB)).put("/api/v1/admin/quotas/" + owner).then().statusCode(200);
+        Companion uppy = Companion.as(owner);
+        JsonPath first = uppy.create("a.bin", "application/octet-stream", null).then().statusCode(200).extract().jsonPath();
+        JsonPath second = uppy.create("b.bin", "application/octet-stream", null).then().statusCode(200).extract().jsonPath();
+        admin.api().get("/api/v1/admin/quotas/" + owner).then().body("bytesInFlight", equalTo(0));
+
+        uppy.sign(first.getString("uploadId"), first.getString("key"), 1).then().statusCode(200);
+        admin.api().get("/api/v1/admin/quotas/" + owner).then().body("bytesInFlight", equalTo(12 * MIB));
+        // The second upload's first URL would reserve 12 MiB more: over the 20 MiB quota, nothing is signed.
+        uppy.sign(second.getString("uploadId"), second.getString("key"), 1).then().statusCode(429)
+                .contentType("application/problem+json").body("code", equalTo("quota_exceeded"))
+                .body("quota", equalTo("maxBytesInFlight"));
+        uppy.batch(second.getString("uploadId"), second.getString("key"), "1,2").then().statusCode(429);
+        admin.api().get("/api/v1/admin/quotas/" + owner).then().body("bytesInFlight", equalTo(12 * MIB));
+        // More part numbers than an upload within 12 MiB can have (5 MiB each but the last) are refused.
+        uppy.sign(first.getString("uploadId"), first.getString("key"), 3).then().statusCode(200);
+        uppy.sign(first.getString("uploadId"), first.getString("key"), 4).then().statusCode(400)
+                .body("code", equalTo("invalid_request"));
+        // Ending the first frees its reservation.
+        uppy.abort(first.getString("uploadId"), first.getString("key")).then().statusCode(200);
+        uppy.sign(second.getString("uploadId"), second.getString("key"), 1).then().statusCode(200);
+    }
+
+    @Test
+    void anOpenSizedUploadThatGrewPastTheLimitIsEndedByTheJanitor() throws Throwable {
+        String owner = "uppy-grown-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        Companion uppy = Companion.as(owner);
+        JsonPath created = uppy.create("grown.bin", "application/octet-stream", null).then().statusCode(200).extract().jsonPath();
         String id = created.getString("uploadId");
         String key = created.getString("key");
-        String e1 = uppy.put(id, key, 1, Bytes.random(5 * MIB, 7));
-        String e2 = uppy.put(id, key, 2, Bytes.random(2 * MIB, 8));
-        uppy.complete(id, key, List.of(Map.of("PartNumber", 1, "ETag", e1), Map.of("PartNumber", 2, "ETag", e2)))
-                .then().statusCode(413).body("code", equalTo("too_large")).body("detail", containsString("quota"));
-        assertTrue(multipartUploadsUnder(key).isEmpty());
-        Gateway.withToken(Tokens.forUser(owner)).get(id).then().body("state", equalTo("ABORTED"));
+        byte[] part = Bytes.random(5 * MIB, 9);
+        uppy.put(id, key, 1, part);
+        uppy.put(id, key, 2, part);
+        uppy.put(id, key, 3, Arrays.copyOf(part, 3 * MIB)); // 13 MiB in S3, over the 12 MiB it may hold
+        // Nobody completes it; the janitor's next sweep looks at what it holds.
+        VertxContextSupport.subscribeAndAwait(() -> janitor.sweep());
+        Gateway.withToken(Tokens.forUser(owner)).get(id).then().statusCode(200).body("state", equalTo("ABORTED"));
+        assertTrue(multipartUploadsUnder(key).isEmpty(), "its parts are gone from storage");
+        uppy.sign(id, key, 1).then().statusCode(409).body("code", equalTo("upload_not_active"));
     }
 
     private byte[] object(String key) {

@@ -187,13 +187,17 @@ class UppyBrowserTest {
         for (var file : contents.entrySet()) {
             Map<String, Object> result = results.get(file.getKey());
             assertEquals(Boolean.TRUE, result.get("ok"), file.getKey() + ": " + result);
-            String key = (String) result.get("key");
+            // Uppy reports the key its form wrote: the upload's staging key, ending in the upload's id.
+            String staged = (String) result.get("key");
+            assertTrue(staged.startsWith("uploads/staging/"), staged);
+            assertEquals(Bytes.sha256(file.getValue()), Bytes.sha256(object(staged)), file.getKey());
+            String id = staged.substring(staged.lastIndexOf('/') + 1);
+            // Uppy does not call back after a POST: the app's sync (or the janitor) completes the row,
+            // which copies the checked object to the upload's key.
+            String key = Gateway.withToken(Tokens.forUser(user)).api().get("/api/v1/uploads/" + id + "?sync=true").then()
+                    .statusCode(200).body("state", equalTo("COMPLETED")).body("filename", equalTo(file.getKey()))
+                    .body("size", equalTo(file.getValue().length)).extract().path("key");
             assertEquals(Bytes.sha256(file.getValue()), Bytes.sha256(object(key)), file.getKey());
-            String id = key.split("/")[key.split("/").length - 2];
-            // Uppy does not call back after a POST: the app's sync (or the janitor) completes the row.
-            Gateway.withToken(Tokens.forUser(user)).api().get("/api/v1/uploads/" + id + "?sync=true").then().statusCode(200)
-                    .body("state", equalTo("COMPLETED")).body("filename", equalTo(file.getKey()))
-                    .body("size", equalTo(file.getValue().length));
         }
     }
 

@@ -14,6 +14,7 @@ public enum ChecksumAlgorithm {
     SHA256("x-amz-checksum-sha256", 32);
 
     private final String headerName;
+    private final int bytes;
     final byte[] headerLine;
     final byte[] sdkAlgorithmValue;
     /** The length of the base64 value: 4 * ceil(bytes / 3). */
@@ -21,9 +22,15 @@ public enum ChecksumAlgorithm {
 
     ChecksumAlgorithm(String headerName, int bytes) {
         this.headerName = headerName;
+        this.bytes = bytes;
         this.headerLine = (headerName + ":").getBytes(StandardCharsets.US_ASCII);
         this.sdkAlgorithmValue = name().getBytes(StandardCharsets.US_ASCII);
         this.base64Length = 4 * ((bytes + 2) / 3);
+    }
+
+    /** The checksum's length in bytes (its base64 is {@code 4 * ceil(bytes / 3)} characters). */
+    public int bytes() {
+        return bytes;
     }
 
     /** The lowercase header name, e.g. {@code x-amz-checksum-sha256}. */

@@ -1,25 +1,28 @@
 package io.uploadgateway.upload.create;
 
 import io.smallrye.mutiny.Uni;
-import io.uploadgateway.config.ConfigChecks;
 import io.uploadgateway.config.GatewayConfig;
 import io.uploadgateway.events.outbox.EventOutbox;
 import io.uploadgateway.hook.PreCreateHook;
+import io.uploadgateway.problem.ApiProblem;
+import io.uploadgateway.problem.ErrorCode;
 import io.uploadgateway.storage.MultipartStorage;
+import io.uploadgateway.storage.UrlSigner.PresignedPost;
+import io.uploadgateway.storage.presign.ChecksumAlgorithm;
 import io.uploadgateway.upload.ContentPolicy;
 import io.uploadgateway.upload.Filenames;
 import io.uploadgateway.upload.ObjectKeys;
 import io.uploadgateway.upload.PartPlan;
 import io.uploadgateway.upload.Upload;
+import io.uploadgateway.upload.UploadKind;
+import io.uploadgateway.upload.UploadLimits;
 import io.uploadgateway.upload.UploadMetrics;
 import io.uploadgateway.upload.UploadRules;
-import io.uploadgateway.upload.UploadState;
 import io.uploadgateway.upload.UploadWithParts;
 import io.uploadgateway.upload.ledger.Failures;
 import io.uploadgateway.upload.ledger.UploadLedger;
-import io.uploadgateway.upload.sign.PartChecksums;
-import io.uploadgateway.problem.ApiProblem;
-import io.uploadgateway.problem.ErrorCode;
+import io.uploadgateway.upload.quota.Quotas;
+import io.uploadgateway.upload.sign.SigningWindow;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Clock;
@@ -28,14 +31,18 @@ import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
- * Starts an upload: checks the request, plans the parts, asks the app backend's pre-create hook
- * (if configured; no connection held while it answers), creates the S3 multipart upload and then
- * its ledger row with its {@code upload.created} event in one transaction. An
- * {@code Idempotency-Key} makes the call safe to retry: a replay of an upload already created
- * answers from the ledger without asking the hook again.
+ * Starts an upload of any kind, in the same steps: the request checked (filename, type, metadata,
+ * size, the content policy) and what the upload will reserve of its owner's bytes quota; the
+ * quotas; the app backend's pre-create hook (if configured; no connection held while it
+ * answers); then storage (CreateMultipartUpload, or a presigned POST of a staging key, which
+ * needs no S3 call) and the ledger row with its {@code upload.created} event in one transaction,
+ * the quotas checked again under the owner's lock. An {@code Idempotency-Key} makes a native
+ * create safe to retry: a replay answers from the ledger without asking the hook again.
  */
 @ApplicationScoped
 public class CreateUpload {
@@ -44,90 +51,210 @@ public class CreateUpload {
     private final UploadLedger ledger;
     private final Quotas quotas;
     private final ContentPolicy contentPolicy;
+    private final UploadLimits limits;
     private final GatewayConfig config;
     private final Clock clock;
     private final UploadMetrics metrics;
     private final PreCreateHook hook;
     private final EventOutbox events;
+    private final SigningWindow window;
 
     public CreateUpload(MultipartStorage storage, UploadLedger ledger, Quotas quotas, GatewayConfig config, Clock clock,
-                        UploadMetrics metrics, PreCreateHook hook, EventOutbox events) {
+                        UploadMetrics metrics, PreCreateHook hook, EventOutbox events, SigningWindow window) {
         this.storage = storage;
         this.ledger = ledger;
         this.quotas = quotas;
         this.contentPolicy = ContentPolicy.allowing(config.allowedContentTypes());
+        this.limits = UploadLimits.of(config);
         this.config = config;
         this.clock = clock;
         this.metrics = metrics;
         this.hook = hook;
         this.events = events;
+        this.window = window;
+    }
+
+    /** What one entry point asks to create; built by the named constructors, one per entry point. */
+    public record Command(UploadKind kind, String owner, String filename, Long size, String contentType, Long partSize,
+                         Map<String, String> metadata, String idempotencyKey, Boolean autoComplete, ChecksumChoice checksum) {
+
+        /**
+         * The native API: a declared size (required), optionally a part size, an Idempotency-Key,
+         * server-side completion and an additional checksum.
+         */
+        public static Command planned(String owner, String filename, Long size, String contentType, Long partSize,
+                                      Map<String, String> metadata, String idempotencyKey, Boolean autoComplete,
+                                      ChecksumChoice checksum) {
+            if (size == null) {
+                throw ApiProblem.invalid("size is required: the file's length in bytes");
+            }
+            return new Command(UploadKind.PLANNED, owner, filename, size, contentType, partSize, metadata, idempotencyKey,
+                    autoComplete, checksum);
+        }
+
+        /**
+         * Uppy's {@code /s3/multipart}: planned when the app put the file's size (and maybe a part
+         * size) in the metadata, open-sized otherwise. Uppy sends no part checksums.
+         */
+        public static Command uppyMultipart(String owner, String filename, String contentType, Map<String, String> metadata,
+                                            Long size, Long partSize) {
+            return new Command(size == null ? UploadKind.OPEN_SIZED : UploadKind.PLANNED, owner, filename, size, contentType,
+                    size == null ? null : partSize, metadata, null, false, ChecksumChoice.NONE);
+        }
+
+        /** Uppy's {@code /s3/params}: one presigned POST, of at most {@code size} bytes when the app said so. */
+        public static Command form(String owner, String filename, String contentType, Map<String, String> metadata, Long size) {
+            return new Command(UploadKind.SINGLE_REQUEST, owner, filename, size, contentType, null, metadata, null, false,
+                    ChecksumChoice.NONE);
+        }
     }
 
     /**
-     * {@code openSized}: the client cannot say the size (Uppy's {@code /s3} routes); {@code size}
-     * is then optional and, when absent, the upload is open-sized ({@link PartPlan#OPEN}).
+     * The upload as created ({@code replayed}: an Idempotency-Key matched one created earlier), and
+     * for a single-request upload the form its browser sends the file with (null otherwise).
      */
-    public record Command(String owner, String filename, Long size, String contentType, Long partSize,
-                          Map<String, String> metadata, String idempotencyKey, Boolean autoComplete, String checksumAlgorithm,
-                          boolean openSized) {
-
-        public Command(String owner, String filename, Long size, String contentType, Long partSize,
-                       Map<String, String> metadata, String idempotencyKey, Boolean autoComplete) {
-            this(owner, filename, size, contentType, partSize, metadata, idempotencyKey, autoComplete, null, false);
-        }
+    public record Created(UploadWithParts upload, boolean replayed, Form form) {
     }
 
-    /** {@code replayed} is true when an Idempotency-Key matched an upload created earlier. */
-    public record Created(UploadWithParts upload, boolean replayed) {
+    /** A presigned POST: the form's {@code url}, its {@code fields} (in order, before the file), its expiry, the most it takes. */
+    public record Form(String url, Map<String, String> fields, Instant expiresAt, long maxBytes) {
+    }
+
+    /** The request as checked: the plan of a planned upload, the most a form may take, and the additional checksum. */
+    private record Checked(PartPlan plan, long formMaxBytes, ChecksumAlgorithm checksum, String contentType,
+                           Map<String, String> metadata) {
     }
 
     public Uni<Created> create(Command command) {
-        PartPlan plan = plan(command);
-        String checksumAlgorithm = checksumAlgorithm(command.checksumAlgorithm());
+        Checked checked = check(command);
         if (command.idempotencyKey() == null) {
-            return fresh(command, plan, checksumAlgorithm);
+            return fresh(command, checked);
         }
         return replay(command).flatMap(existing -> existing != null
                 ? Uni.createFrom().item(existing)
-                : fresh(command, plan, checksumAlgorithm).onFailure(Failures::isUniqueViolation)
+                : fresh(command, checked).onFailure(Failures::isUniqueViolation)
                         // A concurrent request with the same key won the insert.
                         .recoverWithUni(() -> replay(command)));
     }
 
-    /**
-     * The upload's additional checksum: the one asked ({@code NONE} for none), else the configured
-     * default; a 400 for an unknown name, {@code checksums_unsupported} when the store lacks them.
-     */
-    private String checksumAlgorithm(String asked) {
-        if (asked == null) {
-            return config.checksumAlgorithm().orElse(null);
+    /** The command checked (filename, type, metadata, size, allowed content type, checksum), or a 4xx. */
+    private Checked check(Command command) {
+        String problem = Filenames.problemWith(command.filename());
+        if (problem == null) {
+            problem = UploadRules.contentTypeProblem(command.contentType());
         }
-        String name = asked.strip().toUpperCase(java.util.Locale.ROOT);
-        if (name.equals("NONE")) {
-            return null;
+        if (problem == null) {
+            problem = UploadRules.metadataProblem(command.metadata());
         }
-        if (!ConfigChecks.CHECKSUM_ALGORITHMS.contains(name)) {
-            throw ApiProblem.invalid("checksumAlgorithm must be one of " + ConfigChecks.CHECKSUM_ALGORITHMS + " or NONE, got \""
-                    + (asked.length() > 40 ? asked.substring(0, 40) + "…" : asked) + "\"");
+        if (problem != null) {
+            throw ApiProblem.invalid(problem);
         }
-        if (!config.store().additionalChecksums()) {
-            throw ErrorCode.CHECKSUMS_UNSUPPORTED.problem("checksumAlgorithm " + name + " was asked for, but this gateway's object store"
-                    + " does not check additional checksums; omit it and send each part's contentMd5 at presign instead");
+        String contentType = command.contentType() == null ? UploadRules.DEFAULT_CONTENT_TYPE : command.contentType().strip();
+        if (!contentPolicy.allows(contentType)) {
+            throw ErrorCode.UNSUPPORTED_CONTENT_TYPE.problem("contentType " + contentType + " is not accepted by this gateway")
+                    .with("allowedContentTypes", config.allowedContentTypes());
         }
-        return name;
+        long max = command.kind() == UploadKind.SINGLE_REQUEST ? limits.singleRequestMaxSize() : limits.maxSize();
+        if (command.size() != null && command.size() > max) {
+            throw ErrorCode.TOO_LARGE.problem("size " + command.size() + " exceeds this gateway's limit of " + max + " bytes"
+                    + (command.kind() == UploadKind.SINGLE_REQUEST ? " for one request; upload it in parts (/s3/multipart)" : ""));
+        }
+        Map<String, String> metadata = command.metadata() == null ? Map.of() : Map.copyOf(command.metadata());
+        ChecksumAlgorithm checksum = command.checksum().resolve(config.checksumAlgorithm(), config.store().additionalChecksums());
+        return switch (command.kind()) {
+            case PLANNED -> {
+                try {
+                    PartPlan plan = PartPlan.of(command.size(), command.partSize(), config.defaultPartSize().asLongValue(), max);
+                    yield new Checked(plan, 0, checksum, contentType, metadata);
+                } catch (IllegalArgumentException e) {
+                    throw ApiProblem.invalid(e.getMessage());
+                }
+            }
+            case OPEN_SIZED -> new Checked(null, 0, checksum, contentType, metadata);
+            case SINGLE_REQUEST -> {
+                if (command.size() != null && command.size() < 0) {
+                    throw ApiProblem.invalid("size must not be negative, got " + command.size());
+                }
+                yield new Checked(null, command.size() != null ? command.size() : max, null, contentType, metadata);
+            }
+        };
     }
 
-    private Uni<Created> fresh(Command command, PartPlan plan, String checksumAlgorithm) {
-        String contentType = command.contentType() == null ? UploadRules.DEFAULT_CONTENT_TYPE : command.contentType().strip();
-        Map<String, String> requested = command.metadata() == null ? Map.of() : Map.copyOf(command.metadata());
-        Long size = plan.isOpen() ? null : plan.size();
-        var intent = new PreCreateHook.Intent(command.owner(), command.filename(), size, contentType, requested);
+    private Uni<Created> fresh(Command command, Checked checked) {
+        Long declared = command.kind() == UploadKind.OPEN_SIZED ? null : command.size();
+        var intent = new PreCreateHook.Intent(command.owner(), command.filename(), declared, checked.contentType(), checked.metadata());
         // Over quota, neither the hook nor S3 is asked anything; the check is repeated under the
-        // owner's lock in the transaction that records the upload. An open-sized upload starts at 0 bytes.
-        return ledger.session(() -> quotas.limitsOf(command.owner())
-                        .call(limits -> quotas.check(command.owner(), size == null ? 0 : size, limits)))
-                .flatMap(limits -> hook.check(intent)
-                .flatMap(added -> created(command, plan, contentType, withHookMetadata(requested, added), checksumAlgorithm, limits)));
+        // owner's lock in the transaction that records the upload.
+        return ledger.session(() -> quotas.limitsOf(command.owner()).flatMap(limits -> reservation(command, checked, limits)
+                        .map(reserved -> new Reserved(limits, reserved))))
+                .flatMap(reserved -> hook.check(intent).flatMap(added -> {
+                    Map<String, String> metadata = withHookMetadata(checked.metadata(), added);
+                    UUID id = UUID.randomUUID();
+                    var file = new Upload.NewFile(id, command.owner(),
+                            ObjectKeys.forUpload(config.keyRoot(), command.owner(), id, command.filename()), command.filename(),
+                            checked.contentType(), metadata);
+                    return command.kind() == UploadKind.SINGLE_REQUEST
+                            ? withForm(file, reserved)
+                            : withMultipartUpload(command, checked, file, reserved);
+                }))
+                .invoke(created -> {
+                    events.committed();
+                    metrics.started(created.upload().upload());
+                });
+    }
+
+    /** The owner's limits, and what the new upload reserves of the bytes quota. */
+    private record Reserved(Quotas.Limits limits, long bytes) {
+    }
+
+    /**
+     * What the upload will reserve (a 429 when it does not fit): a planned upload its size, an
+     * open-sized one nothing until it gets part URLs, a form the most it takes (within what the
+     * owner has left).
+     */
+    private Uni<Long> reservation(Command command, Checked checked, Quotas.Limits limits) {
+        return switch (command.kind()) {
+            case PLANNED -> quotas.check(command.owner(), checked.plan().size(), limits).replaceWith(checked.plan().size());
+            case OPEN_SIZED -> quotas.check(command.owner(), 0, limits).replaceWith(0L);
+            case SINGLE_REQUEST -> quotas.remainingBytes(command.owner(), limits)
+                    .map(remaining -> remaining == null ? checked.formMaxBytes() : Math.min(checked.formMaxBytes(), remaining));
+        };
+    }
+
+    private Uni<Created> withMultipartUpload(Command command, Checked checked, Upload.NewFile file, Reserved reserved) {
+        return storage.createMultipartUpload(file.key(), file.contentType(), file.metadata(), checked.checksum())
+                .flatMap(s3UploadId -> record(command.owner(), reserved, () -> {
+                            Instant now = now();
+                            boolean autoComplete = command.autoComplete() != null ? command.autoComplete()
+                                    : config.autoComplete().byDefault();
+                            return command.kind() == UploadKind.PLANNED
+                                    ? Upload.planned(file, s3UploadId, checked.plan(), command.idempotencyKey(), checked.checksum(),
+                                    autoComplete, config.autoComplete().checkInterval(), now, config.uploadTtl())
+                                    : Upload.openSized(file, s3UploadId, now, config.uploadTtl());
+                        })
+                        .onFailure().call(failure ->
+                                // The row never made it: do not leave an orphan multipart upload behind.
+                                storage.abortMultipartUpload(file.key(), s3UploadId).onFailure().recoverWithNull()))
+                .map(upload -> new Created(new UploadWithParts(upload, List.of()), false, null));
+    }
+
+    private Uni<Created> withForm(Upload.NewFile file, Reserved reserved) {
+        String stagingKey = ObjectKeys.stagingFor(config.keyRoot(), file.id());
+        return window.grant(window.requested(null)).flatMap(grant -> {
+            PresignedPost post = grant.signing().post(stagingKey, file.contentType(), reserved.bytes(), grant.lifetime());
+            return record(file.owner(), reserved, () -> Upload.singleRequest(file, stagingKey, reserved.bytes(), post.expiresAt(), now(),
+                    config.uploadTtl()))
+                    .map(upload -> new Created(new UploadWithParts(upload, List.of()), false,
+                            new Form(post.url(), post.fields(), post.expiresAt(), reserved.bytes())));
+        });
+    }
+
+    /** One transaction: the owner's quotas checked again under their lock, the row, its {@code upload.created} event. */
+    private Uni<Upload> record(String owner, Reserved reserved, Supplier<Upload> row) {
+        return ledger.transaction(() -> quotas.enforce(owner, reserved.bytes(), reserved.limits()).chain(() -> {
+            Upload upload = row.get();
+            return ledger.insert(upload).call(inserted -> events.record(inserted, upload.createdAt));
+        }));
     }
 
     /** The client's metadata plus what the hook added (the hook wins on a shared key); still within S3's limits. */
@@ -145,48 +272,6 @@ public class CreateUpload {
         return Map.copyOf(merged);
     }
 
-    private Uni<Created> created(Command command, PartPlan plan, String contentType, Map<String, String> metadata,
-                                 String checksumAlgorithm, Quotas.Limits limits) {
-        return Uni.createFrom().deferred(() -> {
-            UUID id = UUID.randomUUID();
-            String key = ObjectKeys.forUpload(config.keyRoot(), command.owner(), id, command.filename());
-            return storage.createMultipartUpload(key, contentType, metadata, PartChecksums.algorithm(checksumAlgorithm))
-                    .flatMap(s3UploadId -> ledger.transaction(() -> quotas.enforce(command.owner(), plan.isOpen() ? 0 : plan.size(), limits).chain(() -> {
-                        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
-                        Upload upload = new Upload();
-                        upload.id = id;
-                        upload.owner = command.owner();
-                        upload.state = UploadState.UPLOADING;
-                        upload.key = key;
-                        upload.s3UploadId = s3UploadId;
-                        upload.filename = command.filename();
-                        upload.contentType = contentType;
-                        if (!plan.isOpen()) {
-                            upload.size = plan.size();
-                            upload.partSize = plan.partSize();
-                            upload.partCount = plan.partCount();
-                        }
-                        upload.metadata = metadata;
-                        upload.idempotencyKey = command.idempotencyKey();
-                        upload.checksumAlgorithm = checksumAlgorithm;
-                        upload.createdAt = now;
-                        upload.touch(now, config.uploadTtl());
-                        // An open-sized upload cannot be judged complete before its client says so.
-                        upload.autoComplete = !plan.isOpen()
-                                && (command.autoComplete() != null ? command.autoComplete() : config.autoComplete().byDefault());
-                        upload.checkAt(now.plus(config.autoComplete().checkInterval()), config.autoComplete().checkInterval());
-                        return ledger.insert(upload).call(inserted -> events.record(inserted, now));
-                    })).onFailure().call(failure ->
-                            // The row never made it: do not leave an orphan multipart upload behind.
-                            storage.abortMultipartUpload(key, s3UploadId).onFailure().recoverWithNull()))
-                    .map(upload -> {
-                        events.committed();
-                        metrics.started(upload);
-                        return new Created(new UploadWithParts(upload, List.of()), false);
-                    });
-        });
-    }
-
     /** The upload created earlier with this owner's key, if it is for the same file; a 422 if not. */
     private Uni<Created> replay(Command command) {
         return ledger.session(() -> ledger.findByIdempotencyKey(command.owner(), command.idempotencyKey())
@@ -194,49 +279,16 @@ public class CreateUpload {
                     if (upload == null) {
                         return Uni.createFrom().nullItem();
                     }
-                    if (!upload.filename.equals(command.filename()) || !java.util.Objects.equals(upload.size, command.size())) {
+                    if (!upload.filename.equals(command.filename()) || !Objects.equals(upload.size, command.size())) {
                         return Uni.createFrom().failure(ErrorCode.IDEMPOTENCY_KEY_REUSED.problem(
                                 "Idempotency-Key '" + command.idempotencyKey() + "' was used for upload " + upload.id
                                         + " of a different file; use a new key for a new upload"));
                     }
-                    return ledger.withParts(upload).map(full -> new Created(full, true));
+                    return ledger.withParts(upload).map(full -> new Created(full, true, null));
                 }));
     }
 
-    /** The command checked (filename, type, metadata, size, allowed content type): its part plan, or a 4xx. */
-    PartPlan plan(Command command) {
-        String problem = Filenames.problemWith(command.filename());
-        if (problem == null) {
-            problem = UploadRules.contentTypeProblem(command.contentType());
-        }
-        if (problem == null) {
-            problem = UploadRules.metadataProblem(command.metadata());
-        }
-        if (problem == null && command.openSized() && command.autoComplete() != null && command.autoComplete()) {
-            problem = "autoComplete needs a size";
-        }
-        if (problem == null && command.size() == null && !command.openSized()) {
-            problem = "size is required: the file's length in bytes";
-        }
-        if (problem != null) {
-            throw ApiProblem.invalid(problem);
-        }
-        String declared = command.contentType() == null ? UploadRules.DEFAULT_CONTENT_TYPE : command.contentType();
-        if (!contentPolicy.allows(declared)) {
-            throw ErrorCode.UNSUPPORTED_CONTENT_TYPE.problem("contentType " + declared + " is not accepted by this gateway")
-                    .with("allowedContentTypes", config.allowedContentTypes());
-        }
-        long max = Math.min(config.maxUploadSize().asLongValue(), PartPlan.MAX_OBJECT_SIZE);
-        if (command.size() == null) {
-            return PartPlan.OPEN; // the total is checked at completion, from ListParts
-        }
-        if (command.size() > max) {
-            throw ErrorCode.TOO_LARGE.problem("size " + command.size() + " exceeds this gateway's limit of " + max + " bytes");
-        }
-        try {
-            return PartPlan.of(command.size(), command.partSize(), config.defaultPartSize().asLongValue(), max);
-        } catch (IllegalArgumentException e) {
-            throw ApiProblem.invalid(e.getMessage());
-        }
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MICROS);
     }
 }

@@ -4,6 +4,7 @@ import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.upload.Upload;
+import io.uploadgateway.upload.UploadKind;
 import io.uploadgateway.upload.UploadState;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -107,8 +108,8 @@ public class OperatorLedger {
     /**
      * Claims for expiry (ABORTING, {@code claimed_for} EXPIRED, each with a token of its own) up to
      * {@code batch} UPLOADING uploads idle since before {@code idleCutoff} or created before
-     * {@code ageCutoff}, or single-request uploads whose POST policy has expired (their object is then
-     * looked up: COMPLETED when it arrived, EXPIRED otherwise), most idle first, after {@code after}. Rows another transaction holds are
+     * {@code ageCutoff}, or single-request uploads whose form has expired (their object is then
+     * looked for: completed through the checks when it arrived), most idle first, after {@code after}. Rows another transaction holds are
      * skipped ({@code SKIP LOCKED}): a client touching an upload right now keeps it.
      */
     public Uni<List<Upload>> claimForExpiry(Instant idleCutoff, Instant ageCutoff, Keyset after, int batch, Instant now) {
@@ -117,13 +118,14 @@ public class OperatorLedger {
             var query = session.createNativeQuery("""
                             select u.* from uploads u
                             where u.state = :uploading and (u.last_activity_at < :idleCutoff or u.created_at < :ageCutoff
-                                or (u.single_request and u.expires_at < :now))"""
+                                or (u.kind = :singleRequest and u.expires_at < :now))"""
                             + keyset + """
 
                             order by u.last_activity_at, u.id
                             limit :batch
                             for update skip locked""", Upload.class)
                     .setParameter("uploading", UploadState.UPLOADING.name())
+                    .setParameter("singleRequest", UploadKind.SINGLE_REQUEST.name())
                     .setParameter("idleCutoff", idleCutoff)
                     .setParameter("ageCutoff", ageCutoff)
                     .setParameter("now", now)
@@ -151,12 +153,30 @@ public class OperatorLedger {
                 .setParameter("now", now)
                 .setParameter("batch", batch)
                 .getResultList())
-                .invoke(due -> due.forEach(upload -> {
-                    long interval = upload.checkIntervalSeconds == null ? 60 : upload.checkIntervalSeconds;
-                    Instant next = now.plusSeconds(interval);
-                    upload.nextCheckAt = upload.expiresAt != null && next.isAfter(upload.expiresAt) ? upload.expiresAt : next;
-                    upload.checkIntervalSeconds = Math.min(interval * 2, maxInterval.toSeconds());
-                }));
+                .invoke(due -> due.forEach(upload -> upload.lookTaken(now, maxInterval)));
+    }
+
+    /**
+     * Up to {@code batch} open-sized uploads that hold a reservation, least recently added up first,
+     * marked as added up now in the same transaction ({@code SKIP LOCKED}: one replica looks at one).
+     */
+    public Uni<List<Upload>> takeSizeChecks(Instant now, int batch) {
+        return Panache.getSession().flatMap(session -> session.createNativeQuery("""
+                        select u.* from uploads u
+                        where u.kind = :openSized and u.state = :uploading and u.reserved_bytes > 0
+                        order by u.size_checked_at nulls first, u.id
+                        limit :batch
+                        for update skip locked""", Upload.class)
+                .setParameter("openSized", UploadKind.OPEN_SIZED.name())
+                .setParameter("uploading", UploadState.UPLOADING.name())
+                .setParameter("batch", batch)
+                .getResultList())
+                .invoke(taken -> taken.forEach(upload -> upload.sizeCheckTaken(now)));
+    }
+
+    /** Of these uploads, those still open (UPLOADING, COMPLETING or ABORTING): their staging objects stay. */
+    public Uni<Set<UUID>> openUploads(List<UUID> ids) {
+        return inChunks(ids, "select id from uploads where state in (:open) and id in (:values)", UUID.class);
     }
 
     /** Up to {@code batch} uploads whose COMPLETING or ABORTING claim was taken before {@code claimedBefore}. */
@@ -176,20 +196,24 @@ public class OperatorLedger {
      * (UPLOADING, COMPLETING or ABORTING; looked up by unique object key).
      */
     public Uni<Set<String>> activeS3UploadIds(List<String> keys) {
-        List<List<String>> chunks = new ArrayList<>();
-        for (int i = 0; i < keys.size(); i += KEY_LOOKUP_CHUNK) {
-            chunks.add(keys.subList(i, Math.min(keys.size(), i + KEY_LOOKUP_CHUNK)));
+        return inChunks(keys, "select s3_upload_id from uploads where state in (:open) and object_key in (:values)", String.class);
+    }
+
+    /** One column of the open uploads matching {@code values}, asked {@value #KEY_LOOKUP_CHUNK} values at a time. */
+    private <V, T> Uni<Set<T>> inChunks(List<V> values, String sql, Class<T> type) {
+        List<List<V>> chunks = new ArrayList<>();
+        for (int i = 0; i < values.size(); i += KEY_LOOKUP_CHUNK) {
+            chunks.add(values.subList(i, Math.min(values.size(), i + KEY_LOOKUP_CHUNK)));
         }
-        Set<String> owned = new HashSet<>();
+        Set<T> found = new HashSet<>();
         return Panache.getSession().flatMap(session -> Multi.createFrom().iterable(chunks)
-                .onItem().transformToUniAndConcatenate(chunk -> session.createNativeQuery(
-                                "select s3_upload_id from uploads where state in (:open) and object_key in (:keys)", String.class)
+                .onItem().transformToUniAndConcatenate(chunk -> session.createNativeQuery(sql, type)
                         .setParameter("open", OPEN_STATES)
-                        .setParameter("keys", chunk)
+                        .setParameter("values", chunk)
                         .getResultList()
-                        .invoke(owned::addAll))
+                        .invoke(found::addAll))
                 .collect().last()
-                .replaceWith(owned));
+                .replaceWith(found));
     }
 
     private static long toLong(Object value) {

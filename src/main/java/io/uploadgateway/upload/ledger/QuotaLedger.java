@@ -15,7 +15,7 @@ public class QuotaLedger {
 
     private static final List<String> OPEN = Arrays.stream(UploadState.values()).filter(UploadState::isOpen).map(UploadState::name).toList();
 
-    /** An owner's open uploads and bytes in flight (declared sizes; what an open-sized upload holds so far). */
+    /** An owner's open uploads and bytes in flight (what they reserve: {@code Upload#reservedBytes}). */
     public record Usage(String owner, long activeUploads, long bytesInFlight) {
     }
 
@@ -37,7 +37,7 @@ public class QuotaLedger {
 
     public Uni<Usage> usage(String owner) {
         return Panache.getSession().flatMap(session -> session.createNativeQuery(
-                        "select count(*), coalesce(sum(coalesce(size, bytes_uploaded)), 0) from uploads where owner = :owner and state in (:open)", Object[].class)
+                        "select count(*), coalesce(sum(reserved_bytes), 0) from uploads where owner = :owner and state in (:open)", Object[].class)
                 .setParameter("owner", owner)
                 .setParameter("open", OPEN)
                 .getSingleResult())
@@ -52,7 +52,7 @@ public class QuotaLedger {
     public Uni<List<OwnerUsage>> usages(String afterOwner, int limit) {
         return Panache.getSession().flatMap(session -> session.createNativeQuery("""
                         select u.owner, u.active, u.bytes, q.max_active_uploads, q.max_bytes_in_flight, q.updated_at
-                        from (select owner, count(*) as active, coalesce(sum(coalesce(size, bytes_uploaded)), 0) as bytes from uploads
+                        from (select owner, count(*) as active, coalesce(sum(reserved_bytes), 0) as bytes from uploads
                               where state in (:open) and owner > :after
                               group by owner order by owner limit :limit) u
                         left join owner_quotas q on q.owner = u.owner

@@ -1,9 +1,11 @@
 package io.uploadgateway.upload.ledger;
 
 import io.smallrye.mutiny.Uni;
-import io.uploadgateway.problem.ApiProblem;
+import io.uploadgateway.problem.Errors;
+import io.uploadgateway.storage.presign.ChecksumAlgorithm;
 import io.uploadgateway.upload.PartPlan;
 import io.uploadgateway.upload.Scope;
+import io.uploadgateway.upload.UploadKind;
 import io.uploadgateway.upload.UploadState;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -24,13 +26,13 @@ import java.util.UUID;
 @ApplicationScoped
 public class SignLookup {
 
-    /** What signing needs of an upload. */
-    public record Signable(UUID id, UploadState state, String key, String s3UploadId, PartPlan plan, Instant lastActivityAt,
-                           String checksumAlgorithm) {
+    /** What signing needs of an upload; {@code plan} is a planned upload's, {@link PartPlan#OPEN} for the other kinds. */
+    public record Signable(UUID id, String owner, UploadKind kind, UploadState state, String key, String s3UploadId, PartPlan plan,
+                           long reservedBytes, Instant lastActivityAt, ChecksumAlgorithm checksumAlgorithm) {
     }
 
-    private static final String BY_ID = "select id, state, object_key, s3_upload_id, size, part_size, part_count, last_activity_at,"
-            + " checksum_algorithm from uploads where id = $1";
+    private static final String BY_ID = "select id, owner, kind, state, object_key, s3_upload_id, size, part_size, part_count,"
+            + " reserved_bytes, last_activity_at, checksum_algorithm from uploads where id = $1";
     /** The checksum each part's URL was last signed for; a later presign of the part replaces it. */
     private static final String RECORD_CHECKSUMS = "insert into part_checksums (upload_id, part_number, checksum, signed_at)"
             + " select $1, n, c, $4 from unnest($2::int[], $3::varchar[]) as t(n, c)"
@@ -54,14 +56,18 @@ public class SignLookup {
                 : pool.preparedQuery(BY_ID).execute(Tuple.of(id));
         return rows.map(result -> {
             if (result.size() == 0) {
-                throw ApiProblem.notFound("no upload " + id);
+                throw Errors.noSuchUpload(id);
             }
             Row row = result.iterator().next();
-            return new Signable(row.getUUID("id"), UploadState.valueOf(row.getString("state")), row.getString("object_key"),
-                    row.getString("s3_upload_id"),
-                    row.getLong("part_size") == null ? PartPlan.OPEN
-                            : new PartPlan(row.getLong("size"), row.getLong("part_size"), row.getInteger("part_count")),
-                    row.getOffsetDateTime("last_activity_at").toInstant(), row.getString("checksum_algorithm"));
+            UploadKind kind = UploadKind.valueOf(row.getString("kind"));
+            String checksum = row.getString("checksum_algorithm");
+            return new Signable(row.getUUID("id"), row.getString("owner"), kind, UploadState.valueOf(row.getString("state")),
+                    row.getString("object_key"), row.getString("s3_upload_id"),
+                    kind == UploadKind.PLANNED
+                            ? new PartPlan(row.getLong("size"), row.getLong("part_size"), row.getInteger("part_count"))
+                            : PartPlan.OPEN,
+                    row.getLong("reserved_bytes"), row.getOffsetDateTime("last_activity_at").toInstant(),
+                    checksum == null ? null : ChecksumAlgorithm.valueOf(checksum));
         });
     }
 

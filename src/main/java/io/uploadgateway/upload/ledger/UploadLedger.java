@@ -9,7 +9,7 @@ import io.uploadgateway.upload.Upload;
 import io.uploadgateway.upload.UploadPart;
 import io.uploadgateway.upload.UploadState;
 import io.uploadgateway.upload.UploadWithParts;
-import io.uploadgateway.problem.ApiProblem;
+import io.uploadgateway.problem.Errors;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.LockModeType;
 
@@ -59,7 +59,7 @@ public class UploadLedger {
         }
         return query.firstResult().map(upload -> {
             if (upload == null) {
-                throw ApiProblem.notFound("no upload " + id);
+                throw Errors.noSuchUpload(id);
             }
             return upload;
         });
@@ -78,19 +78,23 @@ public class UploadLedger {
         }));
     }
 
-    /** Gives up the claim {@code token} holds: the upload is UPLOADING again. 0 rows when the claim is gone. */
-    public Uni<Integer> release(UUID id, UUID token, Instant now) {
-        return Upload.update("state = ?1, claimToken = null, claimedAt = null, claimedFor = null, updatedAt = ?2 "
-                + "where id = ?3 and claimToken = ?4", UploadState.UPLOADING, now, id, token);
+    /** Gives up the claim {@code token} holds: the upload is UPLOADING again. False when the claim is gone. */
+    public Uni<Boolean> release(UUID id, UUID token, Instant now) {
+        return lock(Scope.operator(), id).map(upload -> {
+            if (!upload.holds(token)) {
+                return false;
+            }
+            upload.release(now);
+            return true;
+        });
     }
 
     /**
      * Brings the next look of an auto-complete upload to {@code at} and resets its back-off to
      * {@code floor} (a client call says the upload is alive). No effect on other uploads.
      */
-    public Uni<Integer> scheduleCheck(UUID id, Instant at, Duration floor) {
-        return Upload.update("nextCheckAt = ?1, checkIntervalSeconds = ?2 where id = ?3 and autoComplete = true and state = ?4",
-                at, floor.toSeconds(), id, UploadState.UPLOADING);
+    public Uni<Void> scheduleCheck(UUID id, Instant at, Duration floor) {
+        return lock(Scope.operator(), id).invoke(upload -> upload.checkAt(at, floor)).replaceWithVoid();
     }
 
     /** The owner's upload created with this Idempotency-Key, or null. */

@@ -3,8 +3,10 @@ package io.uploadgateway.upload.parts;
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.config.GatewayConfig;
 import io.uploadgateway.problem.ApiProblem;
+import io.uploadgateway.problem.Errors;
 import io.uploadgateway.upload.PartPlan;
 import io.uploadgateway.upload.Scope;
+import io.uploadgateway.upload.UploadKind;
 import io.uploadgateway.upload.UploadPart;
 import io.uploadgateway.upload.UploadRules;
 import io.uploadgateway.upload.ledger.UploadLedger;
@@ -13,6 +15,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -43,13 +46,12 @@ public class RecordPart {
         String normalised = UploadRules.normaliseEtag(etag);
         return ledger.transaction(() -> ledger.lock(scope, id).flatMap(upload -> {
             upload.requireUploading();
-            upload.requireMultipart();
-            if (upload.openSized()) {
-                throw ApiProblem.invalid("upload " + id + " was started without a size (the /s3 routes): its parts are taken"
-                        + " from storage at completion, not recorded one by one");
+            upload.requireParts();
+            if (upload.kind != UploadKind.PLANNED) {
+                throw Errors.hasNoPlan(id, "its parts are taken from storage at completion, not recorded one by one");
             }
             if (partNumber > upload.partCount) {
-                throw ApiProblem.invalid("partNumber " + partNumber + " is outside 1.." + upload.partCount);
+                throw Errors.outsidePlan(List.of(partNumber), upload.partCount);
             }
             long plannedSize = upload.plan().sizeOf(partNumber);
             Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);

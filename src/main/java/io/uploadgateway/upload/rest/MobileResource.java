@@ -4,7 +4,7 @@ import io.quarkus.security.Authenticated;
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.problem.ApiProblem;
 import io.uploadgateway.security.Caller;
-import io.uploadgateway.upload.complete.AutoCompleter;
+import io.uploadgateway.upload.finish.AutoCompleter;
 import io.uploadgateway.upload.rest.UploadViews.LeaseRequest;
 import io.uploadgateway.upload.rest.UploadViews.LeaseResponse;
 import io.uploadgateway.upload.rest.UploadViews.NudgeResponse;

@@ -8,8 +8,9 @@ import io.uploadgateway.problem.ApiProblem;
 import io.uploadgateway.security.Caller;
 import io.uploadgateway.upload.Scope;
 import io.uploadgateway.upload.UploadState;
-import io.uploadgateway.upload.abort.AbortUpload;
-import io.uploadgateway.upload.complete.CompleteUpload;
+import io.uploadgateway.upload.finish.AbortUpload;
+import io.uploadgateway.upload.finish.CompleteUpload;
+import io.uploadgateway.upload.create.ChecksumChoice;
 import io.uploadgateway.upload.create.CreateUpload;
 import io.uploadgateway.upload.parts.RecordPart;
 import io.uploadgateway.upload.parts.SyncParts;
@@ -132,8 +133,9 @@ public class UploadResource {
         if (idempotencyKey != null && !IDEMPOTENCY_KEY.matcher(idempotencyKey).matches()) {
             throw ApiProblem.invalid("Idempotency-Key must be 1-255 visible ASCII characters");
         }
-        var command = new CreateUpload.Command(caller.owner(), request.filename(), request.size(), request.contentType(),
-                request.partSize(), request.metadata(), idempotencyKey, request.autoComplete(), request.checksumAlgorithm(), false);
+        var command = CreateUpload.Command.planned(caller.owner(), request.filename(), request.size(), request.contentType(),
+                request.partSize(), request.metadata(), idempotencyKey, request.autoComplete(),
+                ChecksumChoice.parse(request.checksumAlgorithm()));
         return creation.create(command).map(created -> {
             UploadView view = UploadView.of(created.upload(), bucket);
             URI location = URI.create("/api/v1/uploads/" + view.id());
@@ -174,12 +176,7 @@ public class UploadResource {
         if (!reconcile) {
             return reads.get(scope, uploadId).map(full -> UploadView.of(full, bucket));
         }
-        // A single-request upload (a presigned POST from /s3/params) has no parts to list: syncing it
-        // looks for its object and records the completion when it is there.
-        return reads.get(scope, uploadId).flatMap(full -> !full.upload().singleRequest ? this.sync.sync(scope, uploadId)
-                        : full.upload().state == UploadState.UPLOADING ? completion.ifArrived(scope, uploadId)
-                        : Uni.createFrom().item(full))
-                .map(full -> UploadView.of(full, bucket));
+        return this.sync.sync(scope, uploadId).map(full -> UploadView.of(full, bucket));
     }
 
     @POST

@@ -50,7 +50,7 @@ public final class UploadViews {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record UploadView(String id, String state, String filename, String contentType, Long size, Long partSize,
+    public record UploadView(String id, String kind, String state, String filename, String contentType, Long size, Long partSize,
                              Integer partCount, String key, Map<String, String> metadata, Instant createdAt,
                              Instant updatedAt, Instant expiresAt, Instant completedAt, long bytesUploaded,
                              int partsUploaded, List<PartView> parts, List<Integer> missingParts, String etag,
@@ -59,19 +59,23 @@ public final class UploadViews {
 
         static UploadView of(UploadWithParts full, String bucket) {
             Upload u = full.upload();
-            return new UploadView(u.id.toString(), u.state.name(), u.filename, u.contentType, u.size, u.partSize,
+            return new UploadView(u.id.toString(), u.kind.name(), u.state.name(), u.filename, u.contentType, u.size, u.partSize,
                     u.partCount, u.key, u.metadata, u.createdAt, u.updatedAt, u.expiresAt, u.completedAt,
                     u.bytesUploaded, u.partsUploaded, full.parts().stream().map(PartView::of).toList(),
                     full.missingParts(), u.etag, location(u, bucket), u.detectedContentType, u.autoComplete, u.nextCheckAt,
-                    u.checksumAlgorithm);
+                    checksumOf(u));
         }
 
         /** A listing item: the upload without its parts. */
         static UploadView summary(Upload u, String bucket) {
-            return new UploadView(u.id.toString(), u.state.name(), u.filename, u.contentType, u.size, u.partSize,
+            return new UploadView(u.id.toString(), u.kind.name(), u.state.name(), u.filename, u.contentType, u.size, u.partSize,
                     u.partCount, u.key, u.metadata, u.createdAt, u.updatedAt, u.expiresAt, u.completedAt,
                     u.bytesUploaded, u.partsUploaded, null, null, u.etag, location(u, bucket), u.detectedContentType,
-                    u.autoComplete, u.nextCheckAt, u.checksumAlgorithm);
+                    u.autoComplete, u.nextCheckAt, checksumOf(u));
+        }
+
+        private static String checksumOf(Upload u) {
+            return u.checksumAlgorithm == null ? null : u.checksumAlgorithm.name();
         }
 
         private static String location(Upload u, String bucket) {

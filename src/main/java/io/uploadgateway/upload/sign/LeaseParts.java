@@ -2,9 +2,11 @@ package io.uploadgateway.upload.sign;
 
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.config.GatewayConfig;
-import io.uploadgateway.problem.ApiProblem;
+import io.uploadgateway.problem.Errors;
+import io.uploadgateway.storage.presign.ChecksumAlgorithm;
 import io.uploadgateway.upload.PartPlan;
 import io.uploadgateway.upload.Scope;
+import io.uploadgateway.upload.UploadKind;
 import io.uploadgateway.upload.UploadWithParts;
 import io.uploadgateway.upload.ledger.UploadLedger;
 import io.uploadgateway.upload.parts.SyncParts;
@@ -70,26 +72,26 @@ public class LeaseParts {
     public Uni<Lease> lease(Scope scope, UUID id, Request request) {
         List<Asked> asked = PartRequests.of(request.partNumbers(), request.parts(), SignParts.MAX_BATCH, true);
         Duration requested = request.expiresInSeconds() == null ? config.presign().maxExpiry() : window.requested(request.expiresInSeconds());
-        return (request.reconcile() ? sync.sync(scope, id) : reads.get(scope, id)).flatMap(full -> {
+        return (request.reconcile() ? sync.parts(scope, id) : reads.get(scope, id)).flatMap(full -> {
             full.upload().requireUploading();
-            PartPlan plan = full.upload().plan();
-            if (plan.isOpen()) {
-                throw ApiProblem.invalid("upload " + id + " was started without a size (the /s3 routes): it has no part plan to lease");
+            full.upload().requireParts();
+            if (full.upload().kind != UploadKind.PLANNED) {
+                throw Errors.hasNoPlan(id, "it has no part plan to lease");
             }
+            PartPlan plan = full.upload().plan();
             List<Asked> wanted = asked != null ? asked : full.missingParts().stream().map(Asked::of).toList();
             List<Integer> outOfPlan = wanted.stream().map(Asked::partNumber).filter(n -> n > plan.partCount()).toList();
             if (!outOfPlan.isEmpty()) {
-                throw ApiProblem.invalid("part numbers " + outOfPlan + " are outside 1.." + plan.partCount());
+                throw Errors.outsidePlan(outOfPlan, plan.partCount());
             }
             int after = request.after() == null ? 0 : request.after();
             List<Asked> page = wanted.stream().filter(p -> p.partNumber() > after).limit(MAX_PAGE + 1L).toList();
             List<Asked> leased = page.size() > MAX_PAGE ? page.subList(0, MAX_PAGE) : page;
             Integer nextAfter = page.size() > MAX_PAGE ? leased.get(leased.size() - 1).partNumber() : null;
-            String algorithm = full.upload().checksumAlgorithm;
+            ChecksumAlgorithm algorithm = full.upload().checksumAlgorithm;
             checksums.check(id, algorithm, leased);
             return checksums.keep(lookup, id, algorithm, leased).chain(() -> window.grant(requested)).flatMap(grant -> {
-                List<SignedPart> parts = signer.sign(full.upload().key, full.upload().s3UploadId, plan, leased,
-                        PartChecksums.algorithm(algorithm), grant);
+                List<SignedPart> parts = signer.sign(full.upload().key, full.upload().s3UploadId, plan, leased, algorithm, grant);
                 return lookAfterTransfer(full, parts, grant.lifetime()).map(ignored -> new Lease(
                         parts.isEmpty() ? clock.instant() : parts.get(0).url().expiresAt(), grant.window().cappedBy(), parts, nextAfter));
             });
@@ -97,9 +99,9 @@ public class LeaseParts {
     }
 
     /** An auto-complete upload is looked at once the leased bytes could have arrived at the assumed rate. */
-    private Uni<Integer> lookAfterTransfer(UploadWithParts full, List<SignedPart> parts, Duration lifetime) {
+    private Uni<Void> lookAfterTransfer(UploadWithParts full, List<SignedPart> parts, Duration lifetime) {
         if (!full.upload().autoComplete) {
-            return Uni.createFrom().item(0);
+            return Uni.createFrom().voidItem();
         }
         Duration floor = config.autoComplete().checkInterval();
         long bytes = parts.stream().mapToLong(SignedPart::length).sum();

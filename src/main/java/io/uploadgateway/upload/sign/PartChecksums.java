@@ -31,24 +31,8 @@ public class PartChecksums {
         this.clock = clock;
     }
 
-    /** The storage enum of a ledger value; null for none. */
-    public static ChecksumAlgorithm algorithm(String name) {
-        return name == null ? null : ChecksumAlgorithm.valueOf(name);
-    }
-
-    /** Bytes of a checksum of this algorithm. */
-    static int bytes(ChecksumAlgorithm algorithm) {
-        return switch (algorithm) {
-            case CRC32, CRC32C -> 4;
-            case CRC64NVME -> 8;
-            case SHA1 -> 20;
-            case SHA256 -> 32;
-        };
-    }
-
     /** Throws a 400 unless the parts' checksums fit the upload's algorithm. */
-    void check(UUID id, String algorithmName, List<Asked> asked) {
-        ChecksumAlgorithm algorithm = algorithm(algorithmName);
+    void check(UUID id, ChecksumAlgorithm algorithm, List<Asked> asked) {
         if (algorithm == null) {
             asked.stream().filter(p -> p.checksum() != null).findFirst().ifPresent(p -> {
                 if (!storeSupportsThem) {
@@ -60,7 +44,7 @@ public class PartChecksums {
             });
             return;
         }
-        int bytes = bytes(algorithm);
+        int bytes = algorithm.bytes();
         for (Asked part : asked) {
             if (part.checksum() == null) {
                 throw ApiProblem.invalid("upload " + id + " was created with checksumAlgorithm " + algorithm + ": every part needs its"
@@ -74,8 +58,8 @@ public class PartChecksums {
     }
 
     /** Keeps the checksums about to be signed (nothing for an upload without an algorithm). */
-    Uni<Void> keep(SignLookup lookup, UUID id, String algorithmName, List<Asked> asked) {
-        if (algorithmName == null || asked.isEmpty()) {
+    Uni<Void> keep(SignLookup lookup, UUID id, ChecksumAlgorithm algorithm, List<Asked> asked) {
+        if (algorithm == null || asked.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
         Integer[] numbers = asked.stream().map(Asked::partNumber).toArray(Integer[]::new);

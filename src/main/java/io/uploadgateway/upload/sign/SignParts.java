@@ -2,13 +2,16 @@ package io.uploadgateway.upload.sign;
 
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.config.GatewayConfig;
+import io.uploadgateway.problem.Errors;
+import io.uploadgateway.upload.PartPlan;
 import io.uploadgateway.upload.Scope;
-import io.uploadgateway.upload.sign.PartRequests.Asked;
-import io.uploadgateway.upload.sign.PartSigner.SignedPart;
+import io.uploadgateway.upload.UploadLimits;
 import io.uploadgateway.upload.UploadState;
 import io.uploadgateway.upload.ledger.SignLookup;
 import io.uploadgateway.upload.ledger.SignLookup.Signable;
-import io.uploadgateway.problem.ApiProblem;
+import io.uploadgateway.upload.quota.Reservations;
+import io.uploadgateway.upload.sign.PartRequests.Asked;
+import io.uploadgateway.upload.sign.PartSigner.SignedPart;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Clock;
@@ -19,9 +22,12 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * Fresh URLs for parts, each signed for its exact length and for the requested lifetime (capped
- * by configuration and by the signing credentials' own expiry). The hot path of every client: no
- * S3 round trip, one indexed read, and no write that parallel calls of one upload queue on.
+ * Fresh URLs for parts, each signed for its exact length (of a planned upload) and for the
+ * requested lifetime (capped by configuration and by the signing credentials' own expiry). The hot
+ * path of every client: no S3 round trip, one indexed read, and no write that parallel calls of
+ * one upload queue on. An open-sized upload's URLs allow up to 5 GiB each, so the first URL for a
+ * higher part number raises what it reserves of its owner's bytes quota (one short transaction,
+ * a 429 beyond the quota); URLs within its reservation cost nothing more.
  */
 @ApplicationScoped
 public class SignParts {
@@ -29,20 +35,24 @@ public class SignParts {
     public static final int MAX_BATCH = 1000;
 
     private final SignLookup lookup;
+    private final Reservations reservations;
     private final PartSigner signer;
     private final SigningWindow window;
     private final GatewayConfig config;
+    private final UploadLimits limits;
     private final Clock clock;
     private final PartChecksums checksums;
 
-    public SignParts(SignLookup lookup, PartSigner signer, SigningWindow window, GatewayConfig config, Clock clock,
-                     PartChecksums checksums) {
-        this.checksums = checksums;
+    public SignParts(SignLookup lookup, Reservations reservations, PartSigner signer, SigningWindow window,
+                     GatewayConfig config, Clock clock, PartChecksums checksums) {
         this.lookup = lookup;
+        this.reservations = reservations;
         this.signer = signer;
         this.window = window;
         this.config = config;
+        this.limits = UploadLimits.of(config);
         this.clock = clock;
+        this.checksums = checksums;
     }
 
     /**
@@ -57,29 +67,35 @@ public class SignParts {
     /** As above; with {@code expectedKey} (Uppy's {@code key}), an upload under another object key is a 404. */
     public Uni<List<SignedPart>> sign(Scope scope, UUID id, String expectedKey, List<Asked> asked, Long expiresInSeconds) {
         Duration requested = window.requested(expiresInSeconds);
-        return lookup.find(scope, id)
-                .call(upload -> {
-                    if (expectedKey != null && !expectedKey.equals(upload.key())) {
-                        throw ApiProblem.notFound("no upload " + id + " with key " + expectedKey);
-                    }
-                    if (upload.state() != UploadState.UPLOADING) {
-                        throw ApiProblem.notActive("upload " + id + " is " + upload.state() + "; only UPLOADING uploads accept this");
-                    }
-                    if (upload.s3UploadId() == null) {
-                        throw ApiProblem.notActive("upload " + id + " is a single-request upload (a presigned POST from /s3/params):"
-                                + " it has no parts to sign");
-                    }
-                    List<Integer> outOfPlan = asked.stream().map(Asked::partNumber).filter(n -> n > upload.plan().partCount()).toList();
-                    if (!outOfPlan.isEmpty()) {
-                        throw ApiProblem.invalid("part numbers " + outOfPlan + " are outside 1.." + upload.plan().partCount()
-                                + " (this upload has " + upload.plan().partCount() + " parts)");
-                    }
-                    checksums.check(id, upload.checksumAlgorithm(), asked);
-                    return touchIfStale(upload).chain(() -> checksums.keep(lookup, id, upload.checksumAlgorithm(), asked));
-                })
-                .flatMap(upload -> window.grant(requested).map(grant ->
-                        signer.sign(upload.key(), upload.s3UploadId(), upload.plan(), asked,
-                                PartChecksums.algorithm(upload.checksumAlgorithm()), grant)));
+        return lookup.find(scope, id).flatMap(upload -> {
+            if (expectedKey != null && !expectedKey.equals(upload.key())) {
+                throw Errors.noSuchUpload(id, expectedKey);
+            }
+            if (upload.state() != UploadState.UPLOADING) {
+                throw Errors.notUploading(id, upload.state());
+            }
+            PartPlan plan = switch (upload.kind()) {
+                case PLANNED -> upload.plan();
+                case OPEN_SIZED -> limits.openPlan();
+                case SINGLE_REQUEST -> throw Errors.hasNoParts(id);
+            };
+            int highest = asked.stream().mapToInt(Asked::partNumber).max().orElse(0);
+            if (highest > plan.partCount()) {
+                throw Errors.outsidePlan(asked.stream().map(Asked::partNumber).filter(n -> n > plan.partCount()).toList(),
+                        plan.partCount());
+            }
+            checksums.check(id, upload.checksumAlgorithm(), asked);
+            Uni<Void> reserved = plan.isOpen() ? reserve(upload, limits.openReservation(highest)) : Uni.createFrom().voidItem();
+            return reserved.chain(() -> touchIfStale(upload))
+                    .chain(() -> checksums.keep(lookup, id, upload.checksumAlgorithm(), asked))
+                    .chain(() -> window.grant(requested))
+                    .map(grant -> signer.sign(upload.key(), upload.s3UploadId(), plan, asked, upload.checksumAlgorithm(), grant));
+        });
+    }
+
+    /** An open-sized upload holds {@code bytes} of its owner's quota before it gets URLs that allow that much. */
+    private Uni<Void> reserve(Signable upload, long bytes) {
+        return bytes <= upload.reservedBytes() ? Uni.createFrom().voidItem() : reservations.raise(upload.id(), bytes);
     }
 
     private Uni<Boolean> touchIfStale(Signable upload) {

@@ -51,9 +51,9 @@ class AdminListingPlanTest {
             try (Statement st = db.createStatement()) {
                 // 100,000 uploads over 1,000 owners: 5 % UPLOADING, the rest finished, activity spread over 30 days.
                 st.executeUpdate("""
-                        insert into uploads (id, owner, state, object_key, s3_upload_id, filename, content_type, size,
+                        insert into uploads (id, owner, kind, state, object_key, s3_upload_id, filename, content_type, size,
                                              part_size, part_count, created_at, updated_at, last_activity_at)
-                        select gen_random_uuid(), 'owner-' || (i % 1000),
+                        select gen_random_uuid(), 'owner-' || (i % 1000), 'PLANNED',
                                case when i % 20 = 0 then 'UPLOADING' when i % 20 = 1 then 'ABORTED' else 'COMPLETED' end,
                                'plan-test/' || i, 'mpu-' || i, 'f' || i || '.bin', 'application/octet-stream',
                                1000, 16777216, 1,

@@ -1,7 +1,7 @@
-package io.uploadgateway.upload.claim;
+package io.uploadgateway.upload.finish;
 
-import io.uploadgateway.config.ClaimsConfig;
 import io.smallrye.mutiny.Uni;
+import io.uploadgateway.config.ClaimsConfig;
 import io.uploadgateway.config.GatewayConfig;
 import io.uploadgateway.problem.ErrorCode;
 import io.uploadgateway.upload.Scope;
@@ -109,9 +109,8 @@ public class Transitions {
 
     /** Whether another call's claim keeps this transition waiting: a fresh claim, or one of the other kind. */
     private boolean busy(Upload upload, Transition<?> transition, Instant now) {
-        UploadState claiming = transition.target() == UploadState.COMPLETED ? UploadState.COMPLETING : UploadState.ABORTING;
         boolean claimed = upload.state == UploadState.COMPLETING || upload.state == UploadState.ABORTING;
-        return claimed && (upload.claimIsFresh(now, config.staleAfter()) || upload.state != claiming);
+        return claimed && (upload.claimIsFresh(now, config.staleAfter()) || upload.state != Upload.claimingFor(transition.target()));
     }
 
     private <T> Uni<Step<T>> claim(Upload upload, Transition<T> transition, UUID token) {
@@ -155,7 +154,7 @@ public class Transitions {
     /** Gives the claim back (the upload is UPLOADING again) after its S3 work failed; never fails itself. */
     public Uni<Void> release(UUID id, UUID token, String why) {
         return ledger.transaction(() -> ledger.release(id, token, now()))
-                .invoke(released -> LOG.debugf("upload %s: claim released after %s", id, why))
+                .invoke(released -> LOG.debugf("upload %s: claim %s after %s", id, released ? "released" : "already gone", why))
                 .onFailure().invoke(failure -> LOG.warnf("upload %s: could not release its claim (%s); it will be taken over "
                         + "once older than %s", id, failure.toString(), config.staleAfter()))
                 .onFailure().recoverWithNull()

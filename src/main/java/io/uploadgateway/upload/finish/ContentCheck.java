@@ -1,4 +1,4 @@
-package io.uploadgateway.upload.complete;
+package io.uploadgateway.upload.finish;
 
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.config.GatewayConfig;

@@ -1,18 +1,22 @@
-package io.uploadgateway.upload.create;
+package io.uploadgateway.upload.quota;
 
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.config.GatewayConfig;
 import io.uploadgateway.problem.ErrorCode;
+import io.uploadgateway.upload.Upload;
 import io.uploadgateway.upload.ledger.QuotaLedger;
 import io.uploadgateway.upload.ledger.QuotaLedger.Override;
 import io.uploadgateway.upload.ledger.QuotaLedger.Usage;
 import io.quarkus.runtime.configuration.MemorySize;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import java.time.Instant;
+
 /**
  * Per-owner limits: open uploads and bytes in flight, from configuration or an operator's
- * override. Checked before S3 is asked for anything, and again, race-free, in the transaction that
- * records a new upload (an owner lock serialises that owner's creates when a limit applies).
+ * override. Bytes in flight are what open uploads reserve ({@code Upload#reservedBytes}): checked
+ * before S3 is asked for anything, and again, race-free, in the transaction that records a new
+ * upload or raises a reservation (an owner lock serialises those of one owner when a limit applies).
  */
 @ApplicationScoped
 public class Quotas {
@@ -61,20 +65,26 @@ public class Quotas {
     }
 
     /**
-     * For an open-sized upload at completion: why {@code total} bytes would put the owner over the
-     * bytes-in-flight quota (the upload counted so far with {@code counted} bytes), or null when
-     * within it. In the caller's session.
+     * Raises what an open upload (locked by the caller) holds of its owner's bytes quota to
+     * {@code bytes}: a 429 when the owner's open uploads would then hold more than the bytes quota,
+     * decided under the owner's quota lock. Nothing to do when it already holds that much. In the
+     * caller's transaction.
      */
-    public Uni<String> overBytesQuota(String owner, long counted, long total) {
-        return limitsOf(owner).flatMap(limits -> limits.maxBytesInFlight() == null
-                ? Uni.createFrom().<String>nullItem()
-                : ledger.usage(owner).map(usage -> {
-                    long after = usage.bytesInFlight() - counted + total;
-                    return after > limits.maxBytesInFlight()
-                            ? "its " + total + " bytes would put the owner at " + after + " bytes in flight, over the quota of "
-                            + limits.maxBytesInFlight() + " bytes"
-                            : null;
-                }));
+    public Uni<Void> reserve(Upload upload, long bytes, Instant now) {
+        if (bytes <= upload.reservedBytes) {
+            return Uni.createFrom().voidItem();
+        }
+        return limitsOf(upload.owner).flatMap(limits -> limits.maxBytesInFlight() == null
+                        ? Uni.createFrom().voidItem()
+                        : ledger.lockOwner(upload.owner).chain(() -> ledger.usage(upload.owner)).invoke(usage -> {
+                            long after = usage.bytesInFlight() - upload.reservedBytes + bytes;
+                            if (after > limits.maxBytesInFlight()) {
+                                throw exceeded("maxBytesInFlight", limits.maxBytesInFlight(), usage.bytesInFlight(),
+                                        "upload " + upload.id + " would hold " + bytes + " bytes, putting the owner at " + after
+                                                + " bytes in flight, over the limit of " + limits.maxBytesInFlight());
+                            }
+                        }).replaceWithVoid())
+                .invoke(() -> upload.reserve(bytes, now));
     }
 
     /**

@@ -1,4 +1,4 @@
-package io.uploadgateway.upload.complete;
+package io.uploadgateway.upload.finish;
 
 import io.uploadgateway.config.AutoCompleteConfig;
 import io.quarkus.scheduler.Scheduled;
