@@ -10,7 +10,7 @@ import jakarta.enterprise.event.Observes;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -25,10 +25,10 @@ public class WebhookSettings {
     private final WebhookConfig config;
     private final String url;
     private final byte[] key;
-    private final Set<EventType> types;
+    private final Set<String> types;
     private final List<String> problems = new ArrayList<>();
 
-    public WebhookSettings(GatewayConfig gateway) {
+    public WebhookSettings(GatewayConfig gateway, EventTypes known) {
         this.config = gateway.webhook();
         this.url = config.url().map(String::strip).filter(u -> !u.isEmpty()).orElse(null);
         byte[] parsedKey = null;
@@ -49,14 +49,14 @@ public class WebhookSettings {
             }
         }
         this.key = parsedKey;
-        Set<EventType> wanted = EnumSet.noneOf(EventType.class);
+        Set<String> wanted = new HashSet<>();
         for (String name : config.eventTypes().orElse(List.of())) {
             if (!name.isBlank()) {
-                EventType.named(name).ifPresentOrElse(wanted::add, () -> problems.add("GATEWAY_WEBHOOK_EVENT_TYPES names '" + name
-                        + "', which is not one of " + EventType.names()));
+                known.named(name).ifPresentOrElse(wanted::add, () -> problems.add("GATEWAY_WEBHOOK_EVENT_TYPES names '" + name
+                        + "', which is not one of " + String.join(", ", known.names())));
             }
         }
-        this.types = wanted.isEmpty() ? EnumSet.allOf(EventType.class) : wanted;
+        this.types = wanted.isEmpty() ? Set.copyOf(known.names()) : Set.copyOf(wanted);
         if (config.timeout().isNegative() || config.timeout().isZero()) {
             problems.add("GATEWAY_WEBHOOK_TIMEOUT must be positive");
         }
@@ -102,7 +102,7 @@ public class WebhookSettings {
     }
 
     /** How an event of {@code type} written now starts out: to be delivered, or never to be sent. */
-    public EventStatus initialStatus(EventType type) {
+    public EventStatus initialStatus(String type) {
         return enabled() && types.contains(type) ? EventStatus.PENDING : EventStatus.SKIPPED;
     }
 

@@ -114,7 +114,7 @@ class EventFeedTest {
         String onTime;
         try (Connection late = Ledger.connect()) {
             late.setAutoCommit(false);
-            try (PreparedStatement insert = late.prepareStatement("insert into upload_events (id, upload_id, type, payload, occurred_at,"
+            try (PreparedStatement insert = late.prepareStatement("insert into events (id, subject, type, payload, occurred_at,"
                     + " status) values (?::uuid, ?::uuid, 'upload.created', ?::json, now(), 'skipped')")) {
                 insert.setString(1, lateEvent.toString());
                 insert.setString(2, lateUpload.toString());
@@ -127,8 +127,8 @@ class EventFeedTest {
             long lateSeq = seqOf("id = '" + lateEvent + "'", late);
             long onTimeSeq;
             try (Connection other = Ledger.connect()) {
-                onTimeSeq = seqOf("upload_id = '" + onTime + "'", other);
-                List<String> bySeq = ids(other, "select upload_id::text from upload_events where seq > " + (lateSeq - 1) + " order by seq");
+                onTimeSeq = seqOf("subject = '" + onTime + "'", other);
+                List<String> bySeq = ids(other, "select subject::text from events where seq > " + (lateSeq - 1) + " order by seq");
                 assertEquals(List.of(onTime), bySeq, "committed and visible to everyone; the late one is not (yet)");
             }
             assertTrue(lateSeq < onTimeSeq, "the late transaction holds the lower sequence number");
@@ -164,7 +164,7 @@ class EventFeedTest {
         UUID upload = UUID.randomUUID();
         try (Connection db = Ledger.connect()) {
             for (String txid : List.of("10", "9")) {
-                try (PreparedStatement insert = db.prepareStatement("insert into upload_events (id, upload_id, type, payload, occurred_at,"
+                try (PreparedStatement insert = db.prepareStatement("insert into events (id, subject, type, payload, occurred_at,"
                         + " status, txid) values (?::uuid, ?::uuid, 'upload.created', ?::json, now(), 'skipped', ?::xid8)")) {
                     insert.setString(1, UUID.randomUUID().toString());
                     insert.setString(2, upload.toString());
@@ -184,7 +184,7 @@ class EventFeedTest {
                 }
                 assertEquals(List.of(9, 10), served);
             } finally {
-                try (PreparedStatement cleanup = db.prepareStatement("delete from upload_events where upload_id = ?::uuid")) {
+                try (PreparedStatement cleanup = db.prepareStatement("delete from events where subject = ?::uuid")) {
                     cleanup.setString(1, upload.toString());
                     cleanup.executeUpdate();
                 }
@@ -207,24 +207,24 @@ class EventFeedTest {
             for (var row : rows.entrySet()) {
                 UUID id = UUID.randomUUID();
                 ids.put(row.getKey(), id);
-                try (PreparedStatement insert = db.prepareStatement("insert into upload_events (id, upload_id, type, payload, occurred_at,"
+                try (PreparedStatement insert = db.prepareStatement("insert into events (id, subject, type, payload, occurred_at,"
                         + " status) values (?::uuid, ?::uuid, 'upload.created', '{}'::json, now() - interval '40 days', 'skipped')")) {
                     insert.setString(1, id.toString());
                     insert.setString(2, upload.toString());
                     insert.executeUpdate();
                 }
-                try (PreparedStatement set = db.prepareStatement("update upload_events set status = " + row.getValue()
+                try (PreparedStatement set = db.prepareStatement("update events set status = " + row.getValue()
                         + " where id = ?::uuid")) {
                     set.setString(1, id.toString());
                     set.executeUpdate();
                 }
             }
             assertTrue(retention.prune().await().atMost(Duration.ofSeconds(30)) >= 3);
-            List<String> left = ids(db, "select id::text from upload_events where upload_id = '" + upload + "'");
+            List<String> left = ids(db, "select id::text from events where subject = '" + upload + "'");
             List<String> expected = List.of("delivered-recently", "pending-long-ago", "dead-recently").stream()
                     .map(name -> ids.get(name).toString()).sorted().toList();
             assertEquals(expected, left.stream().sorted().toList());
-            try (PreparedStatement cleanup = db.prepareStatement("delete from upload_events where upload_id = ?::uuid")) {
+            try (PreparedStatement cleanup = db.prepareStatement("delete from events where subject = ?::uuid")) {
                 cleanup.setString(1, upload.toString());
                 cleanup.executeUpdate();
             }
@@ -236,7 +236,7 @@ class EventFeedTest {
     /** The events of these uploads as stored: seq, txid, type, status (for a failure's message). */
     private static String rowsOf(String... uploads) {
         try (Connection db = Ledger.connect()) {
-            return ids(db, "select seq || ' ' || txid::text || ' ' || type || ' ' || status from upload_events where upload_id in ('"
+            return ids(db, "select seq || ' ' || txid::text || ' ' || type || ' ' || status from events where subject in ('"
                     + String.join("','", uploads) + "') order by seq")
                     + " horizon " + ids(db, "select pg_snapshot_xmin(pg_current_snapshot())::text");
         } catch (Exception e) {
@@ -297,7 +297,7 @@ class EventFeedTest {
     }
 
     private static long seqOf(String where, Connection db) throws Exception {
-        try (PreparedStatement query = db.prepareStatement("select seq from upload_events where " + where);
+        try (PreparedStatement query = db.prepareStatement("select seq from events where " + where);
              ResultSet rows = query.executeQuery()) {
             assertTrue(rows.next(), "no event where " + where);
             return rows.getLong(1);

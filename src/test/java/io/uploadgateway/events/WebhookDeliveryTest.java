@@ -299,7 +299,7 @@ class WebhookDeliveryTest {
         String upload = UUID.randomUUID().toString();
         String event = UUID.randomUUID().toString();
         try (Connection db = Ledger.connect();
-             PreparedStatement insert = db.prepareStatement("insert into upload_events (id, upload_id, type, payload, occurred_at,"
+             PreparedStatement insert = db.prepareStatement("insert into events (id, subject, type, payload, occurred_at,"
                      + " status, pending_since, lease_holder, lease_until) values (?::uuid, ?::uuid, 'upload.created', ?::json, now(),"
                      + " 'pending', now(), gen_random_uuid(), now() + interval '1 hour')")) {
             insert.setString(1, event);
@@ -368,7 +368,7 @@ class WebhookDeliveryTest {
 
     private static long eventsInLedger(String uploadId, String type) throws Exception {
         try (Connection db = Ledger.connect();
-             PreparedStatement count = db.prepareStatement("select count(*) from upload_events where upload_id = ?::uuid and type = ?")) {
+             PreparedStatement count = db.prepareStatement("select count(*) from events where subject = ?::uuid and type = ?")) {
             count.setString(1, uploadId);
             count.setString(2, type);
             try (ResultSet rows = count.executeQuery()) {
@@ -380,7 +380,7 @@ class WebhookDeliveryTest {
 
     private static long pendingInLedger() {
         try (Connection db = Ledger.connect();
-             PreparedStatement count = db.prepareStatement("select count(*) from upload_events where status = 'pending'");
+             PreparedStatement count = db.prepareStatement("select count(*) from events where status = 'pending'");
              ResultSet rows = count.executeQuery()) {
             rows.next();
             return rows.getLong(1);

@@ -20,13 +20,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class WebhookSettingsTest {
 
     private static final String SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    /** The kinds the outbox is told of; it knows none itself. */
+    private static final EventTypes TYPES = () -> List.of("upload.created", "upload.completed", "upload.aborted", "upload.expired");
 
     @Test
     void withoutAUrlEveryEventIsSkipped() {
         WebhookSettings off = settings(Map.of());
         off.check(null);
         assertFalse(off.enabled());
-        for (EventType type : EventType.values()) {
+        for (String type : TYPES.names()) {
             assertEquals(EventStatus.SKIPPED, off.initialStatus(type));
         }
     }
@@ -37,13 +39,13 @@ class WebhookSettingsTest {
                 "eventTypes", Optional.of(List.of("upload.completed", " UPLOAD.EXPIRED "))));
         some.check(null);
         assertTrue(some.enabled());
-        assertEquals(EventStatus.PENDING, some.initialStatus(EventType.COMPLETED));
-        assertEquals(EventStatus.PENDING, some.initialStatus(EventType.EXPIRED));
-        assertEquals(EventStatus.SKIPPED, some.initialStatus(EventType.CREATED));
-        assertEquals(EventStatus.SKIPPED, some.initialStatus(EventType.ABORTED));
+        assertEquals(EventStatus.PENDING, some.initialStatus("upload.completed"));
+        assertEquals(EventStatus.PENDING, some.initialStatus("upload.expired"));
+        assertEquals(EventStatus.SKIPPED, some.initialStatus("upload.created"));
+        assertEquals(EventStatus.SKIPPED, some.initialStatus("upload.aborted"));
 
         WebhookSettings all = settings(Map.of("url", Optional.of("http://backend:8080/webhook"), "secret", Optional.of(SECRET)));
-        for (EventType type : EventType.values()) {
+        for (String type : TYPES.names()) {
             assertEquals(EventStatus.PENDING, all.initialStatus(type));
         }
         assertTrue(all.lease().compareTo(Duration.ofSeconds(10).multipliedBy(2)) > 0, "a lease outlives an attempt's deadline");
@@ -80,6 +82,6 @@ class WebhookSettingsTest {
                     }
                     throw new UnsupportedOperationException(method.getName());
                 });
-        return new WebhookSettings(config);
+        return new WebhookSettings(config, TYPES);
     }
 }

@@ -341,7 +341,7 @@ class CompanionParamsTest {
 
     private static java.util.List<String> eventsOf(String uploadId) throws java.sql.SQLException {
         try (var db = io.uploadgateway.support.Ledger.connect();
-             var query = db.prepareStatement("select type from upload_events where upload_id = ?::uuid order by seq")) {
+             var query = db.prepareStatement("select type from events where subject = ?::uuid order by seq")) {
             query.setString(1, uploadId);
             var rows = query.executeQuery();
             java.util.List<String> types = new java.util.ArrayList<>();

@@ -164,7 +164,7 @@ class SingleRequestEndingsTest {
 
     private static String lastEvent(String uploadId) {
         try (var db = io.uploadgateway.support.Ledger.connect();
-             var query = db.prepareStatement("select type from upload_events where upload_id = ?::uuid order by seq desc limit 1")) {
+             var query = db.prepareStatement("select type from events where subject = ?::uuid order by seq desc limit 1")) {
             query.setString(1, uploadId);
             var rows = query.executeQuery();
             return rows.next() ? rows.getString(1) : null;
@@ -175,7 +175,7 @@ class SingleRequestEndingsTest {
 
     private static JsonPath completedEvent(String uploadId) {
         try (var db = io.uploadgateway.support.Ledger.connect();
-             var query = db.prepareStatement("select payload::text from upload_events where upload_id = ?::uuid"
+             var query = db.prepareStatement("select payload::text from events where subject = ?::uuid"
                      + " and type = 'upload.completed'")) {
             query.setString(1, uploadId);
             var rows = query.executeQuery();

@@ -39,7 +39,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>records the outcome with a single update that must still find its lease: delivered, retry
  *       later (exponential backoff with jitter), or dead past the max age.</li>
  * </ol>
- * Only the oldest pending event of an upload is ever claimable, so one upload's events arrive in
+ * Only the oldest pending event of a subject is ever claimable, so one subject's events arrive in
  * order. A lease outlives an attempt's deadline, so no two replicas send an event at once; a
  * crashed replica's lease runs out and another retakes the event (delivery is at least once:
  * receivers deduplicate on {@code webhook-id}). Idle, it looks every {@code poll-interval}; a
@@ -89,7 +89,7 @@ public class Dispatcher {
         key = settings.key();
         http = new SignedPost(vertx, clock, "upload-gateway-webhooks", settings.concurrency());
         context = vertx.getOrCreateContext();
-        LOG.infof("webhooks on: delivering upload events to %s (%d at a time)", settings.url(), settings.concurrency());
+        LOG.infof("webhooks on: delivering events to %s (%d at a time)", settings.url(), settings.concurrency());
         context.runOnContext(ignored -> poll());
     }
 
@@ -173,7 +173,7 @@ public class Dispatcher {
     private void finished(StoredEvent event) {
         sending.remove(event.seq());
         inFlight.decrementAndGet();
-        poll(); // the next event of the same upload may be due now
+        poll(); // the next event of the same subject may be due now
     }
 
     /** What one attempt came to: an HTTP status (null without an answer) and, unless 2xx, why it failed. */
@@ -207,8 +207,8 @@ public class Dispatcher {
         metrics.failedAttempt();
         Instant next = retry.nextAttempt(event.attempts() + 1, now, event.pendingSince(), ThreadLocalRandom.current().nextDouble());
         if (next == null) {
-            LOG.warnf("event %s (%s of upload %s) is dead: not delivered within %s; last failure: %s", event.id(), event.type(),
-                    event.uploadId(), retry.maxAge(), outcome.error());
+            LOG.warnf("event %s (%s about %s) is dead: not delivered within %s; last failure: %s", event.id(), event.type(),
+                    event.subject(), retry.maxAge(), outcome.error());
             return ledger.dead(event.seq(), holder, now, outcome.status(), outcome.error()).invoke(recorded -> {
                 if (recorded) {
                     metrics.dead();

@@ -4,7 +4,6 @@ import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.events.Backlog;
 import io.uploadgateway.events.EventStatus;
-import io.uploadgateway.events.EventType;
 import io.uploadgateway.events.FeedCursor;
 import io.uploadgateway.events.StoredEvent;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -23,8 +22,8 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * Every query on the events' outbox. {@link #insert} runs in the caller's ORM transaction — the one
- * that changes the upload — so the event commits or rolls back with it. Everything else is a single
+ * Every query on the outbox. {@link #insert} runs in the caller's ORM transaction — the one that
+ * makes the change the event reports — so the event commits or rolls back with it. Everything else is a single
  * statement on the reactive SQL client: no transaction stays open across a network call, and the
  * dispatcher never holds a connection while a receiver answers.
  */
@@ -32,40 +31,40 @@ import java.util.UUID;
 public class EventLedger {
 
     private static final String PENDING = "'" + EventStatus.PENDING.wire() + "'";
-    private static final String COLUMNS = "seq, id, upload_id, type, payload::text as payload, occurred_at, status, attempts,"
+    private static final String COLUMNS = "seq, id, subject, type, payload::text as payload, occurred_at, status, attempts,"
             + " pending_since, next_attempt_at, last_attempt_at, last_status, last_error, delivered_at, dead_at";
     private static final int MAX_ERROR = 500;
 
     /**
      * Takes up to $4 due events for holder $1 until $2 (now is $3): pending, due, not leased by
-     * another dispatcher, and the oldest still-pending event of their upload (events of one upload
+     * another dispatcher, and the oldest still-pending event of their subject (events of one subject
      * go out in order). Rows another dispatcher is claiming right now are skipped, never waited for.
      */
     private static final String CLAIM = """
-            update upload_events e set lease_holder = $1, lease_until = $2
-            from (select c.seq from upload_events c
+            update events e set lease_holder = $1, lease_until = $2
+            from (select c.seq from events c
                   where c.status = %1$s
                     and (c.next_attempt_at is null or c.next_attempt_at <= $3)
                     and (c.lease_until is null or c.lease_until < $3)
-                    and not exists (select 1 from upload_events p
-                                    where p.status = %1$s and p.upload_id = c.upload_id and p.seq < c.seq)
+                    and not exists (select 1 from events p
+                                    where p.status = %1$s and p.subject = c.subject and p.seq < c.seq)
                   order by c.seq
                   limit $4
                   for update of c skip locked) picked
             where e.seq = picked.seq
-            returning e.seq, e.id, e.upload_id, e.type, e.payload::text as payload, e.occurred_at, e.status, e.attempts,
+            returning e.seq, e.id, e.subject, e.type, e.payload::text as payload, e.occurred_at, e.status, e.attempts,
                       e.pending_since, e.next_attempt_at, e.last_attempt_at, e.last_status, e.last_error, e.delivered_at, e.dead_at"""
             .formatted(PENDING);
 
-    private static final String DELIVERED = "update upload_events set status = $3, attempts = attempts + 1, last_attempt_at = $4,"
+    private static final String DELIVERED = "update events set status = $3, attempts = attempts + 1, last_attempt_at = $4,"
             + " last_status = $5, last_error = null, delivered_at = $4, next_attempt_at = null, lease_holder = null, lease_until = null"
             + " where seq = $1 and lease_holder = $2";
-    private static final String RETRY = "update upload_events set attempts = attempts + 1, last_attempt_at = $3, last_status = $4,"
+    private static final String RETRY = "update events set attempts = attempts + 1, last_attempt_at = $3, last_status = $4,"
             + " last_error = $5, next_attempt_at = $6, lease_holder = null, lease_until = null where seq = $1 and lease_holder = $2";
-    private static final String DEAD = "update upload_events set status = $3, attempts = attempts + 1, last_attempt_at = $4,"
+    private static final String DEAD = "update events set status = $3, attempts = attempts + 1, last_attempt_at = $4,"
             + " last_status = $5, last_error = $6, dead_at = $4, next_attempt_at = null, lease_holder = null, lease_until = null"
             + " where seq = $1 and lease_holder = $2";
-    private static final String REDELIVER = "update upload_events set status = $2, attempts = 0, pending_since = $3,"
+    private static final String REDELIVER = "update events set status = $2, attempts = 0, pending_since = $3,"
             + " next_attempt_at = null, delivered_at = null, dead_at = null where id = $1 returning " + COLUMNS;
 
     /**
@@ -90,13 +89,13 @@ public class EventLedger {
      * state change. The payload goes over the wire as text and becomes json in SQL (bound to a json
      * parameter, the pg client would send a Java string as a JSON string).
      */
-    public Uni<Void> insert(UUID id, UUID uploadId, EventType type, String payload, Instant occurredAt, EventStatus status) {
+    public Uni<Void> insert(UUID id, UUID subject, String type, String payload, Instant occurredAt, EventStatus status) {
         return Panache.getSession().flatMap(session -> session.createNativeQuery("""
-                                insert into upload_events (id, upload_id, type, payload, occurred_at, status, pending_since)
-                                values (:id, :uploadId, :type, cast(cast(:payload as text) as json), :occurredAt, :status, :occurredAt)""")
+                                insert into events (id, subject, type, payload, occurred_at, status, pending_since)
+                                values (:id, :subject, :type, cast(cast(:payload as text) as json), :occurredAt, :status, :occurredAt)""")
                         .setParameter("id", id)
-                        .setParameter("uploadId", uploadId)
-                        .setParameter("type", type.wireName())
+                        .setParameter("subject", subject)
+                        .setParameter("type", type)
                         .setParameter("payload", payload)
                         .setParameter("occurredAt", occurredAt)
                         .setParameter("status", status.wire())
@@ -142,20 +141,20 @@ public class EventLedger {
     }
 
     public Uni<StoredEvent> find(UUID id) {
-        return pool.preparedQuery("select " + COLUMNS + " from upload_events where id = $1").execute(Tuple.of(id))
+        return pool.preparedQuery("select " + COLUMNS + " from events where id = $1").execute(Tuple.of(id))
                 .map(rows -> rows.size() == 0 ? null : event(rows.iterator().next()));
     }
 
     /** A page of the operators' listing, oldest first, after sequence number {@code afterSeq} (exclusive). */
-    public Uni<List<StoredEvent>> page(EventStatus status, EventType type, Long afterSeq, int limit) {
-        StringBuilder sql = new StringBuilder("select " + COLUMNS + " from upload_events where true");
+    public Uni<List<StoredEvent>> page(EventStatus status, String type, Long afterSeq, int limit) {
+        StringBuilder sql = new StringBuilder("select " + COLUMNS + " from events where true");
         List<Object> params = new ArrayList<>();
         if (status != null) {
             params.add(status.wire());
             sql.append(" and status = $").append(params.size());
         }
         if (type != null) {
-            params.add(type.wireName());
+            params.add(type);
             sql.append(" and type = $").append(params.size());
         }
         if (afterSeq != null) {
@@ -174,9 +173,9 @@ public class EventLedger {
     /** Up to {@code limit} events after {@code after} (from the start when null) that no running transaction can still precede. */
     public Uni<List<FeedEntry>> feed(FeedCursor after, int limit) {
         Uni<RowSet<Row>> rows = after == null
-                ? pool.preparedQuery("select " + FEED_COLUMNS + " from upload_events where " + FEED_HORIZON
+                ? pool.preparedQuery("select " + FEED_COLUMNS + " from events where " + FEED_HORIZON
                         + " order by txid, seq limit $1").execute(Tuple.of(limit))
-                : pool.preparedQuery("select " + FEED_COLUMNS + " from upload_events where " + FEED_HORIZON
+                : pool.preparedQuery("select " + FEED_COLUMNS + " from events where " + FEED_HORIZON
                         + " and (txid, seq) > ($1::text::xid8, $2) order by txid, seq limit $3")
                         .execute(Tuple.of(after.txid().toString(), after.seq(), limit));
         return rows.map(result -> {
@@ -193,7 +192,7 @@ public class EventLedger {
     public Uni<Backlog> backlog() {
         return pool.preparedQuery("select count(*) filter (where status = $1) as pending,"
                         + " min(pending_since) filter (where status = $1) as oldest, count(*) filter (where status = $2) as dead"
-                        + " from upload_events where status in ($1, $2)")
+                        + " from events where status in ($1, $2)")
                 .execute(Tuple.of(EventStatus.PENDING.wire(), EventStatus.DEAD.wire()))
                 .map(rows -> {
                     Row row = rows.iterator().next();
@@ -212,7 +211,7 @@ public class EventLedger {
             case SKIPPED -> "occurred_at";
             case PENDING -> throw new IllegalArgumentException("pending events are never pruned");
         };
-        return pool.preparedQuery("delete from upload_events where seq in (select seq from upload_events where status = $1 and "
+        return pool.preparedQuery("delete from events where seq in (select seq from events where status = $1 and "
                         + column + " < $2 order by seq limit $3 for update skip locked)")
                 .execute(Tuple.of(status.wire(), utc(cutoff), batch))
                 .map(RowSet::rowCount);
@@ -227,7 +226,7 @@ public class EventLedger {
     }
 
     private static StoredEvent event(Row row) {
-        return new StoredEvent(row.getLong("seq"), row.getUUID("id"), row.getUUID("upload_id"), row.getString("type"),
+        return new StoredEvent(row.getLong("seq"), row.getUUID("id"), row.getUUID("subject"), row.getString("type"),
                 row.getString("payload"), instant(row.getOffsetDateTime("occurred_at")), EventStatus.ofWire(row.getString("status")),
                 row.getInteger("attempts"), instant(row.getOffsetDateTime("pending_since")),
                 instant(row.getOffsetDateTime("next_attempt_at")), instant(row.getOffsetDateTime("last_attempt_at")),

@@ -7,7 +7,6 @@ import io.smallrye.mutiny.Uni;
 import io.uploadgateway.events.Backlog;
 import io.uploadgateway.events.EventMetrics;
 import io.uploadgateway.events.EventStatus;
-import io.uploadgateway.events.EventType;
 import io.uploadgateway.events.FeedCursor;
 import io.uploadgateway.events.ListingCursor;
 import io.uploadgateway.events.StoredEvent;
@@ -50,7 +49,7 @@ public class EventQueries {
     public record Listing(List<StoredEvent> items, String nextCursor) {
     }
 
-    public Uni<Listing> list(EventStatus status, EventType type, String after, int limit) {
+    public Uni<Listing> list(EventStatus status, String type, String after, int limit) {
         ListingCursor cursor = ListingCursor.parse(after);
         return ledger.page(status, type, cursor == null ? null : cursor.seq(), limit + 1).map(rows -> {
             boolean more = rows.size() > limit;

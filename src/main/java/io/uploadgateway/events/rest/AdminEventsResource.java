@@ -2,7 +2,7 @@ package io.uploadgateway.events.rest;
 
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.events.EventStatus;
-import io.uploadgateway.events.EventType;
+import io.uploadgateway.events.EventTypes;
 import io.uploadgateway.events.read.EventQueries;
 import io.uploadgateway.problem.ApiProblem;
 import io.uploadgateway.web.Problems;
@@ -45,9 +45,11 @@ public class AdminEventsResource {
             Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
 
     private final EventQueries events;
+    private final EventTypes types;
 
-    public AdminEventsResource(EventQueries events) {
+    public AdminEventsResource(EventQueries events, EventTypes types) {
         this.events = events;
+        this.types = types;
     }
 
     @GET
@@ -58,8 +60,8 @@ public class AdminEventsResource {
     public Uni<EventViews.AdminEventPage> list(@QueryParam("status") String status, @QueryParam("type") String type,
                                                @QueryParam("after") String after, @QueryParam("limit") String limit) {
         EventStatus wanted = status == null || status.isBlank() ? null : parseStatus(status);
-        EventType kind = type == null || type.isBlank() ? null : EventType.named(type).orElseThrow(() ->
-                ApiProblem.invalid("type must be one of " + EventType.names() + ", got '" + type + "'"));
+        String kind = type == null || type.isBlank() ? null : types.named(type).orElseThrow(() ->
+                ApiProblem.invalid("type must be one of " + String.join(", ", types.names()) + ", got '" + type + "'"));
         int size = RequestParams.limit(limit, DEFAULT_LIMIT, MAX_LIMIT);
         return events.list(wanted, kind, after, size).map(page -> new EventViews.AdminEventPage(
                 page.items().stream().map(EventViews.AdminEventView::of).toList(), page.nextCursor()));

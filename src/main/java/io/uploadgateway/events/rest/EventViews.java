@@ -22,7 +22,7 @@ public final class EventViews {
                                  @Schema(implementation = Object.class, description = "The event as delivered: {type, timestamp, data}")
                                  @JsonRawValue String payload) {
         static AdminEventView of(StoredEvent e) {
-            return new AdminEventView(e.id().toString(), e.seq(), e.uploadId().toString(), e.type(), e.status().wire(),
+            return new AdminEventView(e.id().toString(), e.seq(), e.subject().toString(), e.type(), e.status().wire(),
                     e.attempts(), e.occurredAt(), e.pendingSince(), e.nextAttemptAt(), e.lastAttemptAt(), e.lastStatus(),
                     e.lastError(), e.deliveredAt(), e.deadAt(), e.payload());
         }

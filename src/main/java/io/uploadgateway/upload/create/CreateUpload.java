@@ -2,7 +2,7 @@ package io.uploadgateway.upload.create;
 
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.config.GatewayConfig;
-import io.uploadgateway.events.outbox.EventOutbox;
+import io.uploadgateway.upload.events.UploadEvents;
 import io.uploadgateway.hook.PreCreateHook;
 import io.uploadgateway.problem.ApiProblem;
 import io.uploadgateway.problem.ErrorCode;
@@ -56,11 +56,11 @@ public class CreateUpload {
     private final Clock clock;
     private final UploadMetrics metrics;
     private final PreCreateHook hook;
-    private final EventOutbox events;
+    private final UploadEvents events;
     private final SigningWindow window;
 
     public CreateUpload(MultipartStorage storage, UploadLedger ledger, Quotas quotas, GatewayConfig config, Clock clock,
-                        UploadMetrics metrics, PreCreateHook hook, EventOutbox events, SigningWindow window) {
+                        UploadMetrics metrics, PreCreateHook hook, UploadEvents events, SigningWindow window) {
         this.storage = storage;
         this.ledger = ledger;
         this.quotas = quotas;

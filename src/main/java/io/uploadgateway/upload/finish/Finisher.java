@@ -1,7 +1,7 @@
 package io.uploadgateway.upload.finish;
 
 import io.smallrye.mutiny.Uni;
-import io.uploadgateway.events.outbox.EventOutbox;
+import io.uploadgateway.upload.events.UploadEvents;
 import io.uploadgateway.storage.MultipartStorage;
 import io.uploadgateway.storage.MultipartStorage.StoredPart;
 import io.uploadgateway.upload.Ending;
@@ -37,11 +37,11 @@ public class Finisher {
 
     private final UploadLedger ledger;
     private final MultipartStorage storage;
-    private final EventOutbox events;
+    private final UploadEvents events;
     private final UploadMetrics metrics;
     private final Clock clock;
 
-    public Finisher(UploadLedger ledger, MultipartStorage storage, EventOutbox events, UploadMetrics metrics, Clock clock) {
+    public Finisher(UploadLedger ledger, MultipartStorage storage, UploadEvents events, UploadMetrics metrics, Clock clock) {
         this.ledger = ledger;
         this.storage = storage;
         this.events = events;
