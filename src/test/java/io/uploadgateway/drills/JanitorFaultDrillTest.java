@@ -5,7 +5,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.vertx.VertxContextSupport;
-import io.uploadgateway.admin.Janitor;
+import io.uploadgateway.upload.janitor.Janitor;
 import io.uploadgateway.embedded.EmbeddedStack;
 import io.uploadgateway.support.Bytes;
 import io.uploadgateway.support.FaultyS3;

@@ -7,7 +7,6 @@ import io.uploadgateway.upload.UploadState;
 import io.uploadgateway.upload.UploadWithParts;
 import io.uploadgateway.upload.ledger.Keyset;
 import io.uploadgateway.upload.ledger.UploadLedger;
-import io.uploadgateway.web.KeysetCursor;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.util.List;
@@ -33,10 +32,10 @@ public class ReadUploads {
 
     /** The owner's uploads, newest first. */
     public Uni<UploadPage> list(Scope.Owner owner, UploadState state, int limit, String cursor) {
-        KeysetCursor after = KeysetCursor.parse(cursor);
+        Keyset after = Keyset.parse(cursor);
         return ledger.session(() -> ledger.ownersPage(owner.owner(), state,
-                        after == null ? null : new Keyset(after.time(), after.id()), limit))
+                        after, limit))
                 .map(page -> new UploadPage(page.items(),
-                        page.more() ? new KeysetCursor(page.last().createdAt, page.last().id).encode() : null));
+                        page.more() ? new Keyset(page.last().createdAt, page.last().id).encode() : null));
     }
 }

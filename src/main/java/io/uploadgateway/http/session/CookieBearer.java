@@ -1,0 +1,109 @@
+package io.uploadgateway.http.session;
+
+import io.uploadgateway.config.GatewayConfig;
+import io.uploadgateway.problem.ApiProblem;
+import io.uploadgateway.http.ProblemMappers;
+import io.uploadgateway.problem.ErrorCode;
+import io.vertx.core.http.Cookie;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import java.net.URI;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The bearer token from a cookie, on the {@code /s3} routes only: {@code @uppy/aws-s3} adds no
+ * header to its calls, but the browser sends a same-origin cookie. When a request carries no
+ * Authorization header and carries the cookie ({@code gateway.auth-cookie.name}), the token is
+ * handed on as {@code Authorization: Bearer …} before the JWT check, which then treats it like
+ * any other token. An Authorization header always wins over the cookie.
+ *
+ * <p>A cookie is sent by the browser whoever made the page, so state-changing calls (POST, PUT,
+ * PATCH, DELETE) authenticated by the cookie must come from the gateway's own origin: a
+ * {@code Sec-Fetch-Site} other than {@code same-origin}, or an {@code Origin} whose host differs
+ * from the request's {@code Host}, is refused with {@code 403 cross_site_request}. (The cookie is
+ * meant to be {@code SameSite=Strict} as well; this check does not rely on it.) {@code GET /s3/params}
+ * counts as state-changing: it starts an upload.
+ */
+@ApplicationScoped
+public class CookieBearer {
+
+    /** After the request-body limit (order -900), long before the REST layer authenticates. */
+    static final int ORDER = -800;
+    private static final Set<HttpMethod> SAFE = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS);
+
+    static final String PARAMS = "/s3/params";
+
+    private final String cookieName;
+
+    public CookieBearer(GatewayConfig config) {
+        this.cookieName = config.authCookie().name();
+    }
+
+    void install(@Observes Router router) {
+        router.route("/s3/*").order(ORDER).handler(this::handle);
+    }
+
+    void handle(RoutingContext rc) {
+        HttpServerRequest request = rc.request();
+        if (request.getHeader("Authorization") != null) {
+            rc.next();
+            return;
+        }
+        Cookie cookie = request.getCookie(cookieName);
+        if (cookie == null || cookie.getValue().isBlank()) {
+            rc.next();
+            return;
+        }
+        // GET /s3/params is not safe either: it starts an upload (a ledger row, quota) for the caller.
+        if (!SAFE.contains(request.method()) || PARAMS.equals(request.path())) {
+            String refusal = crossSite(request);
+            if (refusal != null) {
+                refuse(rc, refusal);
+                return;
+            }
+        }
+        request.headers().set("Authorization", "Bearer " + cookie.getValue().strip());
+        rc.next();
+    }
+
+    /** Why the request is not from the gateway's own origin, or null if it is (or cannot tell: not a browser). */
+    static String crossSite(HttpServerRequest request) {
+        String fetchSite = request.getHeader("Sec-Fetch-Site");
+        if (fetchSite != null && !fetchSite.equalsIgnoreCase("same-origin") && !fetchSite.equalsIgnoreCase("none")) {
+            return "Sec-Fetch-Site is " + fetchSite;
+        }
+        String origin = request.getHeader("Origin");
+        if (origin != null) {
+            String host = request.getHeader("Host");
+            String originHost = authorityOf(origin);
+            if (originHost == null || host == null || !originHost.equalsIgnoreCase(host.strip())) {
+                return "Origin " + origin + " is not this gateway (" + host + ")";
+            }
+        }
+        return null;
+    }
+
+    private static String authorityOf(String origin) {
+        try {
+            URI uri = URI.create(origin.strip());
+            return uri.getRawAuthority() == null ? null : uri.getRawAuthority().toLowerCase(Locale.ROOT);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private static void refuse(RoutingContext rc, String why) {
+        ApiProblem problem = ErrorCode.CROSS_SITE_REQUEST.problem("this call authenticated by the " + "cookie came from another site ("
+                + why + "); the /s3 routes take state-changing calls with the cookie from the gateway's own pages only");
+        rc.response().setStatusCode(problem.status())
+                .putHeader("Content-Type", ProblemMappers.PROBLEM_JSON)
+                .end(new JsonObject(ProblemMappers.body(problem)).encode());
+    }
+}

@@ -1,0 +1,102 @@
+package io.uploadgateway.pages;
+
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.uploadgateway.support.Chromium;
+import io.uploadgateway.support.Gateway;
+import io.uploadgateway.support.TestStack;
+import io.uploadgateway.support.TestClock;
+import io.uploadgateway.support.Tokens;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The operators' page in a real browser: stalled uploads of every owner are listed, Abort aborts, usage is shown. */
+@QuarkusTest
+@WithTestResource(TestStack.class)
+class AdminPageBrowserTest {
+
+    @TestHTTPResource("/admin.html")
+    URL adminPage;
+
+    @AfterEach
+    void resetClock() {
+        TestClock.reset();
+    }
+
+    @Test
+    void listsStalledUploadsAndAbortsOne() throws Exception {
+        String owner = "maria-" + UUID.randomUUID().toString().substring(0, 8);
+        Gateway maria = Gateway.as(owner);
+        String stalled = maria.start("wedding-video-4k.mov", 8L * 1024 * 1024 * 1024, null).getString("id");
+        maria.uploadPart(stalled, 1, new byte[16 * 1024 * 1024]);
+        TestClock.advance(Duration.ofHours(3)); // past gateway.stalled-after (PT1H) as the gateway sees it
+
+        try (Chromium chromium = Chromium.start()) {
+            var driver = chromium.driver();
+            var wait = new WebDriverWait(driver, Duration.ofSeconds(20));
+            driver.get(adminPage.toString());
+            WebElement name = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("dev-user")));
+            name.sendKeys("ops");
+            name.submit();
+
+            By row = By.xpath("//tr[.//*[contains(@class,'id') and text()='" + stalled + "']]");
+            WebElement listed = wait.until(ExpectedConditions.visibilityOfElementLocated(row));
+            String text = listed.getText();
+            assertTrue(text.contains(owner) && text.contains("wedding-video-4k.mov") && text.contains("1/512 parts"), text);
+            Path shots = Path.of("target", "screenshots");
+            Files.createDirectories(shots);
+            Files.write(shots.resolve("admin-stalled.png"), driver.getScreenshotAs(OutputType.BYTES));
+
+            listed.findElement(By.cssSelector("button.abort")).click();
+            wait.until(ExpectedConditions.alertIsPresent()).accept();
+            wait.until(ExpectedConditions.invisibilityOfElementLocated(row));
+        }
+        maria.get(stalled).then().statusCode(200).body("state", equalTo("ABORTED"));
+    }
+
+    /** A phone's upload that waits for server-side completion says so; owners' usage sits beside their limits. */
+    @Test
+    void showsServerSideCompletionAndQuotaUsage() throws Exception {
+        String owner = "phone-" + UUID.randomUUID().toString().substring(0, 8);
+        Gateway phone = Gateway.as(owner);
+        String waiting = phone.api().body(Map.of("filename", "IMG_7.MOV", "size", 100, "autoComplete", true))
+                .post("/api/v1/uploads").then().statusCode(201).extract().path("id");
+        Gateway.withToken(Tokens.forAdmin("ops")).api().body(Map.of("maxActiveUploads", 3))
+                .put("/api/v1/admin/quotas/" + owner).then().statusCode(200);
+        TestClock.advance(Duration.ofHours(3));
+
+        try (Chromium chromium = Chromium.start()) {
+            var driver = chromium.driver();
+            var wait = new WebDriverWait(driver, Duration.ofSeconds(20));
+            driver.get(adminPage.toString());
+            WebElement name = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("dev-user")));
+            name.sendKeys("ops");
+            name.submit();
+
+            By row = By.xpath("//tr[.//*[contains(@class,'id') and text()='" + waiting + "']]");
+            String text = wait.until(ExpectedConditions.visibilityOfElementLocated(row)).getText();
+            assertTrue(text.contains("Server-side completion"), text);
+
+            By usage = By.xpath("//tbody[@id='usage-rows']/tr[.//*[contains(@class,'owner') and text()='" + owner + "']]");
+            String used = wait.until(ExpectedConditions.visibilityOfElementLocated(usage)).getText();
+            assertTrue(used.contains("1 of 3") && used.contains("limits set for this owner"), used);
+            Files.write(Path.of("target", "screenshots").resolve("admin-usage.png"), driver.getScreenshotAs(OutputType.BYTES));
+        }
+    }
+}
