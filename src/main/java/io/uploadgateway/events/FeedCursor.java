@@ -1,6 +1,6 @@
 package io.uploadgateway.events;
 
-import io.uploadgateway.problem.ApiProblem;
+import io.uploadgateway.problem.Errors;
 
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -36,7 +36,7 @@ public record FeedCursor(BigInteger txid, long seq) {
             }
             return new FeedCursor(txid, seq);
         } catch (IllegalArgumentException e) {
-            throw ApiProblem.invalid("after is not a cursor this feed returned; pass nextCursor unchanged");
+            throw Errors.notACursor("after");
         }
     }
 }

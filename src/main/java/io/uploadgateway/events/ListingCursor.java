@@ -1,6 +1,6 @@
 package io.uploadgateway.events;
 
-import io.uploadgateway.problem.ApiProblem;
+import io.uploadgateway.problem.Errors;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -25,7 +25,7 @@ public record ListingCursor(long seq) {
             }
             return new ListingCursor(Long.parseLong(fields[1]));
         } catch (IllegalArgumentException e) {
-            throw ApiProblem.invalid("after is not a cursor this listing returned; pass nextCursor unchanged");
+            throw Errors.notACursor("after");
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.uploadgateway.http;
 
 import io.uploadgateway.problem.ApiProblem;
+import io.uploadgateway.problem.Errors;
 
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -21,7 +22,7 @@ public final class RequestParams {
     /** Anything that is not a UUID cannot name an upload: answered like an unknown one. */
     public static UUID uploadId(String id) {
         if (id == null || !UUID_TEXT.matcher(id).matches()) {
-            throw ApiProblem.notFound("no upload " + id);
+            throw Errors.noSuchUpload(id);
         }
         return UUID.fromString(id);
     }

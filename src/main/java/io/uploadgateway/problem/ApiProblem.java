@@ -23,14 +23,6 @@ public class ApiProblem extends RuntimeException {
         return ErrorCode.INVALID_REQUEST.problem(detail);
     }
 
-    public static ApiProblem notFound(String detail) {
-        return ErrorCode.NOT_FOUND.problem(detail);
-    }
-
-    public static ApiProblem notActive(String detail) {
-        return ErrorCode.UPLOAD_NOT_ACTIVE.problem(detail);
-    }
-
     public ApiProblem with(String member, Object value) {
         extensions.put(member, value);
         return this;

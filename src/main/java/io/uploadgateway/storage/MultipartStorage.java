@@ -70,10 +70,6 @@ public interface MultipartStorage {
     /** A part as ListParts reports it; {@code checksum} is its additional checksum when the store reports one. */
     record StoredPart(int partNumber, String etag, long size, Instant lastModified, String checksum) {
 
-        public StoredPart(int partNumber, String etag, long size, Instant lastModified) {
-            this(partNumber, etag, size, lastModified, null);
-        }
-
         public StoredPart withChecksum(String value) {
             return new StoredPart(partNumber, etag, size, lastModified, value);
         }

@@ -3,7 +3,6 @@ package io.uploadgateway.storage;
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.storage.MultipartStorage.PresignedRequest;
 import io.uploadgateway.storage.presign.ChecksumAlgorithm;
-import io.uploadgateway.storage.presign.SigV4Presigner;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -51,14 +50,5 @@ public interface UrlSigner {
      */
     record PartToSign(int partNumber, long contentLength, String contentMd5, ChecksumAlgorithm checksumAlgorithm,
                       String checksumValue) {
-
-        public static PartToSign of(int partNumber, long contentLength) {
-            return new PartToSign(partNumber, contentLength, null, null, null);
-        }
-
-        /** A part of unknown length: Content-Length is not signed (S3 still refuses a part over 5 GiB). */
-        public static PartToSign unsized(int partNumber) {
-            return new PartToSign(partNumber, SigV4Presigner.UNSIGNED_CONTENT_LENGTH, null, null, null);
-        }
     }
 }

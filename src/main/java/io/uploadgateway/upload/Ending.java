@@ -32,9 +32,4 @@ public record Ending(UploadState state, String etag, Long size, String detectedC
     public static Ending expired() {
         return new Ending(UploadState.EXPIRED, null, null, null);
     }
-
-    /** The ending of a claim that removes the upload: ABORTED or EXPIRED, as claimed. */
-    public static Ending removal(UploadState claimedFor) {
-        return claimedFor == UploadState.EXPIRED ? expired() : aborted();
-    }
 }

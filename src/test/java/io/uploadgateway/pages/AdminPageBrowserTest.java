@@ -1,5 +1,6 @@
 package io.uploadgateway.pages;
 
+import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -28,7 +29,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The operators' page in a real browser: stalled uploads of every owner are listed, Abort aborts, usage is shown. */
 @QuarkusTest
-@WithTestResource(TestStack.class)
+// A stack of its own: the page lists every owner's stalled uploads, most idle first, and the
+// shared stack holds hundreds from other tests, older than these.
+@WithTestResource(value = TestStack.class, initArgs = @ResourceArg(name = TestStack.OWN, value = "admin-page"))
 class AdminPageBrowserTest {
 
     @TestHTTPResource("/admin.html")

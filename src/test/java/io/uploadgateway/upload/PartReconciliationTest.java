@@ -26,7 +26,7 @@ class PartReconciliationTest {
     private static final PartPlan PLAN = PartPlan.of(10 * MIB + 100, 5 * MIB, 5 * MIB, PartPlan.MAX_OBJECT_SIZE);
 
     private static StoredPart listed(int n, String etag, long size) {
-        return new StoredPart(n, etag, size, T0);
+        return new StoredPart(n, etag, size, T0, null);
     }
 
     private static UploadPart recorded(int n, String etag, long size, Instant at) {

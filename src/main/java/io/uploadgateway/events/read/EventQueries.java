@@ -13,7 +13,7 @@ import io.uploadgateway.events.StoredEvent;
 import io.uploadgateway.events.WebhookSettings;
 import io.uploadgateway.events.outbox.EventOutbox;
 import io.uploadgateway.events.ledger.EventLedger;
-import io.uploadgateway.problem.ApiProblem;
+import io.uploadgateway.problem.Errors;
 import io.uploadgateway.problem.ErrorCode;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -66,7 +66,7 @@ public class EventQueries {
         }
         return ledger.redeliver(id, clock.instant().truncatedTo(ChronoUnit.MICROS)).map(event -> {
             if (event == null) {
-                throw ApiProblem.notFound("no event " + id);
+                throw Errors.noSuchEvent(id);
             }
             outbox.committed();
             return event;
@@ -77,7 +77,7 @@ public class EventQueries {
     public Uni<StoredEvent> find(UUID id) {
         return ledger.find(id).map(event -> {
             if (event == null) {
-                throw ApiProblem.notFound("no event " + id);
+                throw Errors.noSuchEvent(id);
             }
             return event;
         });

@@ -5,6 +5,7 @@ import io.uploadgateway.events.EventStatus;
 import io.uploadgateway.events.EventTypes;
 import io.uploadgateway.events.read.EventQueries;
 import io.uploadgateway.problem.ApiProblem;
+import io.uploadgateway.problem.Errors;
 import io.uploadgateway.http.Problems;
 import io.uploadgateway.http.RequestParams;
 import jakarta.annotation.security.RolesAllowed;
@@ -97,7 +98,7 @@ public class AdminEventsResource {
 
     private static UUID eventId(String id) {
         if (id == null || !UUID_TEXT.matcher(id).matches()) {
-            throw ApiProblem.notFound("no event " + id);
+            throw Errors.noSuchEvent(id);
         }
         return UUID.fromString(id);
     }

@@ -2,7 +2,7 @@ package io.uploadgateway.http.uploads;
 
 import io.quarkus.security.Authenticated;
 import io.smallrye.mutiny.Uni;
-import io.uploadgateway.problem.ApiProblem;
+import io.uploadgateway.problem.Errors;
 import io.uploadgateway.http.session.Caller;
 import io.uploadgateway.upload.finish.AutoCompleter;
 import io.uploadgateway.http.uploads.UploadViews.LeaseRequest;
@@ -91,6 +91,6 @@ public class MobileResource {
         } catch (NumberFormatException e) {
             // answered below
         }
-        throw ApiProblem.invalid("cursor is not one this API returned; pass nextCursor unchanged");
+        throw Errors.notACursor("cursor");
     }
 }

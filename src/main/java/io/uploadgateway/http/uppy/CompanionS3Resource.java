@@ -4,6 +4,7 @@ import io.quarkus.security.Authenticated;
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.config.GatewayConfig;
 import io.uploadgateway.problem.ApiProblem;
+import io.uploadgateway.problem.Errors;
 import io.uploadgateway.http.session.Caller;
 import io.uploadgateway.upload.PartPlan;
 import io.uploadgateway.upload.Scope;
@@ -267,7 +268,7 @@ public class CompanionS3Resource {
     private Uni<UploadWithParts> checked(Scope scope, UUID id, String key) {
         return reads.get(scope, id).invoke(full -> {
             if (!full.upload().key.equals(key)) {
-                throw ApiProblem.notFound("no upload " + id + " with key " + key);
+                throw Errors.noSuchUpload(id, key);
             }
         });
     }
@@ -282,7 +283,7 @@ public class CompanionS3Resource {
         } catch (IllegalArgumentException | NullPointerException e) {
             // fall through
         }
-        throw ApiProblem.notFound("no upload " + uploadId);
+        throw Errors.noSuchUpload(uploadId);
     }
 
     private static String requireKey(String key) {

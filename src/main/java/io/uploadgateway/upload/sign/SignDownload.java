@@ -7,6 +7,7 @@ import io.uploadgateway.upload.Scope;
 import io.uploadgateway.upload.UploadState;
 import io.uploadgateway.upload.ledger.UploadLedger;
 import io.uploadgateway.problem.ApiProblem;
+import io.uploadgateway.problem.ErrorCode;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Duration;
@@ -37,7 +38,7 @@ public class SignDownload {
         return ledger.session(() -> ledger.find(scope, id))
                 .flatMap(upload -> {
                     if (upload.state != UploadState.COMPLETED) {
-                        throw ApiProblem.notActive("upload " + id + " is " + upload.state + "; only COMPLETED uploads can be downloaded");
+                        throw ErrorCode.UPLOAD_NOT_ACTIVE.problem("upload " + id + " is " + upload.state + "; only COMPLETED uploads can be downloaded");
                     }
                     boolean safe = ContentPolicy.safeInline(upload.contentType);
                     if (type.equals("inline") && !safe) {
