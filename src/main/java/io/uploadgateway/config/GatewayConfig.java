@@ -29,6 +29,14 @@ public interface GatewayConfig {
         return rootOf(keyPrefix());
     }
 
+    /**
+     * Where single-request uploads' forms write, under the key prefix: {@code <prefix>/staging/}.
+     * ({@code staging} is no owner segment: those end in a hash.)
+     */
+    default String stagingRoot() {
+        return keyRoot() + "staging/";
+    }
+
     static String rootOf(String keyPrefix) {
         String clean = keyPrefix == null ? "" : keyPrefix.replaceAll("^/+|/+$", "");
         return clean.isEmpty() ? "" : clean + "/";

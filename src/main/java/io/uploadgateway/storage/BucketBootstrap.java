@@ -18,14 +18,16 @@ import java.util.concurrent.CompletionException;
 /**
  * Startup work on the bucket, each step opt-in: create it ({@code gateway.create-bucket}, for
  * dev and throwaway stacks) and put the rules browsers and budgets need
- * ({@code gateway.manage-bucket}): CORS allowing PUT and exposing {@code ETag}, and a
- * lifecycle rule aborting incomplete multipart uploads as a backstop for the janitor.
+ * ({@code gateway.manage-bucket}): CORS allowing PUT and POST and exposing {@code ETag}, and
+ * lifecycle rules aborting incomplete multipart uploads and expiring staging objects, as
+ * backstops for the janitor.
  * Runs once on the main thread before traffic, where blocking is allowed.
  */
 @ApplicationScoped
 public class BucketBootstrap {
 
     static final String LIFECYCLE_RULE_ID = "upload-gateway-abort-incomplete-multipart";
+    static final String STAGING_RULE_ID = "upload-gateway-expire-staging";
     private static final Logger LOG = Logger.getLogger(BucketBootstrap.class);
 
     void onStart(@Observes StartupEvent event, GatewayConfig config, S3AsyncClient s3) {
@@ -59,11 +61,11 @@ public class BucketBootstrap {
         }
     }
 
-    /** Browsers PUT parts cross-origin and must read each part's ETag from the response. */
+    /** Browsers PUT parts (and POST single-request forms) cross-origin and must read each part's ETag from the response. */
     static CORSRule corsRule(GatewayConfig config) {
         return CORSRule.builder()
                 .allowedOrigins(config.corsAllowedOrigins())
-                .allowedMethods("GET", "PUT", "HEAD")
+                .allowedMethods("GET", "PUT", "POST", "HEAD")
                 .allowedHeaders("*")
                 .exposeHeaders("ETag")
                 .maxAgeSeconds(3600)
@@ -89,20 +91,31 @@ public class BucketBootstrap {
                 .build();
     }
 
+    /** Staging objects outlive their forms only when a POST was replayed after its upload ended: a backstop behind the janitor. */
+    static LifecycleRule stagingRule(GatewayConfig config) {
+        return LifecycleRule.builder()
+                .id(STAGING_RULE_ID)
+                .status(ExpirationStatus.ENABLED)
+                .filter(f -> f.prefix(config.stagingRoot()))
+                .expiration(e -> e.days(config.effectiveLifecycleAbortDays()))
+                .build();
+    }
+
     private static void putLifecycleRule(S3AsyncClient s3, GatewayConfig config) {
         try {
             // Keep the bucket's other rules; replace only ours.
             java.util.List<LifecycleRule> rules = new java.util.ArrayList<>();
             try {
                 s3.getBucketLifecycleConfiguration(r -> r.bucket(config.bucket())).join().rules().stream()
-                        .filter(rule -> !LIFECYCLE_RULE_ID.equals(rule.id()))
+                        .filter(rule -> !LIFECYCLE_RULE_ID.equals(rule.id()) && !STAGING_RULE_ID.equals(rule.id()))
                         .forEach(rules::add);
             } catch (CompletionException none) {
                 // no lifecycle configuration yet
             }
             rules.add(lifecycleRule(config));
+            rules.add(stagingRule(config));
             s3.putBucketLifecycleConfiguration(r -> r.bucket(config.bucket()).lifecycleConfiguration(l -> l.rules(rules))).join();
-            LOG.infof("bucket %s: lifecycle rule aborts incomplete multipart uploads after %d days",
+            LOG.infof("bucket %s: lifecycle rules abort incomplete multipart uploads and expire staging objects after %d days",
                     config.bucket(), config.effectiveLifecycleAbortDays());
         } catch (CompletionException e) {
             LOG.warnf("bucket %s: could not set the lifecycle rule (%s); the janitor still aborts abandoned uploads",

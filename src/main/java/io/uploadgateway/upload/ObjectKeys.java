@@ -24,7 +24,6 @@ public final class ObjectKeys {
     static final int SLUG_LENGTH = 16;
     static final int HASH_LENGTH = 24;
     static final String EMAIL_SLUG = "email";
-    private static final String STAGING = "staging/";
 
     private static final String BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
     private static final Pattern OWNER_SEGMENT = Pattern.compile("[a-z0-9_]{1," + SLUG_LENGTH + "}-[a-z2-7]{" + HASH_LENGTH + "}");
@@ -34,25 +33,20 @@ public final class ObjectKeys {
     }
 
     /**
-     * Where a single-request upload's form writes: {@code <root>staging/<uploadId>}. The caller can
+     * Where a single-request upload's form writes: {@code <staging root><uploadId>}. The caller can
      * write there for as long as the form is valid; only completion copies what it checked from
-     * there to the upload's key. ({@code staging} is no owner segment: those end in a hash.)
+     * there to the upload's key.
      */
-    public static String stagingFor(String root, UUID uploadId) {
-        return stagingPrefix(root) + uploadId;
+    public static String stagingFor(String stagingRoot, UUID uploadId) {
+        return stagingRoot + uploadId;
     }
 
-    /** The prefix of every staging key under {@code root}. */
-    public static String stagingPrefix(String root) {
-        return root + STAGING;
-    }
-
-    /** The upload a key under {@link #stagingPrefix} stages, if it is exactly a staging key this gateway builds. */
-    public static Optional<UUID> stagedUpload(String root, String key) {
-        if (root == null || root.isEmpty() || key == null || !key.startsWith(stagingPrefix(root))) {
+    /** The upload a key under {@code stagingRoot} stages, if it is exactly a staging key this gateway builds. */
+    public static Optional<UUID> stagedUpload(String stagingRoot, String key) {
+        if (key == null || !key.startsWith(stagingRoot)) {
             return Optional.empty();
         }
-        String id = key.substring(stagingPrefix(root).length());
+        String id = key.substring(stagingRoot.length());
         return UPLOAD_ID.matcher(id).matches() ? Optional.of(UUID.fromString(id)) : Optional.empty();
     }
 

@@ -36,6 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Drill: S3 hangs — it accepts connections and reads requests but never answers (the proxy in
@@ -208,15 +209,9 @@ class HungStorageDrillTest {
         // ---- S3 answers again
         s3.mode(FaultyS3.Action.FORWARD);
         long recoveryStart = System.nanoTime();
-        Double readyAgain = null;
-        while (readyAgain == null && Drills.millisSince(recoveryStart) < 30_000) {
-            if (ready().statusCode() == 200) {
-                readyAgain = Drills.millisSince(recoveryStart);
-            } else {
-                Thread.sleep(100);
-            }
-        }
-        assertNotNull(readyAgain, "readiness is UP again once S3 answers");
+        await("readiness UP again once S3 answers").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .until(() -> ready().statusCode() == 200);
+        double readyAgain = Drills.millisSince(recoveryStart);
 
         // Every upload completed by three concurrent calls, each retrying after Retry-After while
         // another call's completion is in flight (409 upload_busy), as a client does: one S3

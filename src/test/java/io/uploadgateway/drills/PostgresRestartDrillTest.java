@@ -27,6 +27,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Drill: PostgreSQL stops in the middle of an upload and comes back (same port, same data
@@ -93,8 +94,7 @@ class PostgresRestartDrillTest {
             assertNotNull(response.header("Retry-After"), route.getKey() + " says when to retry");
             assertTrue(took < bound.toMillis(), route.getKey() + " answered within the acquisition timeout (+ slack): " + took + " ms");
         }
-        Double readinessDown = awaitReadiness(503, "DOWN", "UP", downAt);
-        assertNotNull(readinessDown, "readiness turns 503 with the ledger DOWN and the bucket UP");
+        double readinessDown = awaitReadiness(503, "DOWN", "UP", downAt);
 
         // The client goes on with S3 meanwhile: its presigned URL needs no database.
         byte[] part2 = Arrays.copyOfRange(file, 5 * MIB, file.length);
@@ -104,23 +104,16 @@ class PostgresRestartDrillTest {
         // ---- PostgreSQL is back, the gateway was never restarted
         stack.restartPostgres();
         long upAt = System.nanoTime();
-        Double served = null;
-        while (served == null && Drills.millisSince(upAt) < 60_000) {
-            if (client.get(id).statusCode() == 200) {
-                served = Drills.millisSince(upAt);
-            } else {
-                Thread.sleep(100);
-            }
-        }
-        assertNotNull(served, "the gateway serves the ledger again without a restart");
+        await("the gateway serving the ledger again without a restart").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(100)).until(() -> client.get(id).statusCode() == 200);
+        double served = Drills.millisSince(upAt);
         client.get(id).then().statusCode(200).body("state", equalTo("UPLOADING"))
                 .body("parts.size()", equalTo(1)).body("parts[0].etag", equalTo(first.etag()));
         client.record(id, 2, second.etag()).then().statusCode(200);
         client.complete(id).then().statusCode(200).body("state", equalTo("COMPLETED"));
         String url = client.api().get("/api/v1/uploads/" + id + "/download").then().statusCode(200).extract().path("url");
         assertEquals(Bytes.sha256(file), Bytes.sha256(Gateway.download(url).body()), "the object is the uploaded file");
-        Double readinessUp = awaitReadiness(200, "UP", "UP", upAt);
-        assertNotNull(readinessUp, "readiness is UP again");
+        double readinessUp = awaitReadiness(200, "UP", "UP", upAt);
 
         Drills.report("postgres-restart", String.format("PostgreSQL down (acquire-timeout %s): %sslowest %.0f ms;"
                         + " readiness 503 (ledger DOWN, bucket UP) after %.0f ms; after the restart the API served the ledger"
@@ -128,18 +121,15 @@ class PostgresRestartDrillTest {
                 ACQUIRE_TIMEOUT, timings, slowest, readinessDown, served, readinessUp));
     }
 
-    /** Polls readiness until it has {@code status} with the ledger and bucket as given; ms since {@code since}, or null. */
-    private Double awaitReadiness(int status, String ledger, String bucket, long since) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
-            Response ready = given().get(management.resolve("/q/health/ready"));
-            if (ready.statusCode() == status && ledger.equals(check(ready.asString(), "ledger (PostgreSQL)"))
-                    && bucket.equals(check(ready.asString(), "bucket (S3)"))) {
-                return Drills.millisSince(since);
-            }
-            Thread.sleep(100);
-        }
-        return null;
+    /** Waits until readiness has {@code status} with the ledger and bucket as given; ms since {@code since}. */
+    private double awaitReadiness(int status, String ledger, String bucket, long since) {
+        await("readiness " + status + " (ledger " + ledger + ", bucket " + bucket + ")").atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(100)).until(() -> {
+                    Response ready = given().get(management.resolve("/q/health/ready"));
+                    return ready.statusCode() == status && ledger.equals(check(ready.asString(), "ledger (PostgreSQL)"))
+                            && bucket.equals(check(ready.asString(), "bucket (S3)"));
+                });
+        return Drills.millisSince(since);
     }
 
     private static String check(String health, String name) {

@@ -21,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.awaitility.Awaitility.await;
 
 /** Readiness follows the bucket: DOWN while S3 is stopped, UP again once it is back; liveness never moves. */
 @QuarkusTest
@@ -61,43 +62,23 @@ class ReadinessTest {
     }
 
     @Test
-    void clockSkewIsAMetric() throws InterruptedException {
+    void clockSkewIsAMetric() {
         // Readiness checks (cached for a few seconds) read S3's Date header; the gauge follows.
         java.util.regex.Pattern gauge = java.util.regex.Pattern.compile(
                 "(?m)^gateway_storage_clock_skew_seconds(?:\\{[^}]*})? (\\S+)$");
-        String value = null;
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (System.nanoTime() < deadline) {
+        String value = await("a measured skew").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500)).until(() -> {
             given().get(management + "health/ready");
             var matcher = gauge.matcher(given().get(management + "metrics").then().statusCode(200).extract().asString());
             assertTrue(matcher.find(), "gauge exported");
-            value = matcher.group(1);
-            if (!value.equals("NaN")) {
-                break;
-            }
-            Thread.sleep(500);
-        }
+            return matcher.group(1);
+        }, measured -> !measured.equals("NaN"));
         double skew = Double.parseDouble(value);
         assertTrue(Math.abs(skew) <= 5, "measured after readiness checks reached S3, same host, same clock: " + value);
     }
 
     private JsonPath awaitReadiness(Predicate<JsonPath> wanted, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        JsonPath last = null;
-        while (System.nanoTime() < deadline) {
-            last = given().get(management + "health/ready").then().extract().jsonPath();
-            if (wanted.test(last)) {
-                return last;
-            }
-            try {
-                Thread.sleep(250);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        fail("readiness never reached the expected state; last answer: " + (last == null ? null : last.prettify()));
-        return null;
+        return await("readiness in the expected state").atMost(timeout).pollInterval(Duration.ofMillis(250))
+                .until(() -> given().get(management + "health/ready").then().extract().jsonPath(), wanted::test);
     }
 
     private static Map<String, Object> check(JsonPath health, String name) {

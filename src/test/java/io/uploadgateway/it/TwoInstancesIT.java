@@ -65,6 +65,8 @@ class TwoInstancesIT {
     private static PackagedGateway a;
     private static PackagedGateway b;
     private static String aliceToken;
+    /** An operator of the packaged build (its default gateway.admin-role). */
+    private static String operatorToken;
     private static final List<String> uploadIds = new ArrayList<>();
 
     @BeforeAll
@@ -79,6 +81,7 @@ class TwoInstancesIT {
         a.awaitReady(Duration.ofSeconds(90));
         b.awaitReady(Duration.ofSeconds(90));
         aliceToken = token("alice");
+        operatorToken = token("ops", Set.of("user", "upload-gateway-admin"));
     }
 
     @AfterAll
@@ -209,7 +212,11 @@ class TwoInstancesIT {
         }
         receiver.await("created and aborted of every upload", Duration.ofSeconds(60),
                 () -> ids.stream().allMatch(id -> receiver.acceptedOf(id).size() >= 2));
-        Thread.sleep(1000); // a second delivery of anything would have arrived by now
+        // Delivered is final in the ledger (dispatchers claim only pending events): once none of these
+        // events is pending, what the receiver has is everything they will ever send of them.
+        receiver.await("every delivery recorded", Duration.ofSeconds(30), () -> a.api(operatorToken)
+                .queryParam("status", "pending").queryParam("limit", 500).get("/api/v1/admin/events").then().statusCode(200)
+                .extract().jsonPath().getList("items.uploadId", String.class).stream().noneMatch(ids::contains));
         for (String id : ids) {
             assertEquals(List.of("upload.created", "upload.aborted"),
                     receiver.acceptedOf(id).stream().map(WebhookReceiver.Delivery::type).toList(), "in order, once: " + id);
@@ -243,8 +250,13 @@ class TwoInstancesIT {
         // No ETag recorded, no complete called: the replicas find the parts themselves.
         receiver.await("upload.completed of the auto-complete upload", Duration.ofSeconds(60),
                 () -> receiver.acceptedOf(id).stream().anyMatch(d -> d.type().equals("upload.completed")));
-        Thread.sleep(3000); // both replicas keep looking every second: a second completion would show by now
+        // COMPLETED is final: neither replica looks at it again, and a complete answers it from the
+        // ledger. The outbox holds one upload.completed: one ending, written once.
+        List<String> completions = a.api(operatorToken).queryParam("type", "upload.completed").queryParam("limit", 500)
+                .get("/api/v1/admin/events").then().statusCode(200).extract().jsonPath().getList("items.uploadId", String.class);
+        assertEquals(1, completions.stream().filter(id::equals).count(), "one completion in the outbox");
         assertEquals(1, receiver.acceptedOf(id).stream().filter(d -> d.type().equals("upload.completed")).count());
+        receiver.await("the completing replica's counter", Duration.ofSeconds(10), () -> completed(a) + completed(b) >= before + 1);
         assertEquals(before + 1, completed(a) + completed(b), "one completion across both replicas");
         assertDownloadMatches(b, id, file);
     }
@@ -287,10 +299,10 @@ class TwoInstancesIT {
                     + bytes.length + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.write(bytes, 0, 5);
             out.flush();
+            // The request is in A's hands (its headers and the first bytes of its body), then SIGTERM.
+            // Nothing A does shows that it read them, so the bytes get a moment to arrive.
             Thread.sleep(500);
             a.process().destroy();
-            Thread.sleep(1500);
-            assertTrue(a.process().isAlive(), "A waits for its in-flight request");
             out.write(bytes, 5, bytes.length - 5);
             out.flush();
             String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -374,9 +386,13 @@ class TwoInstancesIT {
 
     /** A token as the real identity provider would sign it (the prod build has no /dev/token). */
     private static String token(String subject) throws Exception {
+        return token(subject, Set.of("user"));
+    }
+
+    private static String token(String subject, Set<String> groups) throws Exception {
         PrivateKey key = KeyUtils.decodePrivateKey(Files.readString(keys.privateKey()));
         Instant now = Instant.now();
-        return Jwt.issuer(ISSUER).audience(AUDIENCE).subject(subject).groups(Set.of("user"))
+        return Jwt.issuer(ISSUER).audience(AUDIENCE).subject(subject).groups(groups)
                 .issuedAt(now.minusSeconds(5)).expiresAt(now.plusSeconds(3600)).sign(key);
     }
 

@@ -19,6 +19,8 @@ import java.util.Map;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
+import static org.awaitility.Awaitility.await;
+
 /** The uploader page (index.html) as a user and the tests see it. */
 final class UploaderPage {
 
@@ -194,22 +196,11 @@ final class UploaderPage {
     /** Polls the condition; on timeout, fails with {@code details} (what the page showed then). */
     void waitUntil(String what, Duration timeout, java.util.function.Supplier<String> details,
                    Predicate<ChromeDriver> condition) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            if (condition.test(driver)) {
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what
-                        + "; page error banner: '" + (visible("page-error") ? text("page-error") : "") + "' "
-                        + details.get());
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted", e);
-            }
+        try {
+            await(what).atMost(timeout).pollInterval(Duration.ofMillis(50)).until(() -> condition.test(driver));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what
+                    + "; page error banner: '" + (visible("page-error") ? text("page-error") : "") + "' " + details.get(), e);
         }
     }
 

@@ -1,5 +1,7 @@
 package io.uploadgateway.support;
 
+import org.awaitility.Awaitility;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -197,13 +199,11 @@ public final class FaultyS3 implements AutoCloseable {
     }
 
     /** Waits until {@code condition} holds for the recorded requests, polling; fails after {@code timeout}. */
-    public void await(String what, Predicate<List<Seen>> condition, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.test(requests())) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("FaultyS3: " + what + " did not happen within " + timeout + "; seen: " + requests());
-            }
-            Thread.sleep(20);
+    public void await(String what, Predicate<List<Seen>> condition, Duration timeout) {
+        try {
+            Awaitility.await(what).atMost(timeout).pollInterval(Duration.ofMillis(20)).until(() -> condition.test(requests()));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("FaultyS3: " + what + " did not happen within " + timeout + "; seen: " + requests(), e);
         }
     }
 

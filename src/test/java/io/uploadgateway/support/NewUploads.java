@@ -29,7 +29,7 @@ public final class NewUploads {
 
     public static Upload singleRequest(String owner, long maxBytes) {
         Upload.NewFile file = file(owner);
-        return Upload.singleRequest(file, ObjectKeys.stagingFor("uploads/", file.id()), maxBytes, now().plusSeconds(900), now(), TTL);
+        return Upload.singleRequest(file, ObjectKeys.stagingFor("uploads/staging/", file.id()), maxBytes, now().plusSeconds(900), now(), TTL);
     }
 
     public static Instant now() {

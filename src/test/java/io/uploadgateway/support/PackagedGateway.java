@@ -2,6 +2,7 @@ package io.uploadgateway.support;
 
 import io.restassured.RestAssured;
 import io.restassured.specification.RequestSpecification;
+import org.awaitility.Awaitility;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -72,26 +74,26 @@ public record PackagedGateway(String name, int port, int managementPort, Process
     }
 
     /** Waits until {@code /q/health/ready} (management port) answers 200; fails (with the log's tail) if the process exits or time runs out. */
-    public void awaitReady(Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        String last = "no answer";
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                fail("instance " + name + " exited with " + process.exitValue() + ":\n" + tail(log()));
-            }
-            try {
-                HttpResponse<String> ready = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + managementPort + "/q/health/ready"))
-                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-                if (ready.statusCode() == 200) {
-                    return;
+    public void awaitReady(Duration timeout) throws IOException {
+        AtomicReference<String> last = new AtomicReference<>("no answer");
+        try {
+            Awaitility.await("instance " + name + " ready").atMost(timeout).pollInterval(Duration.ofMillis(250)).until(() -> {
+                if (!process.isAlive()) {
+                    fail("instance " + name + " exited with " + process.exitValue() + ":\n" + tail(log()));
                 }
-                last = ready.statusCode() + " " + ready.body();
-            } catch (IOException e) {
-                last = e.toString();
-            }
-            Thread.sleep(250);
+                try {
+                    HttpResponse<String> ready = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + managementPort
+                            + "/q/health/ready")).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+                    last.set(ready.statusCode() + " " + ready.body());
+                    return ready.statusCode() == 200;
+                } catch (IOException e) {
+                    last.set(e.toString());
+                    return false;
+                }
+            });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            fail("instance " + name + " not ready after " + timeout + " (" + last.get() + "):\n" + tail(log()));
         }
-        fail("instance " + name + " not ready after " + timeout + " (" + last + "):\n" + tail(log()));
     }
 
     /** SIGTERM, as Kubernetes sends it, and wait for the process to end. */

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.uploadgateway.outbound.StandardWebhooks;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -128,22 +130,18 @@ public final class WebhookReceiver implements AutoCloseable {
         if (server != null) {
             return;
         }
-        IOException last = null;
-        for (int attempt = 0; attempt < 50; attempt++) {
-            try {
-                HttpServer created = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
-                created.createContext("/webhook", this::webhook);
-                created.setExecutor(threads);
-                created.start();
-                server = created;
-                port = created.getAddress().getPort();
-                return;
-            } catch (IOException e) {
-                last = e; // the port may linger for a moment after down()
-                sleep(100);
-            }
-        }
-        throw new IllegalStateException("could not listen on " + port + " again", last);
+        // The port may linger for a moment after down().
+        server = Awaitility.await("listening on " + port + " again").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100))
+                .ignoreException(java.net.BindException.class).until(this::listen, java.util.Objects::nonNull);
+        port = server.getAddress().getPort();
+    }
+
+    private HttpServer listen() throws IOException {
+        HttpServer created = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
+        created.createContext("/webhook", this::webhook);
+        created.setExecutor(threads);
+        created.start();
+        return created;
     }
 
     /** The webhook receiver is not listening: connections are refused, as by a receiver that is down. */
@@ -211,16 +209,14 @@ public final class WebhookReceiver implements AutoCloseable {
         return hookCalls.stream().filter(c -> owner.equals(c.event().path("data").path("owner").asText())).toList();
     }
 
-    /** Waits (polling, no fixed sleep) until {@code condition} holds; fails with {@code what} after {@code timeout}. */
+    /** Waits until {@code condition} holds; fails with {@code what} and the deliveries so far after {@code timeout}. */
     public void await(String what, Duration timeout, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                Map<String, List<String>> seen = new HashMap<>();
-                deliveries.forEach(d -> seen.computeIfAbsent(d.uploadId(), k -> new ArrayList<>()).add(d.type() + ":" + d.answered()));
-                throw new AssertionError("timed out after " + timeout + " waiting for " + what + "; deliveries by upload: " + seen);
-            }
-            sleep(50);
+        try {
+            Awaitility.await(what).atMost(timeout).pollInterval(Duration.ofMillis(50)).until(condition::getAsBoolean);
+        } catch (ConditionTimeoutException e) {
+            Map<String, List<String>> seen = new HashMap<>();
+            deliveries.forEach(d -> seen.computeIfAbsent(d.uploadId(), k -> new ArrayList<>()).add(d.type() + ":" + d.answered()));
+            throw new AssertionError("timed out after " + timeout + " waiting for " + what + "; deliveries by upload: " + seen, e);
         }
     }
 
@@ -250,7 +246,7 @@ public final class WebhookReceiver implements AutoCloseable {
         hookCalls.add(received);
         HookAnswer answer = hookByOwner.getOrDefault(received.event().path("data").path("owner").asText(), HookAnswer.allow());
         if (!answer.delay().isZero()) {
-            sleep(answer.delay().toMillis());
+            pause(answer.delay()); // a receiver slow to answer
         }
         respond(exchange, received.signatureValid() ? answer.status() : 401, answer.contentType(), answer.body());
     }
@@ -293,9 +289,9 @@ public final class WebhookReceiver implements AutoCloseable {
         }
     }
 
-    private static void sleep(long millis) {
+    private static void pause(Duration delay) {
         try {
-            Thread.sleep(millis);
+            Thread.sleep(delay.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

@@ -124,4 +124,17 @@ class ObjectKeysTest {
         assertFalse(ObjectKeys.isGatewayKey("uploads", "uploads/" + key));  // a root always ends in '/'
         assertFalse(ObjectKeys.isGatewayKey(ROOT, null));
     }
+
+    @Test
+    void aStagingKeyNamesItsUploadAndIsNoUploadsKey() {
+        String stagingRoot = ROOT + "staging/";
+        String staging = ObjectKeys.stagingFor(stagingRoot, ID);
+        assertEquals("uploads/staging/" + ID, staging);
+        assertEquals(java.util.Optional.of(ID), ObjectKeys.stagedUpload(stagingRoot, staging));
+        assertFalse(ObjectKeys.isGatewayKey(ROOT, staging), "the orphan sweep of multipart uploads leaves it alone");
+        // Anything else under the staging root, and every upload's key, stages nothing.
+        assertEquals(java.util.Optional.empty(), ObjectKeys.stagedUpload(stagingRoot, staging + "/x"));
+        assertEquals(java.util.Optional.empty(), ObjectKeys.stagedUpload(stagingRoot, stagingRoot + ID.toString().toUpperCase()));
+        assertEquals(java.util.Optional.empty(), ObjectKeys.stagedUpload(stagingRoot, ObjectKeys.forUpload(ROOT, "staging", ID, "x")));
+    }
 }

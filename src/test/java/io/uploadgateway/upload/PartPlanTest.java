@@ -83,4 +83,16 @@ class PartPlanTest {
         assertFalse(PartPlan.of(10, null, 5 * 1024 * 1024, PartPlan.MAX_OBJECT_SIZE).isOpen());
         assertThrows(IllegalArgumentException.class, () -> new PartPlan(-1, 5, PartPlan.MAX_PARTS));
     }
+
+    @Test
+    void anOpenPlanWithinAMaximumHasNoMorePartNumbersThanSuchAnObjectCanHave() {
+        long mib = 1024 * 1024;
+        // Every part but the last is at least 5 MiB: an object of at most 12 MiB has at most 3 parts.
+        assertEquals(3, PartPlan.open(12 * mib).partCount());
+        assertEquals(2, PartPlan.open(10 * mib).partCount());
+        assertEquals(3, PartPlan.open(10 * mib + 1).partCount());
+        assertEquals(1, PartPlan.open(1).partCount());
+        assertEquals(PartPlan.MAX_PARTS, PartPlan.open(PartPlan.MAX_OBJECT_SIZE).partCount());
+        assertTrue(PartPlan.open(12 * mib).isOpen());
+    }
 }

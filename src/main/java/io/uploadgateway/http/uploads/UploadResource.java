@@ -188,7 +188,7 @@ public class UploadResource {
                     + "Every call issues fresh URLs.")
     @APIResponse(responseCode = "200", description = "One URL per requested part",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = PresignResponse.class)))
-    @Problems({INVALID_REQUEST, CHECKSUMS_UNSUPPORTED, BODY_TOO_LARGE, NOT_FOUND, UPLOAD_NOT_ACTIVE})
+    @Problems({INVALID_REQUEST, CHECKSUMS_UNSUPPORTED, BODY_TOO_LARGE, NOT_FOUND, UPLOAD_NOT_ACTIVE, QUOTA_EXCEEDED})
     public Uni<PresignResponse> presign(@Parameter(description = "Upload id (UUID)", schema = @Schema(type = SchemaType.STRING, format = "uuid")) @PathParam("id") String id, PresignRequest request) {
         UUID uploadId = RequestParams.uploadId(id);
         if (request == null) {
@@ -234,7 +234,7 @@ public class UploadResource {
     @DELETE
     @Path("/{id}")
     @Operation(operationId = "abortUpload", summary = "Abort the upload",
-            description = "Aborts the S3 multipart upload and marks the upload ABORTED. Idempotent.")
+            description = "Removes everything the upload put in storage and marks it ABORTED. Idempotent.")
     @APIResponse(responseCode = "204", description = "Aborted (or already aborted)")
     @Problems({NOT_FOUND, UPLOAD_NOT_ACTIVE, UPLOAD_BUSY, STORAGE_REFUSED})
     public Uni<Response> abort(@Parameter(description = "Upload id (UUID)", schema = @Schema(type = SchemaType.STRING, format = "uuid")) @PathParam("id") String id) {

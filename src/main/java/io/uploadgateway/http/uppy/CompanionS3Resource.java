@@ -74,7 +74,7 @@ import static io.uploadgateway.problem.ErrorCode.UPLOAD_NOT_ACTIVE;
  * set to the gateway's origin), on the same ledger and use cases as the native API. Uppy's
  * {@code uploadId} is the gateway's upload id (not S3's), and every call must name the upload's
  * {@code key}: another key is a 404, like someone else's upload. Uppy sends no size, so its
- * uploads are open-sized ({@link PartPlan#OPEN}) unless its metadata carries {@code size}.
+ * uploads are open-sized ({@code UploadKind.OPEN_SIZED}) unless its metadata carries {@code size}.
  * Authentication: the bearer token, in the Authorization header or the cookie
  * ({@code http/session/CookieBearer}).
  */
@@ -146,13 +146,15 @@ public class CompanionS3Resource {
             description = "Query: filename, type, metadata[field]=value. Uppy uses this for files under 100 MiB (unless "
                     + "shouldUseMultipart says otherwise) and always for 0-byte files. Starts an upload like POST /s3/multipart "
                     + "(content type 415, quotas 429, the pre-create hook) and answers a SigV4 POST policy that fixes the bucket, "
-                    + "the gateway's key and the Content-Type and bounds the size with content-length-range from 0 to the gateway's "
-                    + "maximum upload size, S3's 5 GiB single-request limit and the owner's remaining bytes quota. The upload "
-                    + "completes when its object exists: GET /api/v1/uploads/{uploadId}?sync=true or POST .../complete, or the "
-                    + "janitor once the policy has expired (EXPIRED if no object arrived).")
+                    + "the upload's staging key and the Content-Type and bounds the size with content-length-range from 0 to what "
+                    + "the form reserves of the owner's bytes quota: metadata[size] when given, else gateway.single-request-max-size, "
+                    + "within the gateway's maximum and S3's 5 GiB. The upload completes, through the same checks as any other, "
+                    + "when its object is found: GET /api/v1/uploads/{uploadId}?sync=true or POST .../complete, or the janitor once "
+                    + "the policy has expired (EXPIRED if no object arrived); completion copies the checked object to the upload's key.")
     @APIResponse(responseCode = "200", description = "{method: \"POST\", url, fields, expires, uploadId, key}",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ParamsResponse.class)))
-    @Problems({INVALID_REQUEST, CROSS_SITE_REQUEST, UNSUPPORTED_CONTENT_TYPE, QUOTA_EXCEEDED, REJECTED_BY_HOOK, HOOK_UNAVAILABLE})
+    @Problems({INVALID_REQUEST, CROSS_SITE_REQUEST, TOO_LARGE, UNSUPPORTED_CONTENT_TYPE, QUOTA_EXCEEDED, REJECTED_BY_HOOK,
+            HOOK_UNAVAILABLE})
     public Uni<ParamsResponse> params(@QueryParam("filename") String filename, @QueryParam("type") String type,
                                       @Context UriInfo uri) {
         if (filename == null) {
@@ -172,7 +174,7 @@ public class CompanionS3Resource {
     @Operation(operationId = "uppySignParts", summary = "Presigned URLs for several parts (Uppy)")
     @APIResponse(responseCode = "200", description = "{presignedUrls: {\"1\": url, …}}",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = BatchResponse.class)))
-    @Problems({INVALID_REQUEST, NOT_FOUND, UPLOAD_NOT_ACTIVE})
+    @Problems({INVALID_REQUEST, NOT_FOUND, UPLOAD_NOT_ACTIVE, QUOTA_EXCEEDED})
     public Uni<BatchResponse> batch(@PathParam("uploadId") String uploadId, @QueryParam("key") String key,
                                     @QueryParam("partNumbers") String partNumbers) {
         List<Integer> numbers = CompanionViews.partNumbers(partNumbers);
@@ -191,10 +193,11 @@ public class CompanionS3Resource {
     @Path("/multipart/{uploadId}/{partNumber}")
     @Operation(operationId = "uppySignPart", summary = "A presigned URL for one part (Uppy)",
             description = "expires is the URL's lifetime in seconds. An open-sized upload's URL signs no Content-Length "
-                    + "(S3 refuses a part over 5 GiB); a planned one signs the part's exact length.")
+                    + "(S3 refuses a part over 5 GiB) and the first one for a higher part number reserves the 5 GiB it allows "
+                    + "(429 beyond the owner's bytes quota); a planned one signs the part's exact length.")
     @APIResponse(responseCode = "200", description = "{url, expires}",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SignedPartResponse.class)))
-    @Problems({INVALID_REQUEST, NOT_FOUND, UPLOAD_NOT_ACTIVE})
+    @Problems({INVALID_REQUEST, NOT_FOUND, UPLOAD_NOT_ACTIVE, QUOTA_EXCEEDED})
     public Uni<SignedPartResponse> signPart(@PathParam("uploadId") String uploadId, @PathParam("partNumber") String partNumber,
                                             @QueryParam("key") String key) {
         int number;
@@ -231,7 +234,8 @@ public class CompanionS3Resource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(operationId = "uppyComplete", summary = "Complete the upload with the parts Uppy names (Uppy)",
             description = "Body {parts: [{PartNumber, ETag}]}; ETags quoted or not. Each named part must be in storage with "
-                    + "that ETag. An open-sized upload over the maximum size or the owner's bytes quota is aborted: 413.")
+                    + "that ETag. An open-sized upload over the maximum size, or over its reservation with no room left in the owner's "
+                    + "bytes quota, is aborted: 413.")
     @APIResponse(responseCode = "200", description = "{location, key}",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = CompleteResponse.class)))
     @Problems({INVALID_REQUEST, BODY_TOO_LARGE, CROSS_SITE_REQUEST, NOT_FOUND, UPLOAD_NOT_ACTIVE, PARTS_MISSING, PART_MISMATCH,
@@ -250,7 +254,7 @@ public class CompanionS3Resource {
     @DELETE
     @Path("/multipart/{uploadId}")
     @Operation(operationId = "uppyAbort", summary = "Abort the upload (Uppy's cancel)",
-            description = "Aborts the S3 multipart upload and marks the upload ABORTED. Idempotent.")
+            description = "Removes everything the upload put in storage and marks it ABORTED. Idempotent.")
     @APIResponse(responseCode = "200", description = "{}")
     @Problems({INVALID_REQUEST, CROSS_SITE_REQUEST, NOT_FOUND, UPLOAD_NOT_ACTIVE, UPLOAD_BUSY, STORAGE_REFUSED})
     public Uni<Map<String, Object>> abort(@PathParam("uploadId") String uploadId, @QueryParam("key") String key) {

@@ -239,7 +239,7 @@ public class CreateUpload {
     }
 
     private Uni<Created> withForm(Upload.NewFile file, Reserved reserved) {
-        String stagingKey = ObjectKeys.stagingFor(config.keyRoot(), file.id());
+        String stagingKey = ObjectKeys.stagingFor(config.stagingRoot(), file.id());
         return window.grant(window.requested(null)).flatMap(grant -> {
             PresignedPost post = grant.signing().post(stagingKey, file.contentType(), reserved.bytes(), grant.lifetime());
             return record(file.owner(), reserved, () -> Upload.singleRequest(file, stagingKey, reserved.bytes(), post.expiresAt(), now(),

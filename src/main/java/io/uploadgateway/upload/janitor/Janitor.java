@@ -235,10 +235,10 @@ public class Janitor {
         if (!config.orphanSweepEnabled()) {
             return Uni.createFrom().item(List.of());
         }
-        String root = config.keyRoot();
+        String root = config.stagingRoot();
         Instant writtenBefore = now.minus(config.orphanGrace());
         List<String> deleted = Collections.synchronizedList(new ArrayList<>());
-        return storage.listObjects(ObjectKeys.stagingPrefix(root))
+        return storage.listObjects(root)
                 .map(listed -> listed.stream()
                         .filter(o -> o.lastModified() == null || o.lastModified().isBefore(writtenBefore))
                         .filter(o -> ObjectKeys.stagedUpload(root, o.key()).isPresent())

@@ -131,7 +131,7 @@ class WebhookDeliveryTest {
         admin().get("/api/v1/admin/events/" + eventId).then().statusCode(200)
                 .body("status", equalTo("delivered")).body("attempts", equalTo(3)).body("lastStatus", equalTo(204))
                 .body("uploadId", equalTo(id)).body("payload.type", equalTo("upload.completed"));
-        Thread.sleep(500); // a stray second delivery would show up by now
+        // Delivered is final in the ledger (dispatchers claim only pending events): this was its one delivery.
         assertEquals(1, backend.acceptedOf(id).stream().filter(d -> d.type().equals("upload.completed")).count());
 
         String metrics = RestAssured.given().get(metricsUrl).then().statusCode(200).extract().asString();
@@ -153,7 +153,10 @@ class WebhookDeliveryTest {
         }
         backend.awaitAccepted(id, got -> got.stream().anyMatch(d -> d.type().equals("upload.completed")), WAIT);
         assertEquals(1, eventsInLedger(id, "upload.completed"), "one event in the outbox");
-        Thread.sleep(500);
+        String eventId = backend.acceptedOf(id).stream().filter(d -> d.type().equals("upload.completed")).findFirst().orElseThrow().id();
+        backend.await("the delivery recorded", WAIT,
+                () -> "delivered".equals(admin().get("/api/v1/admin/events/" + eventId).path("status")));
+        // One event, delivered, so never claimed again: it went out once.
         assertEquals(1, backend.deliveriesOf(id).stream().filter(d -> d.type().equals("upload.completed")).count());
     }
 
@@ -275,7 +278,7 @@ class WebhookDeliveryTest {
         assertTrue(admin().get("/api/v1/admin/stats").jsonPath().getLong("events.dead") >= 1);
         assertTrue(metric(RestAssured.given().get(metricsUrl).asString(), "gateway_webhook_dead_total") >= 1);
         int attemptsWhileDead = backend.deliveriesOf(id).size();
-        Thread.sleep(600);
+        awaitADispatchPass();
         assertEquals(attemptsWhileDead, backend.deliveriesOf(id).size(), "a dead event is not tried again");
 
         TestClock.reset();
@@ -307,7 +310,7 @@ class WebhookDeliveryTest {
             insert.setString(3, "{\"type\":\"upload.created\",\"timestamp\":\"2026-01-01T00:00:00Z\",\"data\":{\"id\":\"" + upload + "\"}}");
             insert.executeUpdate();
         }
-        Thread.sleep(1000); // several polls
+        awaitADispatchPass();
         assertEquals(List.of(), backend.deliveriesOf(upload), "nobody sends an event another replica holds");
 
         TestClock.advance(Duration.ofMinutes(61));
@@ -333,6 +336,16 @@ class WebhookDeliveryTest {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /**
+     * Waits until the dispatcher has run since now: an event written now (a new upload's, of an
+     * owner of its own) reaches the receiver. Whatever the dispatcher would send of the events it
+     * saw before, it has had its chance.
+     */
+    private void awaitADispatchPass() {
+        String marker = Gateway.as(unique("marker")).start("marker.bin", 100, null).getString("id");
+        backend.awaitAccepted(marker, got -> !got.isEmpty(), WAIT);
+    }
 
     private static io.restassured.specification.RequestSpecification admin() {
         return Gateway.withToken(Tokens.forAdmin("ops")).api();

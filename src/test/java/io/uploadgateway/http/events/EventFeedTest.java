@@ -15,6 +15,7 @@ import io.uploadgateway.support.Tokens;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
+import java.util.concurrent.atomic.AtomicReference;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -31,6 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The outbox with webhooks off (the default): every state change is still an event, served by the
@@ -58,21 +60,22 @@ class EventFeedTest {
         // janitor, earlier tests' uploads) may add events, and a transaction still running holds
         // the feed's horizon back: an empty page then keeps the cursor, and the walk goes on.
         List<Map<String, Object>> items = new ArrayList<>();
-        String cursor = end;
+        AtomicReference<String> cursor = new AtomicReference<>(end);
         List<String> walked = new ArrayList<>();
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (mine(items, id, other).size() < 4 && System.nanoTime() < deadline) {
-            JsonPath answer = feed(cursor, 1);
-            items.addAll(answer.getList("items"));
-            walked.add(answer.getList("items").stream().map(i -> ((Map<?, ?>) i).get("type") + "/" + dataId((Map<?, ?>) i)).toList()
-                    + "→" + (answer.getString("nextCursor") == null ? null : FeedCursor.parse(answer.getString("nextCursor"))));
-            assertNotNull(answer.getString("nextCursor"));
-            if (answer.getList("items").isEmpty()) {
-                assertEquals(cursor, answer.getString("nextCursor"), "an empty page keeps the cursor");
-                sleep(100);
-            }
-            cursor = answer.getString("nextCursor");
-        }
+        await("four events walked").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).pollDelay(Duration.ZERO)
+                .until(() -> {
+                    JsonPath answer = feed(cursor.get(), 1);
+                    items.addAll(answer.getList("items"));
+                    walked.add(answer.getList("items").stream().map(i -> ((Map<?, ?>) i).get("type") + "/" + dataId((Map<?, ?>) i))
+                            .toList() + "→" + (answer.getString("nextCursor") == null ? null
+                            : FeedCursor.parse(answer.getString("nextCursor"))));
+                    assertNotNull(answer.getString("nextCursor"));
+                    if (answer.getList("items").isEmpty()) {
+                        assertEquals(cursor.get(), answer.getString("nextCursor"), "an empty page keeps the cursor");
+                    }
+                    cursor.set(answer.getString("nextCursor"));
+                    return mine(items, id, other).size() >= 4;
+                });
         List<String> mine = mine(items, id, other);
         assertEquals(List.of(id + " upload.created", id + " upload.completed", other + " upload.created", other + " upload.aborted"), mine,
                 () -> "walked from " + FeedCursor.parse(end) + " through " + walked + "; in the ledger: " + rowsOf(id, other));
@@ -142,13 +145,15 @@ class EventFeedTest {
         }
 
         List<Map<String, Object>> served = new ArrayList<>();
-        String cursor = end;
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (served.stream().noneMatch(i -> onTime.equals(dataId(i))) && System.nanoTime() < deadline) {
-            JsonPath page = feed(cursor, 1000);
-            served.addAll(page.getList("items"));
-            cursor = page.getString("nextCursor");
-        }
+        AtomicReference<String> walkedTo = new AtomicReference<>(end);
+        await("the on-time event served").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).pollDelay(Duration.ZERO)
+                .until(() -> {
+                    JsonPath page = feed(walkedTo.get(), 1000);
+                    served.addAll(page.getList("items"));
+                    walkedTo.set(page.getString("nextCursor"));
+                    return served.stream().anyMatch(i -> onTime.equals(dataId(i)));
+                });
+        String cursor = walkedTo.get();
         List<String> order = served.stream().map(EventFeedTest::dataId)
                 .filter(d -> d.equals(lateUpload.toString()) || d.equals(onTime)).toList();
         assertEquals(List.of(lateUpload.toString(), onTime), order, "both, once each, the earlier transaction first");
@@ -249,15 +254,6 @@ class EventFeedTest {
     private static List<String> mine(List<Map<String, Object>> items, String... uploads) {
         return items.stream().filter(item -> Set.of(uploads).contains(dataId(item)))
                 .map(item -> dataId(item) + " " + item.get("type")).toList();
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 
     private static RequestSpecification service() {

@@ -28,6 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.awaitility.Awaitility.await;
 
 /**
  * An app in an OS background session: it creates the upload with autoComplete, takes one lease,
@@ -136,31 +137,14 @@ class PhoneUploadTest {
     }
 
     private static void awaitState(Gateway client, String id, String state, Duration within) {
-        Instant deadline = Instant.now().plus(within);
-        String seen = null;
-        while (Instant.now().isBefore(deadline)) {
-            seen = client.get(id).then().statusCode(200).extract().path("state");
-            if (state.equals(seen)) {
-                return;
-            }
-            sleep(250);
-        }
-        fail("upload " + id + " is " + seen + " after " + within + ", expected " + state);
+        await("upload " + id + " " + state).atMost(within).pollInterval(Duration.ofMillis(250))
+                .until(() -> client.get(id).then().statusCode(200).extract().path("state"), state::equals);
     }
 
     private double completedTotal() {
         String metrics = given().get(metricsUrl).then().statusCode(200).extract().asString();
         return metrics.lines().filter(l -> l.startsWith("gateway_uploads_completed_total"))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 
     /** The status S3 answered, or -1 if the connection failed before a whole answer arrived. */

@@ -16,6 +16,7 @@ import java.util.stream.IntStream;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.awaitility.Awaitility.await;
 
 /** Each URL carries its own expiry and its part's exact length; S3 enforces both. */
 @QuarkusTest
@@ -23,13 +24,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PresignTest {
 
     @Test
-    void lapsedUrlIsRefusedAndAFreshOneWorks() throws InterruptedException {
+    void lapsedUrlIsRefusedAndAFreshOneWorks() {
         Gateway client = Gateway.as("sleepy-laptop");
         byte[] body = Bytes.random(1000, 1);
         String id = client.start("lid-closed.bin", body.length, null).getString("id");
 
-        Gateway.PresignedUrl shortLived = client.presign(id, List.of(1), 1L).get(1);
-        Thread.sleep(2_100); // the laptop sleeps past the URL's one-second window
+        JsonPath signed = client.presignResponse(id, List.of(1), 1L).then().statusCode(200).extract().jsonPath();
+        Gateway.PresignedUrl shortLived = new Gateway.PresignedUrl(signed.getString("urls[0].url"), "PUT",
+                signed.getMap("urls[0].headers", String.class, String.class));
+        Instant expiresAt = Instant.parse(signed.getString("urls[0].expiresAt"));
+        // The laptop sleeps past the URL's one-second window (S3Proxy's own clock decides).
+        await("the URL's expiry passed").atMost(Duration.ofSeconds(5)).until(() -> Instant.now().isAfter(expiresAt.plusSeconds(1)));
         Gateway.S3Answer refused = Gateway.put(shortLived, body);
         assertEquals(403, refused.status(), refused.body());
 

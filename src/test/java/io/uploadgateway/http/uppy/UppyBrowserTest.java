@@ -35,6 +35,7 @@ import java.util.stream.Collectors;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The real Uppy ({@code @uppy/core} + {@code @uppy/aws-s3} 6.3.1 from npm, bundled by esbuild) in
@@ -241,15 +242,7 @@ class UppyBrowserTest {
         return s3.getObject(r -> r.bucket(TestStack.BUCKET).key(key), AsyncResponseTransformer.toBytes()).join().asByteArray();
     }
 
-    private static <T> T waitFor(java.util.function.Supplier<T> probe, Duration timeout) throws InterruptedException {
-        long until = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < until) {
-            T value = probe.get();
-            if (value != null) {
-                return value;
-            }
-            Thread.sleep(250);
-        }
-        throw new AssertionError("not within " + timeout);
+    private static <T> T waitFor(java.util.function.Supplier<T> probe, Duration timeout) {
+        return await().atMost(timeout).pollInterval(Duration.ofMillis(250)).until(probe::get, java.util.Objects::nonNull);
     }
 }

@@ -1,5 +1,6 @@
 package io.uploadgateway.storage.presign;
 
+import io.uploadgateway.support.TestClock;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
@@ -26,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class PostPolicyTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final MutableClock clock = new MutableClock(Instant.parse("2026-11-30T23:59:30Z"));
+    private final TestClock clock = TestClock.at(Instant.parse("2026-11-30T23:59:30Z"));
     private final SigV4Presigner engine = new SigV4Presigner(
             S3Endpoint.custom(URI.create("http://127.0.0.1:9000"), "eu-west-1", true), clock);
 

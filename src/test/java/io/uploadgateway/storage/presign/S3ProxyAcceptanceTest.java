@@ -1,5 +1,6 @@
 package io.uploadgateway.storage.presign;
 
+import io.uploadgateway.support.TestClock;
 import io.uploadgateway.embedded.EmbeddedStack;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -46,7 +47,7 @@ class S3ProxyAcceptanceTest {
 
     private static EmbeddedStack stack;
     private static S3AsyncClient s3;
-    private static MutableClock clock;
+    private static TestClock clock;
     private static SigV4Presigner engine;
     private static SigningCredentials credentials;
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -64,7 +65,7 @@ class S3ProxyAcceptanceTest {
                 .httpClientBuilder(AwsCrtAsyncHttpClient.builder())
                 .build();
         s3.createBucket(r -> r.bucket(BUCKET)).join();
-        clock = new MutableClock(Instant.now());
+        clock = TestClock.at(Instant.now());
         engine = new SigV4Presigner(S3Endpoint.custom(URI.create(stack.s3Endpoint()), EmbeddedStack.REGION, true), clock);
         credentials = SigningCredentials.of(EmbeddedStack.ACCESS_KEY, EmbeddedStack.SECRET_KEY);
     }

@@ -1,5 +1,6 @@
 package io.uploadgateway.storage.presign;
 
+import io.uploadgateway.support.TestClock;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -102,7 +103,7 @@ class SdkOracleTest {
     }
 
     /** One endpoint configuration: the SDK presigner and the engine for it, and the buckets to try. */
-    record Setup(String name, S3Presigner presigner, SigV4Presigner engine, MutableClock clock, List<String> buckets) {
+    record Setup(String name, S3Presigner presigner, SigV4Presigner engine, TestClock clock, List<String> buckets) {
     }
 
     private static final List<String> BUCKETS = List.of("test-uploads", "abc", "my.bucket.with.dots", "bucket-1",
@@ -145,7 +146,7 @@ class SdkOracleTest {
                 .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(pathStyle).build())
                 .credentialsProvider(StaticCredentialsProvider.create(CREDENTIALS.get(0).sdk()))
                 .build();
-        MutableClock clock = new MutableClock(Instant.now());
+        TestClock clock = TestClock.at(Instant.now());
         SETUPS.add(new Setup(endpoint + " " + region + (pathStyle ? " path-style" : ""), presigner,
                 new SigV4Presigner(S3Endpoint.custom(URI.create(endpoint), region, pathStyle), clock), clock, BUCKETS));
     }
@@ -156,7 +157,7 @@ class SdkOracleTest {
                 .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(pathStyle).build())
                 .credentialsProvider(StaticCredentialsProvider.create(CREDENTIALS.get(0).sdk()))
                 .build();
-        MutableClock clock = new MutableClock(Instant.now());
+        TestClock clock = TestClock.at(Instant.now());
         SETUPS.add(new Setup("AWS " + region + (pathStyle ? " path-style" : ""), presigner,
                 new SigV4Presigner(S3Endpoint.aws(region, pathStyle), clock), clock, BUCKETS));
     }
@@ -173,14 +174,14 @@ class SdkOracleTest {
                 continue;
             }
             long second = amzDate(sdk.url().toString());
-            c.setup.clock().setMillis(second * 1000 + random.nextInt(1000));
+            c.setup.clock().set(Instant.ofEpochMilli(second * 1000 + random.nextInt(1000)));
             PresignedUrl engine = c.presignWithEngine();
             assertSame(sdk, engine, where);
             // AwsV4HttpSigner at the same second must give the presigner's URL: the same code path
             assertEquals(sdk.url().toString(), resign(sdk.httpRequest(), c.credentials, c.setup, c.expiry, second), where);
             // ... and at any other second it must agree with the engine
             long other = randomSecond(random);
-            c.setup.clock().setMillis(other * 1000 + random.nextInt(1000));
+            c.setup.clock().set(Instant.ofEpochMilli(other * 1000 + random.nextInt(1000)));
             assertEquals(resign(sdk.httpRequest(), c.credentials, c.setup, c.expiry, other), c.presignWithEngine().url(),
                     where + " at " + Instant.ofEpochSecond(other));
         }
@@ -197,11 +198,11 @@ class SdkOracleTest {
                 continue;
             }
             long second = amzDate(sdk.url().toString());
-            c.setup.clock().setMillis(second * 1000 + random.nextInt(1000));
+            c.setup.clock().set(Instant.ofEpochMilli(second * 1000 + random.nextInt(1000)));
             assertSame(sdk, c.presignWithEngine(), where);
             assertEquals(sdk.url().toString(), resign(sdk.httpRequest(), c.credentials, c.setup, c.expiry, second), where);
             long other = randomSecond(random);
-            c.setup.clock().setMillis(other * 1000 + random.nextInt(1000));
+            c.setup.clock().set(Instant.ofEpochMilli(other * 1000 + random.nextInt(1000)));
             assertEquals(resign(sdk.httpRequest(), c.credentials, c.setup, c.expiry, other), c.presignWithEngine().url(),
                     where + " at " + Instant.ofEpochSecond(other));
         }
@@ -229,7 +230,7 @@ class SdkOracleTest {
                     continue;
                 }
                 long second = boundary.getEpochSecond() + delta;
-                c.setup.clock().setMillis(second * 1000 + 999);
+                c.setup.clock().set(Instant.ofEpochMilli(second * 1000 + 999));
                 assertEquals(resign(sdk.httpRequest(), c.credentials, c.setup, c.expiry, second), c.presignWithEngine().url(),
                         "seed " + SEED + " at " + Instant.ofEpochSecond(second) + ": " + c);
                 checked++;
@@ -294,7 +295,7 @@ class SdkOracleTest {
 
     private static void check(PresignedRequest sdk, Setup setup, java.util.function.Supplier<PresignedUrl> engine,
                               Random random, String where) {
-        setup.clock().setMillis(amzDate(sdk.url().toString()) * 1000 + random.nextInt(1000));
+        setup.clock().set(Instant.ofEpochMilli(amzDate(sdk.url().toString()) * 1000 + random.nextInt(1000)));
         assertSame(sdk, engine.get(), where);
     }
 

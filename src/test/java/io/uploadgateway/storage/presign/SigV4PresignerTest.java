@@ -1,5 +1,6 @@
 package io.uploadgateway.storage.presign;
 
+import io.uploadgateway.support.TestClock;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -15,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SigV4PresignerTest {
 
     private static final SigningCredentials CREDENTIALS = SigningCredentials.of("AKID", "SECRET");
-    private final MutableClock clock = new MutableClock(Instant.parse("2026-11-30T12:00:00Z"));
+    private final TestClock clock = TestClock.at(Instant.parse("2026-11-30T12:00:00Z"));
     private final SigV4Presigner engine = new SigV4Presigner(
             S3Endpoint.custom(URI.create("http://127.0.0.1:9000"), "us-east-1", true), clock);
     private final UploadPartTarget target = engine.uploadPartTarget("bucket", "key", "upload");
@@ -26,7 +27,7 @@ class SigV4PresignerTest {
      */
     @Test
     void awsDocumentationExample() {
-        SigV4Presigner aws = new SigV4Presigner(S3Endpoint.aws("us-east-1"), new MutableClock(Instant.parse("2013-05-24T00:00:00Z")));
+        SigV4Presigner aws = new SigV4Presigner(S3Endpoint.aws("us-east-1"), TestClock.at(Instant.parse("2013-05-24T00:00:00Z")));
         PresignedUrl url = aws.presignGetObject(aws.objectTarget("examplebucket", "test.txt"), null, null, Duration.ofSeconds(86400),
                 SigningCredentials.of("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"));
         assertEquals("https://examplebucket.s3.amazonaws.com/test.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=20130524T000000Z"

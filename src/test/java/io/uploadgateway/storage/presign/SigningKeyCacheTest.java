@@ -1,5 +1,6 @@
 package io.uploadgateway.storage.presign;
 
+import io.uploadgateway.support.TestClock;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -113,11 +114,11 @@ class SigningKeyCacheTest {
     /** Through the engine: the URL's scope date and key follow the clock across midnight. */
     @Test
     void theEngineFollowsTheDayAcrossMidnight() {
-        MutableClock clock = new MutableClock(Instant.parse("2026-11-30T23:59:59.900Z"));
+        TestClock clock = TestClock.at(Instant.parse("2026-11-30T23:59:59.900Z"));
         SigV4Presigner engine = new SigV4Presigner(S3Endpoint.custom(URI.create("http://127.0.0.1:9000"), "us-east-1", true), clock);
         UploadPartTarget target = engine.uploadPartTarget("bucket", "key", "upload");
         PresignedUrl before = engine.presignUploadPart(target, 1, 10, FIFTEEN_MINUTES, ALICE);
-        clock.setMillis(Instant.parse("2026-12-01T00:00:00.100Z").toEpochMilli());
+        clock.set(Instant.parse("2026-12-01T00:00:00.100Z"));
         PresignedUrl after = engine.presignUploadPart(target, 1, 10, FIFTEEN_MINUTES, ALICE);
         assertTrue(before.url().contains("X-Amz-Date=20261130T235959Z&"), before.url());
         assertTrue(before.url().contains("X-Amz-Credential=AKIDALICE%2F20261130%2Fus-east-1%2Fs3%2Faws4_request&"), before.url());
@@ -127,7 +128,7 @@ class SigningKeyCacheTest {
         assertEquals(Instant.parse("2026-12-01T00:15:00Z"), after.expiresAt());
         assertEquals(2, engine.signingKeyDerivations());
         // back before midnight: still cached
-        clock.setMillis(Instant.parse("2026-11-30T23:59:59.999Z").toEpochMilli());
+        clock.set(Instant.parse("2026-11-30T23:59:59.999Z"));
         assertEquals(before.url(), engine.presignUploadPart(target, 1, 10, FIFTEEN_MINUTES, ALICE).url());
         assertEquals(2, engine.signingKeyDerivations());
     }
@@ -135,7 +136,7 @@ class SigningKeyCacheTest {
     /** Through the engine: a rotated secret or a new token shows up in the very next URL. */
     @Test
     void theEngineNeverMixesRotatedCredentials() {
-        MutableClock clock = new MutableClock(Instant.parse("2026-11-30T12:00:00Z"));
+        TestClock clock = TestClock.at(Instant.parse("2026-11-30T12:00:00Z"));
         S3Endpoint endpoint = S3Endpoint.custom(URI.create("http://127.0.0.1:9000"), "us-east-1", true);
         SigV4Presigner engine = new SigV4Presigner(endpoint, clock);
         UploadPartTarget target = engine.uploadPartTarget("bucket", "key", "upload");
@@ -176,15 +177,15 @@ class SigningKeyCacheTest {
         for (int d = 0; d < 2; d++) {
             for (int c = 0; c < credentials.size(); c++) {
                 for (int p = 0; p < 20; p++) {
-                    SigV4Presigner fresh = new SigV4Presigner(endpoint, new MutableClock(Instant.ofEpochMilli(instants[d])));
+                    SigV4Presigner fresh = new SigV4Presigner(endpoint, TestClock.at(Instant.ofEpochMilli(instants[d])));
                     expected[d][c][p] = fresh.presignUploadPart(fresh.uploadPartTarget("bucket", "k/ey", "up+load"), p + 1,
                             1000 + p, FIFTEEN_MINUTES, credentials.get(c)).url();
                 }
             }
         }
         // one signer per day (the clock is per signer), shared by all threads
-        SigV4Presigner[] shared = {new SigV4Presigner(endpoint, new MutableClock(Instant.ofEpochMilli(instants[0]))),
-                new SigV4Presigner(endpoint, new MutableClock(Instant.ofEpochMilli(instants[1])))};
+        SigV4Presigner[] shared = {new SigV4Presigner(endpoint, TestClock.at(Instant.ofEpochMilli(instants[0]))),
+                new SigV4Presigner(endpoint, TestClock.at(Instant.ofEpochMilli(instants[1])))};
         UploadPartTarget[] targets = {shared[0].uploadPartTarget("bucket", "k/ey", "up+load"),
                 shared[1].uploadPartTarget("bucket", "k/ey", "up+load")};
         ExecutorService pool = Executors.newFixedThreadPool(8);
