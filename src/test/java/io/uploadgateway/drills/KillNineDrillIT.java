@@ -193,7 +193,8 @@ class KillNineDrillIT {
                 && s3UploadIdB.equals(r.uploadId()) && r.upstreamStatus() > 0).count(), "S3 completed B exactly once");
         assertEquals(2.0, Drills.metric(URI.create("http://localhost:" + gateway.managementPort()), "gateway_uploads_completed_total"), 0.0001,
                 "the restarted gateway counted two completions: A's and B's, once each");
-        assertTrue(gateway.log().contains("upload " + b + " was already completed in storage; recording it"), "B found by HeadObject");
+        assertTrue(gateway.log().contains("upload " + b + " was already assembled in storage; completing it through the checks"),
+                "B found by HeadObject");
         assertDownloadIs(b, fileB);
 
         Drills.report("kill-nine", String.format("SIGKILL mid-upload and mid-completion: restarted jar ready in %.0f ms; A resumed"

@@ -10,6 +10,7 @@ import io.uploadgateway.upload.janitor.Janitor;
 import io.uploadgateway.support.Bytes;
 import io.uploadgateway.upload.Upload;
 import io.uploadgateway.support.Gateway;
+import io.uploadgateway.support.Ledger;
 import io.uploadgateway.support.TestClock;
 import io.uploadgateway.support.TestStack;
 import io.uploadgateway.support.Tokens;
@@ -29,6 +30,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
@@ -207,8 +209,8 @@ class CompanionParamsTest {
         me.get(arrivedId).then().statusCode(200).body("state", equalTo("COMPLETED")).body("size", equalTo(file.length));
         me.get(neverId).then().statusCode(200).body("state", equalTo("EXPIRED"));
         // Each end was announced like any other: upload.completed for one, upload.expired for the other.
-        assertEquals(java.util.List.of("upload.created", "upload.completed"), eventsOf(arrivedId));
-        assertEquals(java.util.List.of("upload.created", "upload.expired"), eventsOf(neverId));
+        assertEquals(List.of("upload.created", "upload.completed"), Ledger.eventTypesOf(arrivedId));
+        assertEquals(List.of("upload.created", "upload.expired"), Ledger.eventTypesOf(neverId));
     }
 
     @Test
@@ -267,7 +269,7 @@ class CompanionParamsTest {
         byte[] tooBig = Bytes.random(12 * 1024 * 1024 + 1, 8);
         JsonPath synced = uppy.params("big.bin", "application/octet-stream", Map.of()).then().statusCode(200).extract().jsonPath();
         JsonPath swept = uppy.params("big2.bin", "application/octet-stream", Map.of()).then().statusCode(200).extract().jsonPath();
-        for (JsonPath params : java.util.List.of(synced, swept)) {
+        for (JsonPath params : List.of(synced, swept)) {
             assertEquals(204, post(params.getString("url"), params.getMap("fields", String.class, String.class), "big.bin",
                     "application/octet-stream", tooBig).status());
         }
@@ -336,19 +338,6 @@ class CompanionParamsTest {
             return new PostAnswer(response.statusCode(), response.body());
         } catch (IOException | InterruptedException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static java.util.List<String> eventsOf(String uploadId) throws java.sql.SQLException {
-        try (var db = io.uploadgateway.support.Ledger.connect();
-             var query = db.prepareStatement("select type from events where subject = ?::uuid order by seq")) {
-            query.setString(1, uploadId);
-            var rows = query.executeQuery();
-            java.util.List<String> types = new java.util.ArrayList<>();
-            while (rows.next()) {
-                types.add(rows.getString(1));
-            }
-            return types;
         }
     }
 
