@@ -11,8 +11,9 @@ public interface ClaimsConfig {
 
     /**
      * A claim older than this died with its replica (a crash between claim and finish) and is
-     * taken over. Must exceed the longest S3 work of a transition.
+     * taken over. At least the longest a transition may take (five S3 call timeouts and two
+     * ledger statement timeouts: 3 minutes with the defaults), which startup checks.
      */
-    @WithDefault("PT2M")
+    @WithDefault("PT4M")
     Duration staleAfter();
 }

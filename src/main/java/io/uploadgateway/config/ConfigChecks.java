@@ -4,6 +4,7 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,8 +25,33 @@ public class ConfigChecks {
         }
     }
 
+    /**
+     * The S3 calls a claimed transition makes at most, each bounded by the call timeout: ListParts
+     * (every page, one bound), CompleteMultipartUpload or CopyObject, HeadObject, the content
+     * check's read, and a removal (AbortMultipartUpload or DeleteObject) when a check refuses.
+     */
+    static final int CALLS_PER_TRANSITION = 5;
+    /** Its ledger work meanwhile, each bounded by the statement timeout: the checks' reads, and the finishing write. */
+    static final int STATEMENTS_PER_TRANSITION = 2;
+
+    /** The longest a claimed transition (a completion, an abort, an expiry) may take from its claim to its finish. */
+    public static Duration longestTransition(GatewayConfig config) {
+        return config.storage().callTimeout().multipliedBy(CALLS_PER_TRANSITION)
+                .plus(config.ledger().statementTimeout().multipliedBy(STATEMENTS_PER_TRANSITION));
+    }
+
+    /** The group the gateway's own tools give every ordinary user (dev tokens, deploy/mint-token.sh). */
+    public static final String USER_GROUP = "user";
+
     static List<String> problemsOf(GatewayConfig config) {
         List<String> problems = new ArrayList<>();
+        String admins = config.adminRole().strip();
+        String feed = config.events().feedGroup().strip();
+        if (admins.equals(feed) || admins.equals(USER_GROUP) || feed.equals(USER_GROUP)) {
+            problems.add("GATEWAY_ADMIN_ROLE (" + admins + "), GATEWAY_EVENTS_FEED_GROUP (" + feed + ") and the ordinary users' group ("
+                    + USER_GROUP + ") must be three different groups: every token of the feed's group reads every owner's filenames,"
+                    + " keys and metadata, and every token of the admin role manages every upload");
+        }
         if (config.orphanSweepEnabled() && config.keyRoot().isEmpty()) {
             problems.add("GATEWAY_KEY_PREFIX is empty while the orphan sweep is on: the sweep would abort other"
                     + " applications' multipart uploads; set a prefix of this deployment's own, or GATEWAY_ORPHAN_SWEEP_ENABLED=false");
@@ -35,9 +61,15 @@ public class ConfigChecks {
             problems.add("GATEWAY_LIFECYCLE_ABORT_DAYS (" + config.effectiveLifecycleAbortDays() + ") must exceed GATEWAY_MAX_UPLOAD_AGE ("
                     + config.maxUploadAge() + "), or the bucket's lifecycle rule kills uploads the ledger still runs");
         }
-        if (config.claims().staleAfter().compareTo(config.storage().callTimeout().multipliedBy(3)) < 0) {
-            problems.add("GATEWAY_CLAIMS_STALE_AFTER (" + config.claims().staleAfter() + ") must be at least three S3 call timeouts ("
-                    + config.storage().callTimeout().multipliedBy(3) + "), or a slow completion is taken over while it runs");
+        if (config.authCookie().name().startsWith("__Host-") && !config.authCookie().secure()) {
+            problems.add("GATEWAY_AUTH_COOKIE_NAME (" + config.authCookie().name() + ") starts with __Host-, which browsers accept only"
+                    + " with Secure: keep GATEWAY_AUTH_COOKIE_SECURE=true, or name the cookie without the prefix");
+        }
+        Duration transition = longestTransition(config);
+        if (config.claims().staleAfter().compareTo(transition) < 0) {
+            problems.add("GATEWAY_CLAIMS_STALE_AFTER (" + config.claims().staleAfter() + ") must be at least the longest a claimed"
+                    + " transition may take (" + transition + ": " + CALLS_PER_TRANSITION + " S3 calls of GATEWAY_STORAGE_CALL_TIMEOUT and "
+                    + STATEMENTS_PER_TRANSITION + " of GATEWAY_LEDGER_STATEMENT_TIMEOUT), or a slow completion is taken over while it runs");
         }
         config.checksumAlgorithm().ifPresent(algorithm -> {
             if (!CHECKSUM_ALGORITHMS.contains(algorithm)) {

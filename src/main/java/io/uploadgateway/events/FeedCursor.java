@@ -5,6 +5,7 @@ import io.uploadgateway.problem.Errors;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.regex.Pattern;
 
 /**
  * A position in the pull feed: the last served event's writing transaction and sequence number,
@@ -13,6 +14,9 @@ import java.util.Base64;
 public record FeedCursor(BigInteger txid, long seq) {
 
     private static final String VERSION = "f1";
+    /** Far above any cursor the feed issues, far below what would cost anything to decode. */
+    private static final int MAX_LENGTH = 128;
+    private static final Pattern DIGITS = Pattern.compile("[0-9]{1,20}");
 
     public String encode() {
         return Base64.getUrlEncoder().withoutPadding()
@@ -25,14 +29,18 @@ public record FeedCursor(BigInteger txid, long seq) {
             return null;
         }
         try {
-            String[] fields = new String(Base64.getUrlDecoder().decode(cursor.strip()), StandardCharsets.UTF_8).split(":");
-            if (fields.length != 3 || !VERSION.equals(fields[0])) {
+            if (cursor.length() > MAX_LENGTH) {
+                throw new IllegalArgumentException("too long");
+            }
+            String[] fields = new String(Base64.getUrlDecoder().decode(cursor.strip()), StandardCharsets.UTF_8).split(":", -1);
+            if (fields.length != 3 || !VERSION.equals(fields[0]) || !DIGITS.matcher(fields[1]).matches()
+                    || !DIGITS.matcher(fields[2]).matches()) {
                 throw new IllegalArgumentException(cursor);
             }
             BigInteger txid = new BigInteger(fields[1]);
-            long seq = Long.parseLong(fields[2]);
-            if (txid.signum() < 0 || seq < 0) {
-                throw new IllegalArgumentException(cursor);
+            long seq = Long.parseLong(fields[2]); // beyond a long: NumberFormatException, an IllegalArgumentException
+            if (txid.bitLength() > 64) {
+                throw new IllegalArgumentException("no transaction id is that large"); // xid8 is unsigned 64-bit
             }
             return new FeedCursor(txid, seq);
         } catch (IllegalArgumentException e) {

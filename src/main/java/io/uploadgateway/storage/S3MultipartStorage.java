@@ -74,9 +74,12 @@ public class S3MultipartStorage implements MultipartStorage {
                 .map(response -> response.uploadId());
     }
 
+    /** Every page within one call's bound: a completion's listing is one step, however many parts it has. */
     @Override
     public Uni<List<StoredPart>> listParts(String key, String uploadId) {
-        return listPartsFrom(key, uploadId, null, new ArrayList<>());
+        return listPartsFrom(key, uploadId, null, new ArrayList<>())
+                .ifNoItem().after(bound).failWith(() -> new StorageException.Unavailable("ListParts got no answer within "
+                        + bound.toSeconds() + " s", null));
     }
 
     private Uni<List<StoredPart>> listPartsFrom(String key, String uploadId, Integer marker, List<StoredPart> into) {

@@ -13,10 +13,14 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Checksum settings that cannot work together stop the gateway at startup, saying what to change. */
+/** Settings that cannot work together stop the gateway at startup, saying what to change. */
 class ConfigChecksTest {
 
     private static List<String> problems(Map<String, String> values) {
+        return ConfigChecks.problemsOf(config(values));
+    }
+
+    private static GatewayConfig config(Map<String, String> values) {
         Map<String, String> all = new HashMap<>(values);
         all.put("gateway.bucket", "b");
         SmallRyeConfig config = new SmallRyeConfigBuilder()
@@ -24,7 +28,7 @@ class ConfigChecksTest {
                 .withConverter(MemorySize.class, 100, new MemorySizeConverter())
                 .withDefaultValues(all)
                 .build();
-        return ConfigChecks.problemsOf(config.getConfigMapping(GatewayConfig.class));
+        return config.getConfigMapping(GatewayConfig.class);
     }
 
     @Test
@@ -44,5 +48,30 @@ class ConfigChecksTest {
                 "gateway.store.additional-checksums", "false"));
         assertEquals(1, unsupported.size(), unsupported.toString());
         assertTrue(unsupported.get(0).contains("GATEWAY_STORE_ADDITIONAL_CHECKSUMS=false"), unsupported.get(0));
+    }
+
+    @Test
+    void aClaimMayGoStaleOnlyAfterTheLongestATransitionCanTake() {
+        // Five S3 calls (ListParts with every page, complete or copy, head, the content check, a
+        // removal) and two ledger statements: 5 x 30 s + 2 x 15 s with the defaults.
+        assertEquals(java.time.Duration.ofMinutes(3), ConfigChecks.longestTransition(config(Map.of())));
+        List<String> tooSoon = problems(Map.of("gateway.claims.stale-after", "PT2M"));
+        assertEquals(1, tooSoon.size(), tooSoon.toString());
+        assertTrue(tooSoon.get(0).contains("GATEWAY_CLAIMS_STALE_AFTER (PT2M) must be at least"), tooSoon.get(0));
+        assertEquals(List.of(), problems(Map.of("gateway.claims.stale-after", "PT20S", "gateway.storage.call-timeout", "PT3S",
+                "gateway.ledger.statement-timeout", "PT2S")));
+    }
+
+    @Test
+    void theFeedTheOperatorsAndTheUsersAreThreeDifferentGroups() {
+        assertEquals("upload-gateway-events", config(Map.of()).events().feedGroup(), "namespaced by default, like the admin role");
+        for (Map<String, String> same : List.of(Map.of("gateway.events.feed-group", "upload-gateway-admin"),
+                Map.of("gateway.events.feed-group", "user"), Map.of("gateway.admin-role", "user"),
+                Map.of("gateway.admin-role", "ops", "gateway.events.feed-group", "ops"))) {
+            List<String> refused = problems(same);
+            assertEquals(1, refused.size(), same + ": " + refused);
+            assertTrue(refused.get(0).contains("must be three different groups"), refused.get(0));
+        }
+        assertEquals(List.of(), problems(Map.of("gateway.admin-role", "ops", "gateway.events.feed-group", "billing")));
     }
 }

@@ -39,8 +39,9 @@ final class Drills {
     static final String CALL_TIMEOUT = "PT3S";
     static final String ATTEMPT_TIMEOUT = "PT1S";
     static final String CLAIMS_WAIT = "PT2S";
-    /** ConfigChecks: at least three call timeouts. */
-    static final String STALE_AFTER = "PT9S";
+    static final String STATEMENT_TIMEOUT = "PT2S";
+    /** ConfigChecks: at least the longest transition, five call timeouts and two statement timeouts (19 s). */
+    static final String STALE_AFTER = "PT20S";
 
     static final Duration CALL = Duration.parse(CALL_TIMEOUT);
     static final Duration WAIT = Duration.parse(CLAIMS_WAIT);

@@ -62,6 +62,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
         @ResourceArg(name = "gateway.storage.call-timeout", value = Drills.CALL_TIMEOUT),
         @ResourceArg(name = "gateway.storage.attempt-timeout", value = Drills.ATTEMPT_TIMEOUT),
         @ResourceArg(name = "gateway.claims.wait-for", value = Drills.CLAIMS_WAIT),
+        @ResourceArg(name = "gateway.ledger.statement-timeout", value = Drills.STATEMENT_TIMEOUT),
         @ResourceArg(name = "gateway.claims.stale-after", value = Drills.STALE_AFTER)})
 class JanitorFaultDrillTest {
 

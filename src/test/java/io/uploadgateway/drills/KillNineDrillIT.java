@@ -70,7 +70,9 @@ class KillNineDrillIT {
     private static final int MIB = 1024 * 1024;
     private static final Path LOGS = Path.of("target", "kill-nine");
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(5);
-    private static final Duration STALE_AFTER = Duration.ofSeconds(15);
+    /** ConfigChecks: at least five call timeouts and two statement timeouts (29 s here). */
+    private static final Duration STALE_AFTER = Duration.ofSeconds(30);
+    private static final Duration STATEMENT_TIMEOUT = Duration.ofSeconds(2);
     private static final Duration CLAIMS_WAIT = Duration.ofSeconds(1);
 
     private static EmbeddedStack stack;
@@ -215,6 +217,7 @@ class KillNineDrillIT {
         config.put("gateway.storage.call-timeout", CALL_TIMEOUT.toString());
         config.put("gateway.storage.attempt-timeout", "PT1S");
         config.put("gateway.claims.wait-for", CLAIMS_WAIT.toString());
+        config.put("gateway.ledger.statement-timeout", STATEMENT_TIMEOUT.toString());
         config.put("gateway.claims.stale-after", STALE_AFTER.toString());
         config.put("mp.jwt.verify.issuer", ISSUER);
         config.put("mp.jwt.verify.publickey.location", keys.publicKey().toUri().toString());

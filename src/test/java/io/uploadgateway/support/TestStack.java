@@ -40,6 +40,8 @@ public class TestStack implements QuarkusTestResourceLifecycleManager {
     public static final String AUDIENCE = "upload-gateway-test";
     /** The operators' group of the test stack: deliberately not the default, so tests prove it is read from config. */
     public static final String ADMIN_ROLE = "upload-gateway-test-operators";
+    /** The pull feed's group of the test stack, likewise not the default. */
+    public static final String FEED_GROUP = "upload-gateway-test-events";
     public static final String BUCKET = "test-uploads";
 
     private static EmbeddedStack shared;
@@ -128,6 +130,7 @@ public class TestStack implements QuarkusTestResourceLifecycleManager {
         config.put("mp.jwt.verify.issuer", ISSUER);
         config.put("mp.jwt.verify.audiences", AUDIENCE);
         config.put("gateway.admin-role", ADMIN_ROLE);
+        config.put("gateway.events.feed-group", FEED_GROUP);
         // The packaged app (prod profile) of PackagedAppIT: any free management port, never a fixed one.
         config.put("quarkus.management.port", "0");
         config.put("mp.jwt.verify.publickey.location", keys.publicKey().toUri().toString());

@@ -5,7 +5,6 @@ import io.uploadgateway.problem.ApiProblem;
 import io.uploadgateway.http.ProblemMappers;
 import io.uploadgateway.problem.ErrorCode;
 import io.vertx.core.http.Cookie;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -15,7 +14,6 @@ import jakarta.enterprise.event.Observes;
 
 import java.net.URI;
 import java.util.Locale;
-import java.util.Set;
 
 /**
  * The bearer token from a cookie, on the {@code /s3} routes only: {@code @uppy/aws-s3} adds no
@@ -24,21 +22,21 @@ import java.util.Set;
  * handed on as {@code Authorization: Bearer …} before the JWT check, which then treats it like
  * any other token. An Authorization header always wins over the cookie.
  *
- * <p>A cookie is sent by the browser whoever made the page, so state-changing calls (POST, PUT,
- * PATCH, DELETE) authenticated by the cookie must come from the gateway's own origin: a
- * {@code Sec-Fetch-Site} other than {@code same-origin}, or an {@code Origin} whose host differs
- * from the request's {@code Host}, is refused with {@code 403 cross_site_request}. (The cookie is
- * meant to be {@code SameSite=Strict} as well; this check does not rely on it.) {@code GET /s3/params}
- * counts as state-changing: it starts an upload.
+ * <p>A cookie is sent by the browser whoever made the page (and {@code SameSite=Strict} counts a
+ * sibling subdomain as the same site), so every call authenticated by the cookie must come from
+ * the gateway's own origin: a {@code Sec-Fetch-Site} other than {@code same-origin}, or an
+ * {@code Origin} whose host differs from the request's {@code Host}, is refused with
+ * {@code 403 cross_site_request}. Every {@code /s3} route changes something, GETs included (
+ * {@code /s3/params} starts an upload, a part URL may raise a reservation, a listing adopts parts),
+ * and deciding by the path would be deciding by a string that routing reads differently
+ * ({@code /s3/%70arams}, matrix parameters): the check applies to every method and path under
+ * {@code /s3}.
  */
 @ApplicationScoped
 public class CookieBearer {
 
     /** After the request-body limit (order -900), long before the REST layer authenticates. */
     static final int ORDER = -800;
-    private static final Set<HttpMethod> SAFE = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS);
-
-    static final String PARAMS = "/s3/params";
 
     private final String cookieName;
 
@@ -61,13 +59,10 @@ public class CookieBearer {
             rc.next();
             return;
         }
-        // GET /s3/params is not safe either: it starts an upload (a ledger row, quota) for the caller.
-        if (!SAFE.contains(request.method()) || PARAMS.equals(request.path())) {
-            String refusal = crossSite(request);
-            if (refusal != null) {
-                refuse(rc, refusal);
-                return;
-            }
+        String refusal = crossSite(request);
+        if (refusal != null) {
+            refuse(rc, refusal);
+            return;
         }
         request.headers().set("Authorization", "Bearer " + cookie.getValue().strip());
         rc.next();
@@ -101,7 +96,7 @@ public class CookieBearer {
 
     private static void refuse(RoutingContext rc, String why) {
         ApiProblem problem = ErrorCode.CROSS_SITE_REQUEST.problem("this call authenticated by the " + "cookie came from another site ("
-                + why + "); the /s3 routes take state-changing calls with the cookie from the gateway's own pages only");
+                + why + "); the /s3 routes take calls with the cookie from the gateway's own pages only");
         rc.response().setStatusCode(problem.status())
                 .putHeader("Content-Type", ProblemMappers.PROBLEM_JSON)
                 .end(new JsonObject(ProblemMappers.body(problem)).encode());

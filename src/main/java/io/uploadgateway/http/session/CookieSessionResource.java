@@ -20,10 +20,12 @@ import static io.uploadgateway.problem.ErrorCode.CROSS_SITE_REQUEST;
 import static io.uploadgateway.problem.ErrorCode.UNAUTHORIZED;
 
 /**
- * Puts the caller's bearer token into the {@code /s3} cookie ({@code gateway.auth-cookie.name}):
- * {@code HttpOnly} (no script reads it), {@code Secure}, {@code SameSite=Strict}, {@code Path=/s3}
- * (sent with the Uppy routes only), living as long as the token. The page calls it once with its
- * token in the Authorization header, then lets Uppy run without headers.
+ * Puts the caller's bearer token into the {@code /s3} cookie ({@code gateway.auth-cookie.name},
+ * {@code __Host-gateway_token} by default): {@code HttpOnly} (no script reads it), {@code Secure},
+ * {@code SameSite=Strict}, {@code Path=/} and no {@code Domain}, as the {@code __Host-} prefix
+ * demands, so a sibling subdomain cannot plant a cookie of that name; living as long as the token.
+ * The gateway reads it on {@code /s3} only. The page calls this once with its token in the
+ * Authorization header, then lets Uppy run without headers.
  */
 @Path("/s3/session")
 @Tag(name = "uppy", description = "Uppy Companion's S3 multipart protocol, for @uppy/aws-s3 with companionEndpoint")
@@ -44,8 +46,8 @@ public class CookieSessionResource {
 
     @POST
     @Operation(operationId = "uppySetCookie", summary = "Set the /s3 cookie from the bearer token",
-            description = "204 with Set-Cookie: the token itself, HttpOnly, Secure, SameSite=Strict, Path=/s3, "
-                    + "Max-Age until the token expires.")
+            description = "204 with Set-Cookie: the token itself, HttpOnly, Secure, SameSite=Strict, Path=/ (the __Host- "
+                    + "prefix's rule; read on /s3 only), Max-Age until the token expires.")
     @APIResponse(responseCode = "204", description = "The cookie is set")
     @Problems({UNAUTHORIZED, CROSS_SITE_REQUEST})
     public Response set() {
@@ -63,7 +65,7 @@ public class CookieSessionResource {
     }
 
     private NewCookie cookieOf(String value, int maxAge) {
-        return new NewCookie.Builder(cookie.name()).value(value).path("/s3").maxAge(maxAge).httpOnly(true)
+        return new NewCookie.Builder(cookie.name()).value(value).path("/").maxAge(maxAge).httpOnly(true)
                 .secure(cookie.secure()).sameSite(NewCookie.SameSite.STRICT).build();
     }
 }

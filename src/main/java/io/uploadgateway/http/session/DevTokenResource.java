@@ -3,6 +3,7 @@ package io.uploadgateway.http.session;
 import io.quarkus.arc.profile.IfBuildProfile;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.jwt.build.Jwt;
+import io.uploadgateway.config.ConfigChecks;
 import io.uploadgateway.config.GatewayConfig;
 import io.uploadgateway.problem.ApiProblem;
 import jakarta.enterprise.event.Observes;
@@ -72,7 +73,7 @@ public class DevTokenResource {
                 throw ApiProblem.invalid("ttlSeconds must be a whole number of seconds");
             }
         }
-        Set<String> groups = new HashSet<>(Set.of("user"));
+        Set<String> groups = new HashSet<>(Set.of(ConfigChecks.USER_GROUP));
         if ("true".equalsIgnoreCase(admin)) {
             groups.add(adminRole);
         }

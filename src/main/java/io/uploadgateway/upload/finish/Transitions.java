@@ -3,6 +3,7 @@ package io.uploadgateway.upload.finish;
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.config.ClaimsConfig;
 import io.uploadgateway.config.GatewayConfig;
+import io.uploadgateway.problem.ApiProblem;
 import io.uploadgateway.problem.ErrorCode;
 import io.uploadgateway.upload.Scope;
 import io.uploadgateway.upload.Upload;
@@ -32,7 +33,8 @@ import java.util.UUID;
  * plain read (no row lock, no connection held in between), for up to {@code gateway.claims.wait-for},
  * then answers {@code 409 upload_busy} with {@code Retry-After}. When the S3 work fails, the claim is released and the upload is
  * UPLOADING again. A claim older than {@code gateway.claims.stale-after} died with its replica: the
- * next transition of the same kind takes it over (so does the janitor).
+ * next transition of the same kind takes it over (so does the janitor); should its holder still be
+ * at work after all, its finish finds the claim gone and it answers {@code 409 upload_busy} too.
  */
 @ApplicationScoped
 public class Transitions {
@@ -95,7 +97,10 @@ public class Transitions {
                     }
                     return transition.inStorage(step.claimed(), token)
                             .onFailure(failure -> !(failure instanceof ClaimLost))
-                            .call(failure -> release(id, token, failure.toString()));
+                            .call(failure -> release(id, token, failure.toString()))
+                            // Taken over while this call still worked (it outlived stale-after): the
+                            // other call finishes the job, this one answers like a call that waited.
+                            .onFailure(ClaimLost.class).transform(lost -> uploadBusy(id));
                 });
     }
 
@@ -132,13 +137,16 @@ public class Transitions {
 
     private <T> Uni<T> waitThenRetry(Scope scope, UUID id, Transition<T> transition, Instant giveUpAt, int round) {
         if (!now().isBefore(giveUpAt)) {
-            long retryAfter = Math.max(1, config.waitFor().toSeconds());
-            return Uni.createFrom().failure(ErrorCode.UPLOAD_BUSY.problem("upload " + id
-                            + " is being completed or aborted by another call; ask again in " + retryAfter + " s")
-                    .withHeader("Retry-After", String.valueOf(retryAfter)));
+            return Uni.createFrom().failure(uploadBusy(id));
         }
         long pause = Math.min(MAX_POLL_MILLIS, 25L << Math.min(round, 5));
         return pause(pause).chain(() -> attempt(scope, id, transition, giveUpAt, round + 1));
+    }
+
+    private ApiProblem uploadBusy(UUID id) {
+        long retryAfter = Math.max(1, config.waitFor().toSeconds());
+        return ErrorCode.UPLOAD_BUSY.problem("upload " + id + " is being completed or aborted by another call; ask again in "
+                + retryAfter + " s").withHeader("Retry-After", String.valueOf(retryAfter));
     }
 
     /** Waits without blocking and resumes on the caller's Vert.x context, where the reactive session lives. */

@@ -51,8 +51,9 @@ public class Reservations {
 
     /**
      * Why an upload whose bytes in storage add up to {@code total} holds more than it may, or null
-     * when it is within its limits. Call it for an upload claimed for its ending (COMPLETING or
-     * ABORTING): a reservation it has to raise is raised under that claim.
+     * when it is within its limits. An open-sized upload holding more than it reserved, but within
+     * the gateway's maximum, keeps its bytes if its owner's quota has room for them: its reservation
+     * is raised to {@code total} in a short transaction of its own.
      */
     public Uni<String> excess(Upload upload, long total) {
         return switch (upload.kind) {

@@ -257,7 +257,7 @@ class EventFeedTest {
     }
 
     private static RequestSpecification service() {
-        return Gateway.withToken(Tokens.sign("billing-service", Set.of("events"), Instant.now().plusSeconds(3600), TestStack.ISSUER)).api();
+        return Gateway.withToken(Tokens.sign("billing-service", Set.of(TestStack.FEED_GROUP), Instant.now().plusSeconds(3600), TestStack.ISSUER)).api();
     }
 
     private static RequestSpecification admin() {

@@ -16,6 +16,9 @@ import static io.restassured.RestAssured.given;
 /** Speaks Companion's S3 protocol exactly as {@code @uppy/aws-s3} 6.x does (query strings as URLSearchParams writes them). */
 final class Companion {
 
+    /** The session cookie's name: the gateway's default. */
+    static final String COOKIE = "__Host-gateway_token";
+
     private final String token;
 
     private Companion(String token) {

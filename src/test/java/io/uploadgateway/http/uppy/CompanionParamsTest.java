@@ -236,7 +236,7 @@ class CompanionParamsTest {
 
         // Anonymous: 401. A cookie-authenticated call from another site: 403, nothing created.
         given().get("/s3/params?filename=a.png&type=image%2Fpng").then().statusCode(401);
-        given().cookie("gateway_token", Tokens.forUser(owner)).header("Sec-Fetch-Site", "cross-site")
+        given().cookie(Companion.COOKIE, Tokens.forUser(owner)).header("Sec-Fetch-Site", "cross-site")
                 .get("/s3/params?filename=a.png&type=image%2Fpng").then().statusCode(403)
                 .body("code", equalTo("cross_site_request"));
     }

@@ -226,36 +226,63 @@ class CompanionProtocolTest {
         String token = Tokens.forUser("uppy-cookie");
         String setCookie = given().auth().oauth2(token).post("/s3/session").then().statusCode(204)
                 .extract().header("Set-Cookie");
-        assertTrue(setCookie.startsWith("gateway_token=" + token), setCookie);
-        for (String attribute : List.of("Path=/s3", "HttpOnly", "Secure", "SameSite=Strict", "Max-Age=")) {
+        assertTrue(setCookie.startsWith(Companion.COOKIE + "=" + token), setCookie);
+        for (String attribute : List.of("Path=/;", "HttpOnly", "Secure", "SameSite=Strict", "Max-Age=")) {
             assertTrue(setCookie.contains(attribute), setCookie + " lacks " + attribute);
         }
+        assertFalse(setCookie.toLowerCase(java.util.Locale.ROOT).contains("domain="), "a __Host- cookie names no Domain: " + setCookie);
         String host = "localhost:" + io.restassured.RestAssured.port;
         Map<String, Object> body = Map.of("filename", "c.bin", "type", "application/octet-stream");
 
-        JsonPath created = given().cookie("gateway_token", token).header("Origin", "http://" + host)
+        JsonPath created = given().cookie(Companion.COOKIE, token).header("Origin", "http://" + host)
                 .header("Sec-Fetch-Site", "same-origin").contentType(ContentType.JSON).body(body)
                 .post("/s3/multipart").then().statusCode(200).extract().jsonPath();
-        given().cookie("gateway_token", token).urlEncodingEnabled(false)
-                .get("/s3/multipart/" + created.getString("uploadId") + "/1?key=" + Companion.form(created.getString("key")))
+        String partUrl = "/s3/multipart/" + created.getString("uploadId") + "/1?key=" + Companion.form(created.getString("key"));
+        given().cookie(Companion.COOKIE, token).header("Sec-Fetch-Site", "same-origin").urlEncodingEnabled(false).get(partUrl)
                 .then().statusCode(200);
 
-        given().cookie("gateway_token", token).header("Origin", "https://evil.example").contentType(ContentType.JSON).body(body)
+        given().cookie(Companion.COOKIE, token).header("Origin", "https://evil.example").contentType(ContentType.JSON).body(body)
                 .post("/s3/multipart").then().statusCode(403).contentType("application/problem+json")
                 .body("code", equalTo("cross_site_request"));
-        given().cookie("gateway_token", token).header("Sec-Fetch-Site", "cross-site").contentType(ContentType.JSON).body(body)
+        given().cookie(Companion.COOKIE, token).header("Sec-Fetch-Site", "cross-site").contentType(ContentType.JSON).body(body)
                 .post("/s3/multipart").then().statusCode(403).body("code", equalTo("cross_site_request"));
-        given().cookie("gateway_token", token).header("Origin", "https://evil.example").urlEncodingEnabled(false)
+        given().cookie(Companion.COOKIE, token).header("Origin", "https://evil.example").urlEncodingEnabled(false)
                 .delete("/s3/multipart/" + created.getString("uploadId") + "?key=" + Companion.form(created.getString("key")))
                 .then().statusCode(403);
+        // GETs change things too (a part URL may raise a reservation): same-origin only as well.
+        given().cookie(Companion.COOKIE, token).header("Sec-Fetch-Site", "same-site").urlEncodingEnabled(false).get(partUrl)
+                .then().statusCode(403).body("code", equalTo("cross_site_request"));
         // No cookie, no header: 401. A bad cookie: 401.
         given().contentType(ContentType.JSON).body(body).post("/s3/multipart").then().statusCode(401);
-        given().cookie("gateway_token", "nonsense").contentType(ContentType.JSON).body(body).post("/s3/multipart")
+        given().cookie(Companion.COOKIE, "nonsense").contentType(ContentType.JSON).body(body).post("/s3/multipart")
                 .then().statusCode(401);
+        // A cookie under another name, as a sibling subdomain could plant for the whole domain, is no session.
+        given().cookie("gateway_token", token).contentType(ContentType.JSON).body(body).post("/s3/multipart").then().statusCode(401);
         // The cookie is only for /s3: the native API ignores it.
-        given().cookie("gateway_token", token).get("/api/v1/uploads").then().statusCode(401);
-        given().cookie("gateway_token", token).header("Origin", "http://" + host).delete("/s3/session").then().statusCode(204)
+        given().cookie(Companion.COOKIE, token).get("/api/v1/uploads").then().statusCode(401);
+        given().cookie(Companion.COOKIE, token).header("Origin", "http://" + host).delete("/s3/session").then().statusCode(204)
                 .header("Set-Cookie", containsString("Max-Age=0"));
+    }
+
+    /**
+     * A page on a sibling subdomain is the same site: the browser sends it the cookie. Whatever way
+     * the path is spelled for the router, a call it makes with the cookie is refused.
+     */
+    @Test
+    void aSiblingPageCannotReachAnS3RouteByAnotherSpellingOfItsPath() {
+        String token = Tokens.forUser("uppy-sibling");
+        for (String path : List.of("/s3/params", "/s3/%70arams", "/s3/%70%61rams", "/s3/params;x=1", "/s3//params",
+                "/s3/./params", "/s3/x/../params", "/s3/multipart", "/s3/%6dultipart")) {
+            var answer = given().cookie(Companion.COOKIE, token).header("Sec-Fetch-Site", "same-site")
+                    .header("Origin", "https://evil.example.com").urlEncodingEnabled(false)
+                    .get(path + "?filename=a.png&type=image%2Fpng");
+            assertTrue(answer.statusCode() == 403 || answer.statusCode() == 404 || answer.statusCode() == 405,
+                    path + ": " + answer.statusCode() + " " + answer.asString());
+            if (answer.statusCode() == 403) {
+                answer.then().body("code", equalTo("cross_site_request"));
+            }
+        }
+        Gateway.withToken(token).api().get("/api/v1/uploads").then().statusCode(200).body("items", hasSize(0));
     }
 
     @Test

@@ -5,6 +5,8 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.vertx.RunOnVertxContext;
 import io.quarkus.test.vertx.UniAsserter;
 import io.smallrye.mutiny.Uni;
+import io.uploadgateway.problem.ApiProblem;
+import io.uploadgateway.problem.ErrorCode;
 import io.uploadgateway.storage.StorageException;
 import io.uploadgateway.support.NewUploads;
 import io.uploadgateway.support.TestStack;
@@ -112,7 +114,7 @@ class FinishTest {
         Upload upload = NewUploads.planned("finish-stale-" + UUID.randomUUID(), 100);
         UUID dead = UUID.randomUUID();
         asserter.execute(() -> ledger.transaction(() -> ledger.insert(upload)));
-        // Claimed for expiry an hour ago (gateway.claims.stale-after is 2 minutes), never finished.
+        // Claimed for expiry an hour ago (gateway.claims.stale-after is 4 minutes), never finished.
         asserter.execute(() -> claim(upload, UploadState.EXPIRED, dead, Duration.ofHours(1)));
 
         asserter.assertThat(() -> transitions.run(Scope.operator(), upload.id, transition(UploadState.ABORTED,
@@ -123,6 +125,30 @@ class FinishTest {
         asserter.assertFailedWith(() -> finisher.finish(upload.id, dead, Ending.expired(), null),
                 failure -> assertInstanceOf(ClaimLost.class, failure));
         asserter.assertThat(() -> eventsOf(upload.id), types -> assertEquals(List.of("upload.aborted"), types));
+    }
+
+    @Test
+    @RunOnVertxContext
+    void aHolderWhoseClaimWasTakenOverAnswersUploadBusy(UniAsserter asserter) {
+        Upload upload = NewUploads.planned("finish-overtaken-" + UUID.randomUUID(), 100);
+        UUID other = UUID.randomUUID();
+        asserter.execute(() -> ledger.transaction(() -> ledger.insert(upload)));
+        // While this call works in storage, its claim goes stale and another call takes it over.
+        asserter.assertFailedWith(() -> transitions.run(Scope.operator(), upload.id, transition(UploadState.COMPLETED,
+                        (claimed, token) -> ledger.transaction(() -> ledger.lock(Scope.operator(), claimed.id)
+                                        .invoke(locked -> locked.claim(UploadState.COMPLETED, other, NewUploads.now())))
+                                .chain(() -> finisher.finish(claimed.id, token, Ending.completed("\"e\"", 100), null))
+                                .map(done -> done.upload()))),
+                failure -> {
+                    ApiProblem busy = assertInstanceOf(ApiProblem.class, failure);
+                    assertEquals(ErrorCode.UPLOAD_BUSY, busy.error());
+                    assertEquals("10", busy.headers().get("Retry-After"));
+                });
+        asserter.assertThat(() -> ledger.session(() -> ledger.find(Scope.operator(), upload.id)), found -> {
+            assertEquals(UploadState.COMPLETING, found.state, "the other call's claim stands");
+            assertEquals(other, found.claimToken);
+        });
+        asserter.assertThat(() -> eventsOf(upload.id), types -> assertEquals(List.of(), types));
     }
 
     private Uni<Void> claim(Upload upload, UploadState target, UUID token, Duration ago) {
