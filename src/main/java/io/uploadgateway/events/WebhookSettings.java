@@ -3,11 +3,11 @@ package io.uploadgateway.events;
 import io.uploadgateway.config.WebhookConfig;
 import io.quarkus.runtime.StartupEvent;
 import io.uploadgateway.config.GatewayConfig;
+import io.uploadgateway.outbound.SignedPost;
 import io.uploadgateway.outbound.StandardWebhooks;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -33,7 +33,7 @@ public class WebhookSettings {
         this.url = config.url().map(String::strip).filter(u -> !u.isEmpty()).orElse(null);
         byte[] parsedKey = null;
         if (url != null) {
-            String urlProblem = urlProblem(url);
+            String urlProblem = SignedPost.urlProblem(url);
             if (urlProblem != null) {
                 problems.add("GATEWAY_WEBHOOK_URL " + urlProblem);
             }
@@ -71,19 +71,6 @@ public class WebhookSettings {
     void check(@Observes StartupEvent event) {
         if (!problems.isEmpty()) {
             throw new IllegalStateException("upload-gateway webhook configuration: " + String.join("; ", problems));
-        }
-    }
-
-    /** An absolute http(s) URL, or what is wrong with it. */
-    public static String urlProblem(String url) {
-        try {
-            URI uri = URI.create(url);
-            if (!("http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme())) || uri.getHost() == null) {
-                return "must be an absolute http(s) URL, got '" + url + "'";
-            }
-            return null;
-        } catch (IllegalArgumentException e) {
-            return "is not a URL: " + e.getMessage();
         }
     }
 

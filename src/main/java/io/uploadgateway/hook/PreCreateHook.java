@@ -18,7 +18,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
-import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -74,13 +73,9 @@ public class PreCreateHook {
         if (url == null) {
             return;
         }
-        try {
-            URI uri = URI.create(url);
-            if (!("http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme())) || uri.getHost() == null) {
-                throw new IllegalArgumentException("not an absolute http(s) URL");
-            }
-        } catch (IllegalArgumentException e) {
-            throw new IllegalStateException("GATEWAY_HOOK_PRE_CREATE_URL must be an absolute http(s) URL: " + e.getMessage());
+        String problem = SignedPost.urlProblem(url);
+        if (problem != null) {
+            throw new IllegalStateException("GATEWAY_HOOK_PRE_CREATE_URL " + problem);
         }
         if (secret == null) {
             throw new IllegalStateException("GATEWAY_HOOK_PRE_CREATE_SECRET (or GATEWAY_WEBHOOK_SECRET) is required with "
@@ -117,7 +112,7 @@ public class PreCreateHook {
         String id = "hook_" + UUID.randomUUID();
         return http.post(url, key, id, body, timeout, MAX_ANSWER_BYTES)
                 .onFailure().transform(failure -> {
-                    LOG.warnf("pre-create hook %s failed: %s", url, failure.toString());
+                    LOG.warnf("pre-create hook %s failed: %s", SignedPost.shown(url), failure.toString());
                     return unavailable(failure instanceof SignedPost.DeadlineExceeded
                             ? "did not answer within " + timeout : "could not be reached");
                 })
@@ -133,7 +128,7 @@ public class PreCreateHook {
             String message = messageOf(answer);
             return reject(status, message);
         }
-        LOG.warnf("pre-create hook %s answered HTTP %d", url, status);
+        LOG.warnf("pre-create hook %s answered HTTP %d", SignedPost.shown(url), status);
         throw unavailable("answered HTTP " + status);
     }
 
@@ -165,7 +160,7 @@ public class PreCreateHook {
             }
             return added;
         } catch (JsonProcessingException | IllegalArgumentException e) {
-            LOG.warnf("pre-create hook %s allowed with an answer the gateway cannot read: %s", url, e.getMessage());
+            LOG.warnf("pre-create hook %s allowed with an answer the gateway cannot read: %s", SignedPost.shown(url), e.getMessage());
             throw unavailable("answered 2xx with a body that is not {\"metadata\": {\"key\": \"value\"}}");
         }
     }

@@ -21,9 +21,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Vert.x, not JAX-RS, sees the body first: left to themselves, Quarkus's own limit
  * ({@code quarkus.http.limits.max-body-size}) and the REST layer answer an oversized body with a
  * bare 413 before any exception mapper runs. So a Vert.x {@link BodyHandler} with the gateway's
- * limit reads chunked {@code /api/*} bodies ahead of both (Quarkus REST then takes the body it
- * buffered, which needs {@code quarkus.rest.input-buffer-size} above the limit: see
- * application.properties), a declared {@code Content-Length} over the limit is refused before a byte is read,
+ * limit reads {@code /api/*} and {@code /s3/*} bodies of unknown length (chunked on HTTP/1.1,
+ * or HTTP/2 frames without a {@code content-length}) ahead of both (Quarkus REST then takes the
+ * body it buffered, which needs {@code quarkus.rest.input-buffer-size} above the limit: see
+ * application.properties); a declared {@code Content-Length} over the limit is refused before a byte is read,
  * and a failure handler on the same route writes the problem. Buffering is non-blocking and
  * bounded by the limit. The rest of a moderately oversized body is read and dropped, so that a
  * client still sending it gets the answer instead of a reset connection.
@@ -44,16 +45,17 @@ public class RequestBodyLimit {
     }
 
     void install(@Observes Router router) {
-        BodyHandler chunked = BodyHandler.create(false).setBodyLimit(limit);
+        BodyHandler unknownLength = BodyHandler.create(false).setBodyLimit(limit);
         for (String path : new String[]{"/api/*", "/s3/*"}) {
             router.route(path).order(ORDER)
                 .handler(rc -> {
                     long declared = declaredLength(rc.request());
                     if (declared > limit) {
                         rc.fail(413);
-                    } else if (declared == -1 && rc.request().headers().contains("Transfer-Encoding", "chunked", true)) {
-                        // Length unknown: buffer it here, up to the limit (Quarkus REST then reads this buffer).
-                        chunked.handle(rc);
+                    } else if (declared == -1) {
+                        // Length unknown (chunked HTTP/1.1, or HTTP/2 without content-length): buffer
+                        // it here, up to the limit (Quarkus REST then reads this buffer).
+                        unknownLength.handle(rc);
                     } else {
                         // A declared length within the limit (or no body): Quarkus REST reads it as always.
                         rc.next();

@@ -14,6 +14,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 
 import java.nio.charset.StandardCharsets;
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.TimeoutException;
@@ -40,6 +41,37 @@ public final class SignedPost {
     public static final class DeadlineExceeded extends TimeoutException {
         public DeadlineExceeded(Duration deadline) {
             super("no complete answer within " + deadline);
+        }
+    }
+
+    /**
+     * The app backend's URL as logs and messages may show it: scheme, host, port and path. User
+     * info and the query (where a receiver's token often lives) are left out; a URL that cannot be
+     * read shows as {@code <unreadable URL>}.
+     */
+    public static String shown(String url) {
+        try {
+            URI uri = URI.create(url.strip());
+            if (uri.getScheme() == null || uri.getHost() == null) {
+                return "<unreadable URL>";
+            }
+            return uri.getScheme() + "://" + uri.getHost() + (uri.getPort() == -1 ? "" : ":" + uri.getPort())
+                    + (uri.getRawPath() == null ? "" : uri.getRawPath()) + (uri.getRawQuery() == null ? "" : "?…");
+        } catch (IllegalArgumentException e) {
+            return "<unreadable URL>";
+        }
+    }
+
+    /** Null when {@code url} is an absolute http(s) URL the client can call, otherwise what is wrong (the URL shown redacted). */
+    public static String urlProblem(String url) {
+        try {
+            URI uri = URI.create(url);
+            if (!("http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme())) || uri.getHost() == null) {
+                return "must be an absolute http(s) URL, got '" + shown(url) + "'";
+            }
+            return null;
+        } catch (IllegalArgumentException e) {
+            return "is not a URL: '" + shown(url) + "'";
         }
     }
 

@@ -313,6 +313,27 @@ class HostileInputTest {
     }
 
     @Test
+    void anHttp2BodyOfUnknownLengthOverTheLimitIsA413ProblemToo() throws Exception {
+        // HTTP/2 has no chunked framing: a body without content-length is just DATA frames.
+        HttpClient h2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+        String token = "Bearer " + Tokens.forUser("h2-" + UUID.randomUUID());
+        URI uploads = URI.create("http://localhost:" + RestAssured.port + "/api/v1/uploads");
+        // The first request upgrades the connection (h2c); the next ones are HTTP/2 frames.
+        HttpResponse<String> upgraded = h2.send(HttpRequest.newBuilder(uploads).header("Authorization", token).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, upgraded.statusCode(), upgraded.body());
+        byte[] body = paddedCreate(600 * 1024);
+        HttpResponse<String> response = h2.send(HttpRequest.newBuilder(uploads).header("Authorization", token)
+                        .header("Content-Type", "application/json").header("Accept", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(HttpClient.Version.HTTP_2, response.version(), "the case under test is HTTP/2");
+        assertEquals(413, response.statusCode(), response.body());
+        assertEquals("application/problem+json", response.headers().firstValue("Content-Type").orElse(""));
+        assertTrue(response.body().contains("\"code\":\"body_too_large\""), response.body());
+    }
+
+    @Test
     void aChunkedBodyWithinTheLimitIsRead() throws Exception {
         byte[] body = paddedCreate(100 * 1024);
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + RestAssured.port + "/api/v1/uploads"))

@@ -89,7 +89,7 @@ public class Dispatcher {
         key = settings.key();
         http = new SignedPost(vertx, clock, "upload-gateway-webhooks", settings.concurrency());
         context = vertx.getOrCreateContext();
-        LOG.infof("webhooks on: delivering events to %s (%d at a time)", settings.url(), settings.concurrency());
+        LOG.infof("webhooks on: delivering events to %s (%d at a time)", SignedPost.shown(settings.url()), settings.concurrency());
         context.runOnContext(ignored -> poll());
     }
 
