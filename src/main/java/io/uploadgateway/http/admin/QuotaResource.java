@@ -53,7 +53,8 @@ public class QuotaResource {
     @Operation(operationId = "adminUsage", summary = "Owners with open uploads: usage beside their limits, by owner",
             description = "Keyset-paginated by owner: pass nextCursor back as after.")
     public Uni<UsagePage> usage(@QueryParam("after") String after, @QueryParam("limit") String limit) {
-        return quotas.usage(after, RequestParams.limit(limit, 50, 500));
+        // An owner name, compared in the ledger: PostgreSQL refuses NUL in text.
+        return quotas.usage(RequestParams.text("after", after, MAX_OWNER_BYTES), RequestParams.limit(limit, 50, 500));
     }
 
     @GET
@@ -86,10 +87,11 @@ public class QuotaResource {
         return quotas.removeOverride(validOwner(owner)).map(ignored -> Response.noContent().build());
     }
 
+    /** A name the ledger can hold as an owner: no control characters (PostgreSQL refuses NUL in text). */
     private static String validOwner(String owner) {
         if (owner == null || owner.isBlank() || owner.getBytes(StandardCharsets.UTF_8).length > MAX_OWNER_BYTES) {
             throw ApiProblem.invalid("owner must be a token's sub of 1 to " + MAX_OWNER_BYTES + " bytes");
         }
-        return owner;
+        return RequestParams.text("owner", owner, MAX_OWNER_BYTES);
     }
 }
