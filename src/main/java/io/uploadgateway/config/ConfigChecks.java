@@ -65,6 +65,11 @@ public class ConfigChecks {
             problems.add("GATEWAY_AUTH_COOKIE_NAME (" + config.authCookie().name() + ") starts with __Host-, which browsers accept only"
                     + " with Secure: keep GATEWAY_AUTH_COOKIE_SECURE=true, or name the cookie without the prefix");
         }
+        if (config.ledger().silenceTimeout().compareTo(config.ledger().statementTimeout()) <= 0) {
+            problems.add("GATEWAY_LEDGER_SILENCE_TIMEOUT (" + config.ledger().silenceTimeout() + ") must exceed"
+                    + " GATEWAY_LEDGER_STATEMENT_TIMEOUT (" + config.ledger().statementTimeout() + "): a connection is closed when"
+                    + " PostgreSQL says nothing that long, and a working server answers or cancels a statement first");
+        }
         Duration transition = longestTransition(config);
         if (config.claims().staleAfter().compareTo(transition) < 0) {
             problems.add("GATEWAY_CLAIMS_STALE_AFTER (" + config.claims().staleAfter() + ") must be at least the longest a claimed"

@@ -20,7 +20,10 @@ public interface GatewayConfig {
     /** The bucket that receives every upload. */
     String bucket();
 
-    /** First segment of every object key: {@code <prefix>/<owner>/<uploadId>/<filename>}. */
+    /**
+     * First segment of every object key: {@code <prefix>/<deployment>/<owner>/<uploadId>/<filename>}
+     * (the deployment id is drawn with the ledger: upload.ledger.KeySpace).
+     */
     @WithDefault("uploads")
     String keyPrefix();
 
@@ -30,8 +33,9 @@ public interface GatewayConfig {
     }
 
     /**
-     * Where single-request uploads' forms write, under the key prefix: {@code <prefix>/staging/}.
-     * ({@code staging} is no owner segment: those end in a hash.)
+     * The staging area of single-request uploads' forms, under the key prefix: {@code <prefix>/staging/}
+     * (each deployment writes under {@code staging/<deployment>/}; a lifecycle rule covers them all).
+     * ({@code staging} is no deployment id: those are twelve characters.)
      */
     default String stagingRoot() {
         return keyRoot() + "staging/";
@@ -114,6 +118,10 @@ public interface GatewayConfig {
     @WithDefault("PT5M")
     Duration janitorInterval();
 
+    /** How long after startup the janitor's first sweep runs. */
+    @WithDefault("PT30S")
+    Duration janitorFirstDelay();
+
     /** Uploads the janitor claims for expiry per short transaction (a sweep goes on batch after batch). */
     @WithDefault("100")
     int janitorBatchSize();
@@ -133,7 +141,10 @@ public interface GatewayConfig {
     @WithDefault("P30D")
     Duration maxUploadAge();
 
-    /** Abort multipart uploads under the key prefix that no ledger row owns (needs a non-empty key prefix). */
+    /**
+     * Abort multipart uploads under this deployment's root ({@code <prefix>/<deployment>/}) that no
+     * ledger row owns (needs a non-empty key prefix).
+     */
     @WithDefault("true")
     boolean orphanSweepEnabled();
 

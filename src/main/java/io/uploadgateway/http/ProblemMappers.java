@@ -13,8 +13,14 @@ import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+import io.vertx.core.VertxException;
+import io.vertx.core.impl.NoStackTraceThrowable;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.ClosedConnectionException;
 
+import java.io.IOException;
 import java.net.ConnectException;
+import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
@@ -163,20 +169,22 @@ public class ProblemMappers {
         return path.length() <= 200 ? path : path.substring(0, 200) + "…";
     }
 
-    /** Connection-level failures of the reactive pg client, however Hibernate wraps them. */
+    /**
+     * The ledger cannot answer now (a 503, never "your request is wrong"): PostgreSQL refused or
+     * closed the connection, a bound the gateway sets ran out, or the server reported an outage,
+     * however Hibernate Reactive or Mutiny wrapped it.
+     */
     static boolean isDatabaseOutage(Throwable failure) {
         for (Throwable t = failure; t != null && t.getCause() != t; t = t.getCause()) {
-            if (t instanceof ConnectException || t instanceof TimeoutException
-                    || t instanceof io.vertx.sqlclient.ClosedConnectionException
+            if (t instanceof ConnectException || t instanceof TimeoutException || t instanceof ClosedConnectionException
                     || t.getClass().getName().startsWith("io.netty.channel")
-                    || (t instanceof io.vertx.pgclient.PgException pg && pg.getSqlState() != null
-                    && isOutageState(pg.getSqlState()))
+                    || isPoolTimeout(t) || isSocketFailure(t)
+                    || (t instanceof PgException pg && pg.getSqlState() != null && isOutageState(pg.getSqlState()))
                     // Hibernate Reactive reports the server's error as a java.sql.SQLException
-                    || (t instanceof java.sql.SQLException sql && sql.getSQLState() != null
-                    && isOutageState(sql.getSQLState()))) {
+                    || (t instanceof SQLException sql && sql.getSQLState() != null && isOutageState(sql.getSQLState()))) {
                 return true;
             }
-            if (t instanceof io.vertx.core.VertxException vx && vx.getMessage() != null
+            if (t instanceof VertxException vx && vx.getMessage() != null
                     && (vx.getMessage().contains("Connection refused") || vx.getMessage().contains("closed"))) {
                 return true;
             }
@@ -191,9 +199,24 @@ public class ProblemMappers {
     }
 
     /**
+     * The pool's acquisition timeout ({@code gateway.ledger.acquire-timeout}): Vert.x's SQL pool
+     * fails a request still queued for a connection with "Timeout waiting for connection", and one
+     * whose new connection is still being opened with a bare "Timeout". Neither has a type of its own.
+     */
+    private static boolean isPoolTimeout(Throwable t) {
+        return (t instanceof VertxException && "Timeout waiting for connection".equals(t.getMessage()))
+                || (t instanceof NoStackTraceThrowable && "Timeout".equals(t.getMessage()));
+    }
+
+    /** A connection PostgreSQL (or the path to it) reset or closed under a write: the JDK reports it as a bare IOException. */
+    private static boolean isSocketFailure(Throwable t) {
+        return t instanceof IOException && t.getMessage() != null
+                && (t.getMessage().contains("Connection reset") || t.getMessage().contains("Broken pipe"));
+    }
+
+    /**
      * Connection failures (08), shutdown (57P), exhausted resources (53), and the session bounds
-     * the gateway sets itself: statement_timeout (57014) and lock_timeout (55P03). Each means
-     * "the ledger cannot answer now", never "your request is wrong".
+     * the gateway sets itself: statement_timeout (57014) and lock_timeout (55P03).
      */
     private static boolean isOutageState(String sqlState) {
         return sqlState.startsWith("08") || sqlState.startsWith("57P") || sqlState.startsWith("53")

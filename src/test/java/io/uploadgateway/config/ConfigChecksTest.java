@@ -53,8 +53,8 @@ class ConfigChecksTest {
     @Test
     void aClaimMayGoStaleOnlyAfterTheLongestATransitionCanTake() {
         // Five S3 calls (ListParts with every page, complete or copy, head, the content check, a
-        // removal) and two ledger statements: 5 x 30 s + 2 x 15 s with the defaults.
-        assertEquals(java.time.Duration.ofMinutes(3), ConfigChecks.longestTransition(config(Map.of())));
+        // removal) and two ledger statements: 5 x 30 s + 2 x 5 s with the defaults.
+        assertEquals(java.time.Duration.ofSeconds(160), ConfigChecks.longestTransition(config(Map.of())));
         List<String> tooSoon = problems(Map.of("gateway.claims.stale-after", "PT2M"));
         assertEquals(1, tooSoon.size(), tooSoon.toString());
         assertTrue(tooSoon.get(0).contains("GATEWAY_CLAIMS_STALE_AFTER (PT2M) must be at least"), tooSoon.get(0));
@@ -73,5 +73,18 @@ class ConfigChecksTest {
             assertTrue(refused.get(0).contains("must be three different groups"), refused.get(0));
         }
         assertEquals(List.of(), problems(Map.of("gateway.admin-role", "ops", "gateway.events.feed-group", "billing")));
+    }
+
+    @Test
+    void aConnectionIsClosedForSilenceOnlyAfterAWorkingServerWouldHaveAnswered() {
+        LedgerConfig defaults = config(Map.of()).ledger();
+        assertEquals(java.time.Duration.ofSeconds(10), defaults.acquireTimeout().plus(defaults.silenceTimeout()),
+                "a call that needs the ledger answers within 10 s by default");
+        for (String silence : List.of("PT5S", "PT4S")) {
+            List<String> refused = problems(Map.of("gateway.ledger.silence-timeout", silence));
+            assertEquals(1, refused.size(), silence + ": " + refused);
+            assertTrue(refused.get(0).contains("GATEWAY_LEDGER_SILENCE_TIMEOUT (" + silence + ") must exceed"), refused.get(0));
+        }
+        assertEquals(List.of(), problems(Map.of("gateway.ledger.silence-timeout", "PT3S", "gateway.ledger.statement-timeout", "PT2S")));
     }
 }

@@ -1,5 +1,7 @@
 package io.uploadgateway.drills;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.uploadgateway.embedded.EmbeddedStack;
 import io.uploadgateway.support.Ledger;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -27,6 +29,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * What the reliability drills share: their configuration (short bounds, so a drill takes seconds),
@@ -53,8 +56,13 @@ final class Drills {
 
     static final Path REPORTS = Path.of("target", "drills");
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One call's answer during a drill: its problem code and Retry-After, and when it came (ms since a phase began). */
+    record Answer(String call, int status, String code, String retryAfter, double millis) {
+    }
 
     private Drills() {
     }
@@ -155,5 +163,33 @@ final class Drills {
 
     static double millisSince(long startNanos) {
         return (System.nanoTime() - startNanos) / 1e6;
+    }
+
+    /** Sends {@code request} and notes its answer with the time since {@code since} (nanos). */
+    static CompletableFuture<Answer> send(String call, HttpRequest request, long since) {
+        return HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofString()).thenApply(response -> {
+            String code = null;
+            try {
+                code = JSON.readTree(response.body()).path("code").asText(null);
+            } catch (Exception ignored) {
+                // not JSON: the assertion shows the status
+            }
+            return new Answer(call, response.statusCode(), code, response.headers().firstValue("Retry-After").orElse(null),
+                    millisSince(since));
+        });
+    }
+
+    /** The status ({@code UP}, {@code DOWN}) of the named check in a health answer, or {@code missing}. */
+    static String check(String health, String name) {
+        try {
+            for (JsonNode check : JSON.readTree(health).path("checks")) {
+                if (name.equals(check.path("name").asText())) {
+                    return check.path("status").asText();
+                }
+            }
+        } catch (Exception ignored) {
+            // not the health JSON
+        }
+        return "missing";
     }
 }

@@ -1,7 +1,6 @@
 package io.uploadgateway.drills;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -69,9 +68,7 @@ class HungStorageDrillTest {
     private static final int UPLOADS = 10;
     private static final int COMPLETES_PER_UPLOAD = 4;
     private static final int CREATES = 10;
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10)).build();
+    private static final HttpClient HTTP = Drills.HTTP;
 
     FaultyS3 s3;
 
@@ -85,9 +82,6 @@ class HungStorageDrillTest {
     @AfterEach
     void forwardAgain() {
         s3.reset();
-    }
-
-    record Answer(String call, int status, String code, String retryAfter, double millis) {
     }
 
     @Test
@@ -116,14 +110,14 @@ class HungStorageDrillTest {
         // ---- S3 hangs
         s3.mode(FaultyS3.Action.HANG);
         long hangStart = System.nanoTime();
-        List<CompletableFuture<Answer>> calls = new ArrayList<>();
+        List<CompletableFuture<Drills.Answer>> calls = new ArrayList<>();
         for (String id : files.keySet()) {
             for (int n = 0; n < COMPLETES_PER_UPLOAD; n++) {
-                calls.add(send("complete", post(token, "/api/v1/uploads/" + id + "/complete", ""), hangStart));
+                calls.add(Drills.send("complete", post(token, "/api/v1/uploads/" + id + "/complete", ""), hangStart));
             }
         }
         for (int i = 0; i < CREATES; i++) {
-            calls.add(send("create", post(token, "/api/v1/uploads", "{\"filename\":\"during-" + i + ".bin\",\"size\":1000}"), hangStart));
+            calls.add(Drills.send("create", post(token, "/api/v1/uploads", "{\"filename\":\"during-" + i + ".bin\",\"size\":1000}"), hangStart));
         }
         CompletableFuture<Void> all = CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new));
 
@@ -153,8 +147,8 @@ class HungStorageDrillTest {
                 while (readyDownAt.get() == null && System.nanoTime() < giveUp) {
                     HttpResponse<String> ready = ready();
                     lastReadiness.set(ready.statusCode() + " " + ready.body());
-                    if (ready.statusCode() == 503 && check(ready.body(), "bucket (S3)").equals("DOWN")
-                            && check(ready.body(), "ledger (PostgreSQL)").equals("UP")) {
+                    if (ready.statusCode() == 503 && Drills.check(ready.body(), "bucket (S3)").equals("DOWN")
+                            && Drills.check(ready.body(), "ledger (PostgreSQL)").equals("UP")) {
                         readyDownAt.set(Drills.millisSince(hangStart));
                     }
                     Thread.sleep(100);
@@ -176,9 +170,9 @@ class HungStorageDrillTest {
         String slowest = dbRoutes.stream().sorted((x, y) -> Double.compare(y[1], x[1])).limit(3)
                 .map(r -> String.format("%.0f ms at +%.0f ms", r[1], r[0])).toList().toString();
 
-        List<Answer> answers = calls.stream().map(CompletableFuture::join).toList();
+        List<Drills.Answer> answers = calls.stream().map(CompletableFuture::join).toList();
         Duration bound = Drills.WAIT.plus(Drills.HARD_BOUND).plus(Drills.SLACK);
-        for (Answer answer : answers) {
+        for (Drills.Answer answer : answers) {
             boolean unavailable = answer.status() == 503 && "storage_unavailable".equals(answer.code());
             boolean busy = answer.call().equals("complete") && answer.status() == 409 && "upload_busy".equals(answer.code());
             assertTrue(unavailable || busy, "every S3-bound call ends in a problem: " + answer);
@@ -188,9 +182,9 @@ class HungStorageDrillTest {
         for (String id : ids) {
             assertEquals("UPLOADING", Drills.state(id), "a failed completion leaves the upload as it was");
         }
-        double firstFailure = answers.stream().mapToDouble(Answer::millis).min().orElseThrow();
-        double last503 = answers.stream().filter(a -> a.status() == 503).mapToDouble(Answer::millis).max().orElse(Double.NaN);
-        double lastAnswer = answers.stream().mapToDouble(Answer::millis).max().orElseThrow();
+        double firstFailure = answers.stream().mapToDouble(Drills.Answer::millis).min().orElseThrow();
+        double last503 = answers.stream().filter(a -> a.status() == 503).mapToDouble(Drills.Answer::millis).max().orElse(Double.NaN);
+        double lastAnswer = answers.stream().mapToDouble(Drills.Answer::millis).max().orElseThrow();
         long busy = answers.stream().filter(a -> a.status() == 409).count();
         String numbers = String.format("hung S3 (call-timeout %s, attempt-timeout %s, claims.wait-for %s): %d calls -> %d x 503"
                         + " storage_unavailable, %d x 409 upload_busy; first problem after %.0f ms, last 503 after %.0f ms,"
@@ -230,7 +224,7 @@ class HungStorageDrillTest {
         for (var entry : bodies.entrySet()) {
             HttpResponse<String> response = entry.getKey().get(90, TimeUnit.SECONDS);
             assertEquals(200, response.statusCode(), response.body());
-            JsonNode upload = JSON.readTree(response.body());
+            JsonNode upload = Drills.JSON.readTree(response.body());
             assertEquals("COMPLETED", upload.path("state").asText());
             etags.computeIfAbsent(entry.getValue(), k -> new HashSet<>()).add(upload.path("etag").asText());
         }
@@ -303,29 +297,4 @@ class HungStorageDrillTest {
         });
     }
 
-    private static CompletableFuture<Answer> send(String call, HttpRequest request, long since) {
-        return HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofString()).thenApply(response -> {
-            String code = null;
-            try {
-                code = JSON.readTree(response.body()).path("code").asText(null);
-            } catch (Exception ignored) {
-                // not JSON: the assertion shows the status
-            }
-            return new Answer(call, response.statusCode(), code, response.headers().firstValue("Retry-After").orElse(null),
-                    Drills.millisSince(since));
-        });
-    }
-
-    private static String check(String health, String name) {
-        try {
-            for (JsonNode check : JSON.readTree(health).path("checks")) {
-                if (name.equals(check.path("name").asText())) {
-                    return check.path("status").asText();
-                }
-            }
-        } catch (Exception ignored) {
-            // not the health JSON
-        }
-        return "missing";
-    }
 }

@@ -1,7 +1,5 @@
 package io.uploadgateway.drills;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -57,7 +55,6 @@ class PostgresRestartDrillTest {
 
     static final String ACQUIRE_TIMEOUT = "PT2S";
     private static final int MIB = 1024 * 1024;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     EmbeddedStack stack;
 
@@ -126,22 +123,9 @@ class PostgresRestartDrillTest {
         await("readiness " + status + " (ledger " + ledger + ", bucket " + bucket + ")").atMost(Duration.ofSeconds(30))
                 .pollInterval(Duration.ofMillis(100)).until(() -> {
                     Response ready = given().get(management.resolve("/q/health/ready"));
-                    return ready.statusCode() == status && ledger.equals(check(ready.asString(), "ledger (PostgreSQL)"))
-                            && bucket.equals(check(ready.asString(), "bucket (S3)"));
+                    return ready.statusCode() == status && ledger.equals(Drills.check(ready.asString(), "ledger (PostgreSQL)"))
+                            && bucket.equals(Drills.check(ready.asString(), "bucket (S3)"));
                 });
         return Drills.millisSince(since);
-    }
-
-    private static String check(String health, String name) {
-        try {
-            for (JsonNode check : JSON.readTree(health).path("checks")) {
-                if (name.equals(check.path("name").asText())) {
-                    return check.path("status").asText();
-                }
-            }
-        } catch (Exception ignored) {
-            // not the health JSON
-        }
-        return "missing";
     }
 }

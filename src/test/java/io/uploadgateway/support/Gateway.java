@@ -27,21 +27,30 @@ public final class Gateway {
             .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
 
     private final String token;
+    /** The gateway's base URL; null for the application under test (RestAssured's defaults). */
+    private final String baseUri;
 
-    private Gateway(String token) {
+    private Gateway(String token, String baseUri) {
         this.token = token;
+        this.baseUri = baseUri;
     }
 
     public static Gateway as(String user) {
-        return new Gateway(Tokens.forUser(user));
+        return new Gateway(Tokens.forUser(user), null);
     }
 
     public static Gateway withToken(String token) {
-        return new Gateway(token);
+        return new Gateway(token, null);
+    }
+
+    /** A client of the gateway at {@code baseUri} (e.g. a packaged one an IT started). */
+    public static Gateway on(String baseUri, String token) {
+        return new Gateway(token, baseUri);
     }
 
     public RequestSpecification api() {
-        return given().auth().oauth2(token).contentType(ContentType.JSON).accept(ContentType.JSON);
+        RequestSpecification spec = baseUri == null ? given() : given().baseUri(baseUri);
+        return spec.auth().oauth2(token).contentType(ContentType.JSON).accept(ContentType.JSON);
     }
 
     /** Starts an upload and returns its resource; fails the test unless the answer is 201. */

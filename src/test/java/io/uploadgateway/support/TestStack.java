@@ -23,6 +23,9 @@ import java.util.Map;
  *   <li>{@value #S3}{@code =faulty}: an own stack with a {@link FaultyS3} proxy in front of its S3
  *       endpoint; the gateway (and so every presigned URL) talks to S3 through the proxy, which the
  *       test gets in a field of type {@link FaultyS3};</li>
+ *   <li>{@value #POSTGRES}{@code =faulty}: an own stack with a {@link FaultyPostgres} proxy in front
+ *       of its PostgreSQL for the gateway's reactive pools (Flyway migrates directly); the test gets
+ *       it in a field of type {@link FaultyPostgres};</li>
  *   <li>any {@code gateway.*} or {@code quarkus.*} key: that configuration value, for drills that
  *       shorten timeouts (e.g. {@code gateway.storage.call-timeout=PT3S}).</li>
  * </ul>
@@ -35,6 +38,7 @@ public class TestStack implements QuarkusTestResourceLifecycleManager {
     public static final String ETAG = "etag";
     public static final String CREDENTIALS = "credentials";
     public static final String S3 = "s3";
+    public static final String POSTGRES = "postgres";
     public static final String ISSUER = "upload-gateway-test";
     /** The audience test tokens are issued for (mp.jwt.verify.audiences of the test stack). */
     public static final String AUDIENCE = "upload-gateway-test";
@@ -51,9 +55,11 @@ public class TestStack implements QuarkusTestResourceLifecycleManager {
     private boolean exposeEtag = true;
     private boolean expiringCredentials;
     private boolean faulty;
+    private boolean faultyPostgres;
     private final Map<String, String> overrides = new HashMap<>();
     private EmbeddedStack stack;
     private FaultyS3 proxy;
+    private FaultyPostgres postgresProxy;
 
     @Override
     public void init(Map<String, String> args) {
@@ -61,7 +67,8 @@ public class TestStack implements QuarkusTestResourceLifecycleManager {
         own = args.containsKey(OWN) || !exposeEtag;
         expiringCredentials = "expiring".equals(args.get(CREDENTIALS));
         faulty = "faulty".equals(args.get(S3));
-        own = args.containsKey(OWN) || !exposeEtag || faulty;
+        faultyPostgres = "faulty".equals(args.get(POSTGRES));
+        own = args.containsKey(OWN) || !exposeEtag || faulty || faultyPostgres;
         args.forEach((name, value) -> {
             if (name.startsWith("gateway.") || name.startsWith("quarkus.")) {
                 overrides.put(name, value);
@@ -82,6 +89,10 @@ public class TestStack implements QuarkusTestResourceLifecycleManager {
                 proxy = FaultyS3.start(stack.s3Endpoint());
                 config.put("quarkus.s3.endpoint-override", proxy.endpoint());
             }
+            if (faultyPostgres) {
+                postgresProxy = FaultyPostgres.start(stack.postgresPort());
+                config.put("quarkus.datasource.reactive.url", "postgresql://localhost:" + postgresProxy.port() + "/postgres");
+            }
             config.putAll(overrides);
             return config;
         } catch (Exception e) {
@@ -98,6 +109,9 @@ public class TestStack implements QuarkusTestResourceLifecycleManager {
             if (proxy != null) {
                 proxy.close();
             }
+            if (postgresProxy != null) {
+                postgresProxy.close();
+            }
             stack.close();
         } catch (Exception ignored) {
             // parts of it were stopped on purpose
@@ -109,6 +123,9 @@ public class TestStack implements QuarkusTestResourceLifecycleManager {
         injector.injectIntoFields(stack, new TestInjector.MatchesType(EmbeddedStack.class));
         if (proxy != null) {
             injector.injectIntoFields(proxy, new TestInjector.MatchesType(FaultyS3.class));
+        }
+        if (postgresProxy != null) {
+            injector.injectIntoFields(postgresProxy, new TestInjector.MatchesType(FaultyPostgres.class));
         }
     }
 

@@ -11,6 +11,7 @@ import io.uploadgateway.storage.UrlSigner.PresignedPost;
 import io.uploadgateway.storage.presign.ChecksumAlgorithm;
 import io.uploadgateway.upload.ContentPolicy;
 import io.uploadgateway.upload.Filenames;
+import io.uploadgateway.upload.ledger.KeySpace;
 import io.uploadgateway.upload.ObjectKeys;
 import io.uploadgateway.upload.PartPlan;
 import io.uploadgateway.upload.Upload;
@@ -58,9 +59,10 @@ public class CreateUpload {
     private final PreCreateHook hook;
     private final UploadEvents events;
     private final SigningWindow window;
+    private final KeySpace keys;
 
     public CreateUpload(MultipartStorage storage, UploadLedger ledger, Quotas quotas, GatewayConfig config, Clock clock,
-                        UploadMetrics metrics, PreCreateHook hook, UploadEvents events, SigningWindow window) {
+                        UploadMetrics metrics, PreCreateHook hook, UploadEvents events, SigningWindow window, KeySpace keys) {
         this.storage = storage;
         this.ledger = ledger;
         this.quotas = quotas;
@@ -72,6 +74,7 @@ public class CreateUpload {
         this.hook = hook;
         this.events = events;
         this.window = window;
+        this.keys = keys;
     }
 
     /** What one entry point asks to create; built by the named constructors, one per entry point. */
@@ -191,7 +194,7 @@ public class CreateUpload {
                     Map<String, String> metadata = withHookMetadata(checked.metadata(), added);
                     UUID id = UUID.randomUUID();
                     var file = new Upload.NewFile(id, command.owner(),
-                            ObjectKeys.forUpload(config.keyRoot(), command.owner(), id, command.filename()), command.filename(),
+                            ObjectKeys.forUpload(keys.root(), command.owner(), id, command.filename()), command.filename(),
                             checked.contentType(), metadata);
                     return command.kind() == UploadKind.SINGLE_REQUEST
                             ? withForm(file, reserved)
@@ -239,7 +242,7 @@ public class CreateUpload {
     }
 
     private Uni<Created> withForm(Upload.NewFile file, Reserved reserved) {
-        String stagingKey = ObjectKeys.stagingFor(config.stagingRoot(), file.id());
+        String stagingKey = ObjectKeys.stagingFor(keys.stagingRoot(), file.id());
         return window.grant(window.requested(null)).flatMap(grant -> {
             PresignedPost post = grant.signing().post(stagingKey, file.contentType(), reserved.bytes(), grant.lifetime());
             return record(file.owner(), reserved, () -> Upload.singleRequest(file, stagingKey, reserved.bytes(), post.expiresAt(), now(),

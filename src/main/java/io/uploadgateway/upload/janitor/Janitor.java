@@ -11,6 +11,7 @@ import io.uploadgateway.config.GatewayConfig;
 import io.uploadgateway.storage.MultipartStorage;
 import io.uploadgateway.storage.MultipartStorage.PendingMultipartUpload;
 import io.uploadgateway.storage.StorageException;
+import io.uploadgateway.upload.ledger.KeySpace;
 import io.uploadgateway.upload.ObjectKeys;
 import io.uploadgateway.upload.Scope;
 import io.uploadgateway.upload.Upload;
@@ -32,8 +33,11 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 
 /**
  * Keeps the bucket free of abandoned uploads, which otherwise cost money silently.
@@ -47,8 +51,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *       and an S3 outage ends the pass;</li>
  *   <li>finishes transitions whose replica died mid-way (claims older than {@code claims.stale-after});</li>
  *   <li>adds up what open-sized uploads hold (ListParts) and aborts one that holds more than it may;</li>
- *   <li>aborts orphans: multipart uploads with the gateway's own key pattern under the key prefix,
- *       older than {@code orphan-grace}, that no open ledger row owns — bounded by {@code orphan-sweep-timeout};</li>
+ *   <li>aborts orphans: multipart uploads with the gateway's own key pattern under this deployment's
+ *       root ({@link KeySpace}), older than {@code orphan-grace} (by the store's word or by how long
+ *       the janitor has seen them unowned), that no open ledger row owns —
+ *       bounded by {@code orphan-sweep-timeout}; another deployment's uploads in the same bucket
+ *       and prefix are under another root, never its orphans;</li>
  *   <li>deletes staging objects of single-request uploads that ended, under the same rules.</li>
  * </ol>
  * Counters move only after the ledger committed.
@@ -69,14 +76,17 @@ public class Janitor {
     private final Clock clock;
     private final UploadMetrics metrics;
     private final Reservations reservations;
+    private final KeySpace keys;
     private final Counter runs;
     private final Counter skipped;
     private final Counter orphansFound;
     private final Counter orphansAborted;
+    /** Orphan candidates of the last listing, by upload id: when this janitor first saw each unowned. */
+    private final Map<String, Instant> unownedSince = new ConcurrentHashMap<>();
 
     public Janitor(MultipartStorage storage, UploadLedger ledger, OperatorLedger operators, AbortUpload abortion,
                    CompleteUpload completion, Transitions transitions, GatewayConfig config, Clock clock,
-                   UploadMetrics metrics, Reservations reservations, MeterRegistry registry) {
+                   UploadMetrics metrics, Reservations reservations, KeySpace keys, MeterRegistry registry) {
         this.storage = storage;
         this.ledger = ledger;
         this.operators = operators;
@@ -87,6 +97,7 @@ public class Janitor {
         this.clock = clock;
         this.metrics = metrics;
         this.reservations = reservations;
+        this.keys = keys;
         this.runs = Counter.builder("gateway.janitor.runs").description("Janitor sweeps that ran").register(registry);
         this.skipped = Counter.builder("gateway.janitor.skipped")
                 .description("Janitor sweeps skipped because another replica held the lease").register(registry);
@@ -105,7 +116,7 @@ public class Janitor {
                               List<String> orphansAborted, List<String> stagingDeleted) {
     }
 
-    @Scheduled(identity = "janitor", every = "${gateway.janitor-interval}", delayed = "30s",
+    @Scheduled(identity = "janitor", every = "${gateway.janitor-interval}", delayed = "${gateway.janitor-first-delay}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> scheduledSweep() {
         if (!config.janitorEnabled()) {
@@ -228,14 +239,14 @@ public class Janitor {
 
     /**
      * Staging objects of single-request uploads that ended (a form POSTed again after its upload
-     * ended writes staging once more), older than {@code orphan-grace}: deleted. Under the key
-     * prefix only, like the orphan sweep, and bounded by the same timeout.
+     * ended writes staging once more), older than {@code orphan-grace}: deleted. Under this
+     * deployment's staging root only, like the orphan sweep, and bounded by the same timeout.
      */
     private Uni<List<String>> sweepStaging(Instant now) {
         if (!config.orphanSweepEnabled()) {
             return Uni.createFrom().item(List.of());
         }
-        String root = config.stagingRoot();
+        String root = keys.stagingRoot();
         Instant writtenBefore = now.minus(config.orphanGrace());
         List<String> deleted = Collections.synchronizedList(new ArrayList<>());
         return storage.listObjects(root)
@@ -265,18 +276,16 @@ public class Janitor {
         if (!config.orphanSweepEnabled()) {
             return Uni.createFrom().item(List.of());
         }
-        String root = config.keyRoot();
+        String root = keys.root();
         Instant bornBefore = now.minus(config.orphanGrace());
         List<String> aborted = Collections.synchronizedList(new ArrayList<>());
         return storage.listMultipartUploads(root)
-                .map(pending -> pending.stream()
-                        .filter(p -> ObjectKeys.isGatewayKey(root, p.key()))
-                        .filter(p -> p.initiated() == null || p.initiated().isBefore(bornBefore))
-                        .toList())
+                .map(pending -> pending.stream().filter(p -> ObjectKeys.isGatewayKey(root, p.key())).toList())
                 .flatMap(candidates -> ledger.session(() -> operators.activeS3UploadIds(
                                 candidates.stream().map(PendingMultipartUpload::key).distinct().toList()))
                         .flatMap(owned -> {
-                            List<PendingMultipartUpload> orphans = candidates.stream().filter(p -> !owned.contains(p.uploadId())).toList();
+                            List<PendingMultipartUpload> unowned = candidates.stream().filter(p -> !owned.contains(p.uploadId())).toList();
+                            List<PendingMultipartUpload> orphans = olderThanGrace(unowned, bornBefore, now);
                             orphansFound.increment(orphans.size());
                             return Multi.createFrom().iterable(orphans)
                                     .onItem().transformToUniAndConcatenate(orphan -> storage
@@ -299,6 +308,23 @@ public class Janitor {
                     LOG.warnf("orphan sweep failed, the next sweep goes on: %s", failure.toString());
                     return List.copyOf(aborted);
                 });
+    }
+
+    /**
+     * The multipart uploads no ledger row owns that are older than the grace, by what the store says
+     * ({@code Initiated}) or by how long this janitor has seen them unowned. The second is the
+     * one that counts where the first cannot be trusted: S3Proxy reports the time of the listing
+     * as {@code Initiated} (so by the store's word no orphan ever grows old), and a store may send
+     * none (which must not make an upload whose ledger row is being written an orphan at once).
+     * Sightings are kept in memory for the orphans of the last listing only; a replica that starts
+     * anew waits one grace before it aborts: later, never earlier.
+     */
+    private List<PendingMultipartUpload> olderThanGrace(List<PendingMultipartUpload> unowned, Instant bornBefore, Instant now) {
+        unownedSince.keySet().retainAll(unowned.stream().map(PendingMultipartUpload::uploadId).collect(Collectors.toSet()));
+        return unowned.stream()
+                .filter(p -> unownedSince.computeIfAbsent(p.uploadId(), id -> now).isBefore(bornBefore)
+                        || (p.initiated() != null && p.initiated().isBefore(bornBefore)))
+                .toList();
     }
 
     private Instant now() {

@@ -14,11 +14,27 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Creates the ledger's connection pools with bounds PostgreSQL enforces itself: every gateway
- * session runs with {@code statement_timeout}, {@code lock_timeout} and
- * {@code idle_in_transaction_session_timeout} ({@code gateway.ledger.*}), and a request waits at
- * most {@code acquire-timeout} for a pooled connection. Readiness gets a one-connection pool of its
- * own ({@link #probe()}), so it reports the database's health, not the request pool's load.
+ * Creates the ledger's connection pools with bounds on both ends. PostgreSQL enforces its own:
+ * every gateway session runs with {@code statement_timeout}, {@code lock_timeout} and
+ * {@code idle_in_transaction_session_timeout} ({@code gateway.ledger.*}). The client enforces the
+ * rest: a request waits at most {@code acquire-timeout} for a pooled connection, and a connection
+ * on which the server says nothing for {@code silence-timeout} is closed.
+ * <p>
+ * That last bound is the one a frozen server needs, and nothing else gives it: the connect
+ * timeout covers only the TCP handshake, which the kernel of a stopped server still completes;
+ * the pg client has no deadline for the startup exchange or for a query's answer;
+ * {@code statement_timeout} is the frozen server's own; TCP keepalive is answered by its kernel;
+ * and closing a connection does not end it either: the pg client's close is a graceful Terminate
+ * that waits for the server to hang up. So the connections carry a read-idle timeout, longer than
+ * {@code statement_timeout} (a working server always speaks first), whose event the
+ * {@link SilentServerCutoff} turns into a real close; and the pool closes connections idle in it
+ * well before that, so that the timeout never fires on a healthy connection just taken from the
+ * pool. A new connection whose handshake hangs is not cut off (the cutoff is installed once it is
+ * open): the request waiting for it fails at the acquisition timeout, and the attempt keeps its
+ * place in the pool, never more than the pool's size, until the server answers.
+ * <p>
+ * Readiness gets a one-connection pool of its own ({@link #probe()}), so it reports the
+ * database's health, not the request pool's load.
  */
 @ApplicationScoped
 public class LedgerPools implements PgPoolCreator {
@@ -36,10 +52,18 @@ public class LedgerPools implements PgPoolCreator {
     @Override
     public Pool create(Input input) {
         this.input = input;
-        PoolOptions options = new PoolOptions(input.poolOptions())
+        PoolOptions options = idleClosedBeforeSilence(new PoolOptions(input.poolOptions()))
                 .setConnectionTimeout((int) bounds.acquireTimeout().toMillis())
                 .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS);
-        return PgDriver.INSTANCE.createPool(input.vertx(), bounded(input.pgConnectOptionsList(), bounds.statementTimeout()), options);
+        return withCutoff(PgDriver.INSTANCE.createPool(input.vertx(), bounded(input.pgConnectOptionsList(), bounds.statementTimeout()), options));
+    }
+
+    /** Every connection the pool opens gets the {@link SilentServerCutoff}, then goes to the pool. */
+    private static Pool withCutoff(Pool pool) {
+        return pool.connectHandler(connection -> {
+            SilentServerCutoff.install(connection);
+            connection.close(); // hands it to the pool
+        });
     }
 
     /** The readiness probe's own pool: one connection, created on first use. */
@@ -48,10 +72,17 @@ public class LedgerPools implements PgPoolCreator {
             if (input == null) {
                 throw new IllegalStateException("the ledger's pool has not been created yet");
             }
-            probe = PgDriver.INSTANCE.createPool(input.vertx(), bounded(input.pgConnectOptionsList(), PROBE_STATEMENT_TIMEOUT),
-                    new PoolOptions().setMaxSize(1).setName("ledger-readiness"));
+            probe = withCutoff(PgDriver.INSTANCE.createPool(input.vertx(), bounded(input.pgConnectOptionsList(), PROBE_STATEMENT_TIMEOUT),
+                    idleClosedBeforeSilence(new PoolOptions().setMaxSize(1).setName("ledger-readiness"))));
         }
         return probe;
+    }
+
+    /** The pool closes a connection idle in it for half the silence timeout, looking every eighth of it: gone by five eighths. */
+    private PoolOptions idleClosedBeforeSilence(PoolOptions options) {
+        long silence = bounds.silenceTimeout().toMillis();
+        return options.setIdleTimeout((int) (silence / 2)).setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+                .setPoolCleanerPeriod((int) Math.max(100, silence / 8));
     }
 
     private List<PgConnectOptions> bounded(List<PgConnectOptions> configured, Duration statementTimeout) {
@@ -61,6 +92,10 @@ public class LedgerPools implements PgPoolCreator {
             options.addProperty("statement_timeout", String.valueOf(statementTimeout.toMillis()));
             options.addProperty("lock_timeout", String.valueOf(bounds.lockTimeout().toMillis()));
             options.addProperty("idle_in_transaction_session_timeout", String.valueOf(bounds.idleInTransactionTimeout().toMillis()));
+            int silence = (int) bounds.silenceTimeout().toMillis();
+            options.setConnectTimeout(silence);
+            options.setReadIdleTimeout(silence);
+            options.setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
             return options;
         }).toList();
     }

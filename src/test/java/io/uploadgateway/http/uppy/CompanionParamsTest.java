@@ -14,6 +14,7 @@ import io.uploadgateway.support.Ledger;
 import io.uploadgateway.support.TestClock;
 import io.uploadgateway.support.TestStack;
 import io.uploadgateway.support.Tokens;
+import io.uploadgateway.upload.ledger.KeySpace;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
@@ -75,6 +76,9 @@ class CompanionParamsTest {
     @Inject
     Janitor janitor;
 
+    @Inject
+    KeySpace keys;
+
     @Test
     void aSmallFileGoesUpInOnePostAndTheRowCompletesOnSync() {
         String owner = "params-" + UUID.randomUUID().toString().substring(0, 8);
@@ -89,7 +93,7 @@ class CompanionParamsTest {
         assertTrue(key.contains(id) && key.endsWith(".png"), key);
         // The form writes a staging key of the upload's own; only completion writes the upload's key.
         String staging = fields.get("key");
-        assertEquals("uploads/staging/" + id, staging);
+        assertEquals("uploads/staging/" + keys.deployment() + "/" + id, staging);
         assertEquals("image/png", fields.get("Content-Type"));
         assertEquals("AWS4-HMAC-SHA256", fields.get("x-amz-algorithm"));
         assertTrue(params.getLong("expires") > 60, "expires is a lifetime in seconds");

@@ -9,6 +9,7 @@ import io.uploadgateway.upload.ObjectKeys;
 import io.uploadgateway.support.Ledger;
 import io.uploadgateway.support.TestStack;
 import io.uploadgateway.support.TestClock;
+import io.uploadgateway.upload.ledger.KeySpace;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -50,6 +51,9 @@ class JanitorTest {
     @Inject
     S3AsyncClient s3;
 
+    @Inject
+    KeySpace keys;
+
     @AfterEach
     void resetClock() {
         TestClock.reset();
@@ -87,10 +91,16 @@ class JanitorTest {
     @Test
     void orphanedMultipartUploadsAreAbortedOnceOldEnough() throws Throwable {
         // A key of the gateway's own pattern (a crash between CreateMultipartUpload and the ledger insert).
-        String key = ObjectKeys.forUpload("uploads/", "crashed", UUID.randomUUID(), "half-created.bin");
+        String key = ObjectKeys.forUpload(keys.root(), "crashed", UUID.randomUUID(), "half-created.bin");
         String orphan = s3.createMultipartUpload(r -> r.bucket(TestStack.BUCKET).key(key)).join().uploadId();
         String outsidePrefix = s3.createMultipartUpload(r -> r.bucket(TestStack.BUCKET).key("elsewhere/" + UUID.randomUUID()))
                 .join().uploadId();
+        // The same pattern under another deployment's id (another gateway, another ledger, the same
+        // bucket and prefix), and under the prefix alone (keys from before deployment ids).
+        String otherDeployment = s3.createMultipartUpload(r -> r.bucket(TestStack.BUCKET)
+                .key(ObjectKeys.forUpload("uploads/0123456789ab/", "theirs", UUID.randomUUID(), "live.bin"))).join().uploadId();
+        String beforeDeploymentIds = s3.createMultipartUpload(r -> r.bucket(TestStack.BUCKET)
+                .key(ObjectKeys.forUpload("uploads/", "older", UUID.randomUUID(), "legacy.bin"))).join().uploadId();
         Gateway client = Gateway.as("legit-" + UUID.randomUUID());
         String legit = client.start("legit.bin", 100, null).getString("id");
         String legitUploadId = s3UploadIdOf(legit);
@@ -107,8 +117,12 @@ class JanitorTest {
         assertFalse(pending.contains(orphan));
         assertTrue(pending.contains(legitUploadId));
         assertTrue(pending.contains(outsidePrefix), "uploads outside the gateway's prefix are not its business");
+        assertTrue(pending.contains(otherDeployment), "another deployment's upload is not this deployment's orphan");
+        assertTrue(pending.contains(beforeDeploymentIds), "a key without a deployment id is left to the bucket's lifecycle rule");
         client.get(legit).then().body("state", equalTo("UPLOADING"));
-        s3.abortMultipartUpload(r -> r.bucket(TestStack.BUCKET).key(pendingKey(outsidePrefix)).uploadId(outsidePrefix)).join();
+        for (String theirs : List.of(outsidePrefix, otherDeployment, beforeDeploymentIds)) {
+            s3.abortMultipartUpload(r -> r.bucket(TestStack.BUCKET).key(pendingKey(theirs)).uploadId(theirs)).join();
+        }
     }
 
     @Test
