@@ -103,7 +103,8 @@ class QuotaTest {
         assertEquals(racers - 1, answers.stream().filter(s -> s == 429).count(), "answers: " + answers);
         assertEquals(1, openUploadsOf(owner));
         String keyOfOwner = client.api().get("/api/v1/uploads").then().extract().path("items[0].key");
-        String ownerPrefix = keyOfOwner.substring(0, keyOfOwner.indexOf('/', keyOfOwner.indexOf('/') + 1) + 1);
+        // <prefix>/<deployment>/<owner>/<uploadId>/<filename>: everything before the upload id.
+        String ownerPrefix = keyOfOwner.substring(0, keyOfOwner.lastIndexOf('/', keyOfOwner.lastIndexOf('/') - 1) + 1);
         assertEquals(1, s3.listMultipartUploads(r -> r.bucket(TestStack.BUCKET).prefix(ownerPrefix)).join().uploads().size(),
                 "the losers left no multipart upload in storage");
     }
