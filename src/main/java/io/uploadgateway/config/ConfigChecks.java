@@ -70,6 +70,13 @@ public class ConfigChecks {
                     + " GATEWAY_LEDGER_STATEMENT_TIMEOUT (" + config.ledger().statementTimeout() + "): a connection is closed when"
                     + " PostgreSQL says nothing that long, and a working server answers or cancels a statement first");
         }
+        if (config.retention().uploads().compareTo(config.retention().parts()) < 0) {
+            problems.add("GATEWAY_RETENTION_UPLOADS (" + config.retention().uploads() + ") must be at least GATEWAY_RETENTION_PARTS ("
+                    + config.retention().parts() + "): an upload's row outlives its parts");
+        }
+        if (config.retention().batchSize() < 1) {
+            problems.add("GATEWAY_RETENTION_BATCH_SIZE (" + config.retention().batchSize() + ") must be at least 1");
+        }
         Duration transition = longestTransition(config);
         if (config.claims().staleAfter().compareTo(transition) < 0) {
             problems.add("GATEWAY_CLAIMS_STALE_AFTER (" + config.claims().staleAfter() + ") must be at least the longest a claimed"

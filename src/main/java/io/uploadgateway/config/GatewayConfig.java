@@ -212,6 +212,9 @@ public interface GatewayConfig {
     /** The upload events' pull feed and retention. */
     EventsConfig events();
 
+    /** What the ledger keeps of uploads that ended, and for how long (run by the janitor). */
+    RetentionConfig retention();
+
     /** Calls the gateway makes to the app backend before it acts; each off while its URL is unset. */
     HookConfig hook();
 

@@ -112,6 +112,14 @@ public class Upload extends PanacheEntityBase {
     @Column(name = "completed_at")
     public Instant completedAt;
 
+    /** When the upload reached its final state, whichever it is (null while it is open). */
+    @Column(name = "ended_at")
+    public Instant endedAt;
+
+    /** When the ledger's retention removed its part rows (null: they are still there). */
+    @Column(name = "parts_pruned_at")
+    public Instant partsPrunedAt;
+
     /** The gateway completes the upload itself once every planned part is in S3. */
     @Column(name = "auto_complete")
     public boolean autoComplete;
@@ -324,6 +332,7 @@ public class Upload extends PanacheEntityBase {
         }
         detectedContentType = ending.detectedContentType();
         state = ending.state();
+        endedAt = now;
         clearClaim();
         nextCheckAt = null;
         updatedAt = now;

@@ -87,4 +87,14 @@ class ConfigChecksTest {
         }
         assertEquals(List.of(), problems(Map.of("gateway.ledger.silence-timeout", "PT3S", "gateway.ledger.statement-timeout", "PT2S")));
     }
+
+    @Test
+    void anUploadRowOutlivesItsParts() {
+        assertEquals(List.of(), problems(Map.of()), "7 days for parts, 180 for rows");
+        List<String> refused = problems(Map.of("gateway.retention.uploads", "P3D"));
+        assertEquals(1, refused.size(), refused.toString());
+        assertTrue(refused.get(0).startsWith("GATEWAY_RETENTION_UPLOADS (PT72H) must be at least GATEWAY_RETENTION_PARTS (PT168H)"),
+                refused.get(0));
+        assertEquals(1, problems(Map.of("gateway.retention.batch-size", "0")).size());
+    }
 }

@@ -55,7 +55,7 @@ public final class UploadViews {
                              Instant updatedAt, Instant expiresAt, Instant completedAt, long bytesUploaded,
                              int partsUploaded, List<PartView> parts, List<Integer> missingParts, String etag,
                              String location, String detectedContentType, boolean autoComplete, Instant nextCheckAt,
-                             String checksumAlgorithm) {
+                             String checksumAlgorithm, Instant partsPrunedAt) {
 
         static UploadView of(UploadWithParts full, String bucket) {
             Upload u = full.upload();
@@ -63,7 +63,7 @@ public final class UploadViews {
                     u.partCount, u.key, u.metadata, u.createdAt, u.updatedAt, u.expiresAt, u.completedAt,
                     u.bytesUploaded, u.partsUploaded, full.parts().stream().map(PartView::of).toList(),
                     full.missingParts(), u.etag, location(u, bucket), u.detectedContentType, u.autoComplete, u.nextCheckAt,
-                    checksumOf(u));
+                    checksumOf(u), u.partsPrunedAt);
         }
 
         /** A listing item: the upload without its parts. */
@@ -71,7 +71,7 @@ public final class UploadViews {
             return new UploadView(u.id.toString(), u.kind.name(), u.state.name(), u.filename, u.contentType, u.size, u.partSize,
                     u.partCount, u.key, u.metadata, u.createdAt, u.updatedAt, u.expiresAt, u.completedAt,
                     u.bytesUploaded, u.partsUploaded, null, null, u.etag, location(u, bucket), u.detectedContentType,
-                    u.autoComplete, u.nextCheckAt, checksumOf(u));
+                    u.autoComplete, u.nextCheckAt, checksumOf(u), u.partsPrunedAt);
         }
 
         private static String checksumOf(Upload u) {

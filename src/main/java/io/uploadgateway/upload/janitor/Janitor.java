@@ -56,7 +56,8 @@ import java.util.stream.Collectors;
  *       the janitor has seen them unowned), that no open ledger row owns —
  *       bounded by {@code orphan-sweep-timeout}; another deployment's uploads in the same bucket
  *       and prefix are under another root, never its orphans;</li>
- *   <li>deletes staging objects of single-request uploads that ended, under the same rules.</li>
+ *   <li>deletes staging objects of single-request uploads that ended, under the same rules;</li>
+ *   <li>removes what the ledger no longer keeps of uploads that ended ({@link LedgerRetention}).</li>
  * </ol>
  * Counters move only after the ledger committed.
  */
@@ -77,6 +78,7 @@ public class Janitor {
     private final UploadMetrics metrics;
     private final Reservations reservations;
     private final KeySpace keys;
+    private final LedgerRetention retention;
     private final Counter runs;
     private final Counter skipped;
     private final Counter orphansFound;
@@ -86,7 +88,8 @@ public class Janitor {
 
     public Janitor(MultipartStorage storage, UploadLedger ledger, OperatorLedger operators, AbortUpload abortion,
                    CompleteUpload completion, Transitions transitions, GatewayConfig config, Clock clock,
-                   UploadMetrics metrics, Reservations reservations, KeySpace keys, MeterRegistry registry) {
+                   UploadMetrics metrics, Reservations reservations, KeySpace keys, LedgerRetention retention,
+                   MeterRegistry registry) {
         this.storage = storage;
         this.ledger = ledger;
         this.operators = operators;
@@ -98,6 +101,7 @@ public class Janitor {
         this.metrics = metrics;
         this.reservations = reservations;
         this.keys = keys;
+        this.retention = retention;
         this.runs = Counter.builder("gateway.janitor.runs").description("Janitor sweeps that ran").register(registry);
         this.skipped = Counter.builder("gateway.janitor.skipped")
                 .description("Janitor sweeps skipped because another replica held the lease").register(registry);
@@ -110,10 +114,11 @@ public class Janitor {
     /**
      * What one sweep did; {@code ran} is false when another sweep held the lease. {@code oversized}:
      * open-sized uploads refused for holding more than they may; {@code stagingDeleted}: staging
-     * objects of single-request uploads that had ended.
+     * objects of single-request uploads that had ended; {@code retained}: what the ledger's
+     * retention removed.
      */
     public record SweepReport(boolean ran, List<String> expired, List<String> recovered, List<String> oversized,
-                              List<String> orphansAborted, List<String> stagingDeleted) {
+                              List<String> orphansAborted, List<String> stagingDeleted, LedgerRetention.Pruned retained) {
     }
 
     @Scheduled(identity = "janitor", every = "${gateway.janitor-interval}", delayed = "${gateway.janitor-first-delay}",
@@ -125,11 +130,13 @@ public class Janitor {
         return sweep()
                 .invoke(report -> {
                     if (report.ran() && !(report.expired().isEmpty() && report.recovered().isEmpty() && report.oversized().isEmpty()
-                            && report.orphansAborted().isEmpty() && report.stagingDeleted().isEmpty())) {
+                            && report.orphansAborted().isEmpty() && report.stagingDeleted().isEmpty()
+                            && report.retained().parts() == 0 && report.retained().uploads() == 0)) {
                         LOG.infof("janitor expired %d idle upload(s), finished %d interrupted transition(s), refused %d oversized"
-                                        + " upload(s), aborted %d orphan(s), deleted %d staging object(s)", report.expired().size(),
+                                        + " upload(s), aborted %d orphan(s), deleted %d staging object(s), pruned %d part row(s)"
+                                        + " and %d upload row(s) past their retention", report.expired().size(),
                                 report.recovered().size(), report.oversized().size(), report.orphansAborted().size(),
-                                report.stagingDeleted().size());
+                                report.stagingDeleted().size(), report.retained().parts(), report.retained().uploads());
                     }
                 })
                 .onFailure().invoke(failure -> LOG.warnf("janitor sweep failed, will retry next interval: %s", failure.toString()))
@@ -144,7 +151,8 @@ public class Janitor {
                 .flatMap(taken -> {
                     if (!taken) {
                         skipped.increment();
-                        return Uni.createFrom().item(new SweepReport(false, List.of(), List.of(), List.of(), List.of(), List.of()));
+                        return Uni.createFrom().item(new SweepReport(false, List.of(), List.of(), List.of(), List.of(), List.of(),
+                                new LedgerRetention.Pruned(0, 0)));
                     }
                     runs.increment();
                     return expire(now, null, new ArrayList<>())
@@ -152,13 +160,22 @@ public class Janitor {
                                     .flatMap(recovered -> refuseOversized(now)
                                             .flatMap(oversized -> sweepOrphans(now)
                                                     .flatMap(orphans -> sweepStaging(now)
-                                                            .map(staging -> new SweepReport(true, expired, recovered, oversized,
-                                                                    orphans, staging))))))
+                                                            .flatMap(staging -> prune(now)
+                                                                    .map(retained -> new SweepReport(true, expired, recovered,
+                                                                            oversized, orphans, staging, retained)))))))
                             .call(() -> ledger.session(() -> operators.countStalled(now.minus(config.stalledAfter())))
                                     .invoke(metrics::stalled))
                             .eventually(() -> ledger.transaction(() -> operators.dropJanitorLease(holder))
                                     .onFailure().recoverWithNull());
                 });
+    }
+
+    /** The ledger's retention; a failure leaves the rest for the next sweep. */
+    private Uni<LedgerRetention.Pruned> prune(Instant now) {
+        return retention.prune(now).onFailure().recoverWithItem(failure -> {
+            LOG.warnf("ledger retention failed, the next sweep goes on: %s", failure.toString());
+            return new LedgerRetention.Pruned(0, 0);
+        });
     }
 
     /** Batch after batch (keyset, so an upload whose abort failed is not retaken in the same sweep). */

@@ -199,6 +199,46 @@ public class OperatorLedger {
         return inChunks(keys, "select s3_upload_id from uploads where state in (:open) and object_key in (:values)", String.class);
     }
 
+    /** What one retention batch removed: the uploads whose parts went, and how many part rows. */
+    public record PrunedParts(int uploads, long parts) {
+    }
+
+    /**
+     * Removes the part rows and part checksums of up to {@code batch} uploads that ended before
+     * {@code endedBefore} and still have them, oldest ending first, and marks those uploads
+     * pruned. Rows another transaction holds are skipped. In the caller's transaction.
+     */
+    public Uni<PrunedParts> pruneParts(Instant endedBefore, int batch, Instant now) {
+        return Panache.getSession().flatMap(session -> session.createNativeQuery("""
+                        with ended as (
+                            select id from uploads where ended_at < :endedBefore and parts_pruned_at is null
+                            order by ended_at limit :batch for update skip locked),
+                        parts as (delete from upload_parts p using ended e where p.upload_id = e.id returning 1),
+                        sums as (delete from part_checksums c using ended e where c.upload_id = e.id returning 1),
+                        marked as (update uploads u set parts_pruned_at = :now from ended e where u.id = e.id returning 1)
+                        select (select count(*) from marked), (select count(*) from parts), (select count(*) from sums)""",
+                        Object[].class)
+                .setParameter("endedBefore", endedBefore)
+                .setParameter("batch", batch)
+                .setParameter("now", now)
+                .getSingleResult())
+                .map(row -> new PrunedParts(((Number) row[0]).intValue(), ((Number) row[1]).longValue()));
+    }
+
+    /**
+     * Deletes up to {@code batch} upload rows that ended before {@code endedBefore}, oldest ending
+     * first (with any part rows they still have); answers how many. In the caller's transaction.
+     */
+    public Uni<Integer> deleteEnded(Instant endedBefore, int batch) {
+        return Panache.getSession().flatMap(session -> session.createNativeQuery("""
+                        delete from uploads where id in (
+                            select id from uploads where ended_at < :endedBefore
+                            order by ended_at limit :batch for update skip locked)""")
+                .setParameter("endedBefore", endedBefore)
+                .setParameter("batch", batch)
+                .executeUpdate());
+    }
+
     /** One column of the open uploads matching {@code values}, asked {@value #KEY_LOOKUP_CHUNK} values at a time. */
     private <V, T> Uni<Set<T>> inChunks(List<V> values, String sql, Class<T> type) {
         List<List<V>> chunks = new ArrayList<>();
