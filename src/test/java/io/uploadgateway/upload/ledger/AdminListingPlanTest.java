@@ -52,12 +52,13 @@ class AdminListingPlanTest {
                 // 100,000 uploads over 1,000 owners: 5 % UPLOADING, the rest finished, activity spread over 30 days.
                 st.executeUpdate("""
                         insert into uploads (id, owner, kind, state, object_key, s3_upload_id, filename, content_type, size,
-                                             part_size, part_count, created_at, updated_at, last_activity_at)
+                                             part_size, part_count, created_at, updated_at, last_activity_at, ended_at)
                         select gen_random_uuid(), 'owner-' || (i % 1000), 'PLANNED',
                                case when i % 20 = 0 then 'UPLOADING' when i % 20 = 1 then 'ABORTED' else 'COMPLETED' end,
                                'plan-test/' || i, 'mpu-' || i, 'f' || i || '.bin', 'application/octet-stream',
                                1000, 16777216, 1,
-                               now() - (i % 43200) * interval '1 minute', now(), now() - (i % 43200) * interval '1 minute'
+                               now() - (i % 43200) * interval '1 minute', now(), now() - (i % 43200) * interval '1 minute',
+                               case when i % 20 = 0 then null else now() end
                         from generate_series(1, 100000) as i""");
                 st.execute("analyze uploads");
             }
