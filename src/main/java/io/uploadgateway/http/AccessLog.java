@@ -53,11 +53,12 @@ public class AccessLog {
             String uploadId = pathUploadId != null ? pathUploadId : uploadIdIn(rc.response().headers().get("Location"));
             String owner = loggable(owner(rc));
             long millis = (System.nanoTime() - started) / 1_000_000;
-            int status = rc.response().getStatusCode();
+            // A client that closed its connection first got no answer: "gone", not the status never sent.
+            String status = rc.response().ended() ? String.valueOf(rc.response().getStatusCode()) : "gone";
             try {
                 put(MDC_UPLOAD_ID, uploadId);
                 put(MDC_OWNER, owner);
-                LOG.infof("%s %s %d %d ms upload=%s owner=%s", rc.request().method().name(), path, status, millis,
+                LOG.infof("%s %s %s %d ms upload=%s owner=%s", rc.request().method().name(), path, status, millis,
                         uploadId == null ? "-" : uploadId, owner == null ? "-" : owner);
             } finally {
                 // The request is over: nothing of it may leak into lines logged for the next one.

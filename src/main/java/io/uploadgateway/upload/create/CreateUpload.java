@@ -1,6 +1,7 @@
 package io.uploadgateway.upload.create;
 
 import io.smallrye.mutiny.Uni;
+import io.uploadgateway.reactive.RunToEnd;
 import io.uploadgateway.config.GatewayConfig;
 import io.uploadgateway.upload.events.UploadEvents;
 import io.uploadgateway.hook.PreCreateHook;
@@ -128,16 +129,21 @@ public class CreateUpload {
                            Map<String, String> metadata) {
     }
 
+    /**
+     * Creates the upload. Once the checks passed it runs to its end even if the client goes away
+     * ({@link RunToEnd}): the multipart upload S3 made always gets its ledger row (or is aborted
+     * when the row cannot be written), never left behind by a closed connection.
+     */
     public Uni<Created> create(Command command) {
         Checked checked = check(command);
         if (command.idempotencyKey() == null) {
-            return fresh(command, checked);
+            return RunToEnd.of(() -> fresh(command, checked));
         }
-        return replay(command).flatMap(existing -> existing != null
+        return RunToEnd.of(() -> replay(command).flatMap(existing -> existing != null
                 ? Uni.createFrom().item(existing)
                 : fresh(command, checked).onFailure(Failures::isUniqueViolation)
                         // A concurrent request with the same key won the insert.
-                        .recoverWithUni(() -> replay(command)));
+                        .recoverWithUni(() -> replay(command))));
     }
 
     /** The command checked (filename, type, metadata, size, allowed content type, checksum), or a 4xx. */

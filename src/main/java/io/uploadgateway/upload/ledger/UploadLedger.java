@@ -3,6 +3,7 @@ package io.uploadgateway.upload.ledger;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.panache.common.Sort;
 import io.smallrye.mutiny.Uni;
+import io.uploadgateway.reactive.RunToEnd;
 import io.uploadgateway.upload.PartReconciliation.Adoption;
 import io.uploadgateway.upload.Scope;
 import io.uploadgateway.upload.Upload;
@@ -30,9 +31,12 @@ import java.util.function.Supplier;
 @ApplicationScoped
 public class UploadLedger {
 
-    /** Runs {@code work} in a new transaction: committed when its Uni succeeds, rolled back when it fails. */
+    /**
+     * Runs {@code work} in a new transaction: committed when its Uni succeeds, rolled back when it
+     * fails — never cut off half-way because the client went away ({@link RunToEnd}).
+     */
     public <T> Uni<T> transaction(Supplier<Uni<T>> work) {
-        return Panache.withTransaction(work);
+        return RunToEnd.of(() -> Panache.withTransaction(work));
     }
 
     /** Runs {@code work} in a session without a transaction (reads). */
