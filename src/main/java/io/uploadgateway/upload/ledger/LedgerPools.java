@@ -27,9 +27,8 @@ import java.util.concurrent.TimeUnit;
  * and closing a connection does not end it either: the pg client's close is a graceful Terminate
  * that waits for the server to hang up. So the connections carry a read-idle timeout, longer than
  * {@code statement_timeout} (a working server always speaks first), whose event the
- * {@link SilentServerCutoff} turns into a real close; and the pool closes connections idle in it
- * well before that, so that the timeout never fires on a healthy connection just taken from the
- * pool. A new connection whose handshake hangs is not cut off (the cutoff is installed once it is
+ * {@link SilentServerCutoff} turns into a real close, counting silence only while an answer is
+ * owed (a connection resting in the pool is never closed for its quiet). A new connection whose handshake hangs is not cut off (the cutoff is installed once it is
  * open): the request waiting for it fails at the acquisition timeout, and the attempt keeps its
  * place in the pool, never more than the pool's size, until the server answers.
  * <p>
@@ -52,16 +51,16 @@ public class LedgerPools implements PgPoolCreator {
     @Override
     public Pool create(Input input) {
         this.input = input;
-        PoolOptions options = idleClosedBeforeSilence(new PoolOptions(input.poolOptions()))
+        PoolOptions options = new PoolOptions(input.poolOptions())
                 .setConnectionTimeout((int) bounds.acquireTimeout().toMillis())
                 .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS);
         return withCutoff(PgDriver.INSTANCE.createPool(input.vertx(), bounded(input.pgConnectOptionsList(), bounds.statementTimeout()), options));
     }
 
     /** Every connection the pool opens gets the {@link SilentServerCutoff}, then goes to the pool. */
-    private static Pool withCutoff(Pool pool) {
+    private Pool withCutoff(Pool pool) {
         return pool.connectHandler(connection -> {
-            SilentServerCutoff.install(connection);
+            SilentServerCutoff.install(connection, bounds.silenceTimeout());
             connection.close(); // hands it to the pool
         });
     }
@@ -73,16 +72,9 @@ public class LedgerPools implements PgPoolCreator {
                 throw new IllegalStateException("the ledger's pool has not been created yet");
             }
             probe = withCutoff(PgDriver.INSTANCE.createPool(input.vertx(), bounded(input.pgConnectOptionsList(), PROBE_STATEMENT_TIMEOUT),
-                    idleClosedBeforeSilence(new PoolOptions().setMaxSize(1).setName("ledger-readiness"))));
+                    new PoolOptions().setMaxSize(1).setName("ledger-readiness")));
         }
         return probe;
-    }
-
-    /** The pool closes a connection idle in it for half the silence timeout, looking every eighth of it: gone by five eighths. */
-    private PoolOptions idleClosedBeforeSilence(PoolOptions options) {
-        long silence = bounds.silenceTimeout().toMillis();
-        return options.setIdleTimeout((int) (silence / 2)).setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
-                .setPoolCleanerPeriod((int) Math.max(100, silence / 8));
     }
 
     private List<PgConnectOptions> bounded(List<PgConnectOptions> configured, Duration statementTimeout) {
