@@ -175,6 +175,16 @@ co_cell() { # label conns urls_per_req kind batch
   cell "$1" companion "$CO_PID" $CO_PORT "$2" "$3" CELL="$4" UPLOAD="$CO_UPLOAD" KEY="$CO_KEY" PARTS=10000 BATCH="$5"
 }
 
+breakdown() { # conns: the pieces of a create alone (CreateBreakdown) on the same stack
+  log "create taken apart at $1 connections"
+  java -cp "target/test-classes:target/classes:$(cat target/bench-classpath.txt)" io.uploadgateway.bench.CreateBreakdown \
+    "$BENCH_PG_PORT" "$BENCH_S3_ENDPOINT" "$BUCKET" "$1" "$DURATION" 2>/dev/null | grep -v '^piece' \
+    | while IFS=$'\t' read -r piece conns rps p50 p99; do
+        printf 'breakdown\t%s\t%s\t0\t%s\t0\t%s\t%s\t0\t0\t-\t-\t%s\n' "$piece" "$conns" "$rps" "$p50" "$p99" \
+          "$(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/results.tsv" >&2
+      done
+}
+
 log "cells: ${WARMUP}s warm-up + ${DURATION}s measured each; results in $OUT"
 if [[ -n "${BENCH_ONLY:-}" ]]; then
   eval "$BENCH_ONLY"   # e.g. BENCH_ONLY='gw_cells sign1 64 1 gw-sign 1; co_cell sign1 64 1 co-sign 1'
@@ -187,6 +197,8 @@ else
   gw_cells batch100 16 100 gw-batch 100; co_cell batch100 16 100 co-batch 100
   gw_cells batch1000 16 1000 gw-batch 1000
   gw_cells create 16 0 gw-create 1;    co_cell create 16 0 co-create 1
+  gw_cells create 64 0 gw-create 1;    co_cell create 64 0 co-create 1
+  breakdown 16
 fi
 
 for pid in "$GW1_PID" "$GW2_PID" "$CO_PID"; do
