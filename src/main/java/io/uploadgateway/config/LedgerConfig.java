@@ -28,11 +28,12 @@ public interface LedgerConfig {
     Duration acquireTimeout();
 
     /**
-     * A connection on which PostgreSQL sends nothing this long is closed, and the call waiting on
-     * it fails with 503: a frozen server (stopped, I/O stalled, a lost network path), on a query
-     * or on a new connection's handshake alike, which nothing else bounds. Also the TCP connect
-     * timeout. Longer than {@link #statementTimeout()}, so a working server always answers first
-     * (startup checks it); connections idle in the pool are closed before this, by the pool.
+     * A connection on which an answer is owed and PostgreSQL sends nothing this long is closed, and
+     * the call waiting on it fails with 503: a frozen server (stopped, I/O stalled, a lost network
+     * path), which nothing else bounds. Also the TCP connect timeout. Longer than
+     * {@link #statementTimeout()}, so a working server always answers first (startup checks it).
+     * Connections resting in the pool are not affected; a new connection's handshake is not cut
+     * (it holds one pool slot until the server answers).
      */
     @WithDefault("PT7S")
     Duration silenceTimeout();

@@ -86,6 +86,8 @@ public class LedgerPools implements PgPoolCreator {
             options.addProperty("idle_in_transaction_session_timeout", String.valueOf(bounds.idleInTransactionTimeout().toMillis()));
             int silence = (int) bounds.silenceTimeout().toMillis();
             options.setConnectTimeout(silence);
+            // Vert.x's read-idle handler is where SilentServerCutoff attaches (and whose events it
+            // swallows): the cutoff keeps its own timer, counted only while an answer is owed.
             options.setReadIdleTimeout(silence);
             options.setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
             return options;

@@ -214,9 +214,9 @@ public class OperatorLedger {
                             select id from uploads where ended_at < :endedBefore and parts_pruned_at is null
                             order by ended_at limit :batch for update skip locked),
                         parts as (delete from upload_parts p using ended e where p.upload_id = e.id returning 1),
-                        sums as (delete from part_checksums c using ended e where c.upload_id = e.id returning 1),
+                        sums as (delete from part_checksums c using ended e where c.upload_id = e.id),
                         marked as (update uploads u set parts_pruned_at = :now from ended e where u.id = e.id returning 1)
-                        select (select count(*) from marked), (select count(*) from parts), (select count(*) from sums)""",
+                        select (select count(*) from marked), (select count(*) from parts)""",
                         Object[].class)
                 .setParameter("endedBefore", endedBefore)
                 .setParameter("batch", batch)
