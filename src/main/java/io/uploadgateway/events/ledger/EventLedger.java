@@ -5,10 +5,13 @@ import io.smallrye.mutiny.Uni;
 import io.uploadgateway.events.Backlog;
 import io.uploadgateway.events.EventStatus;
 import io.uploadgateway.events.FeedCursor;
+import io.uploadgateway.events.NewEvent;
 import io.uploadgateway.events.StoredEvent;
+import io.uploadgateway.ledger.NumberedParameters;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -78,6 +81,12 @@ public class EventLedger {
     // cross a power of ten (EventFeedTest caught it at txid 999 → 1000).
     private static final String FEED_COLUMNS = "seq, txid::text as txid_text, id, type, payload::text as payload";
 
+    private static final String INSERT = """
+            insert into events (id, subject, type, payload, occurred_at, status, pending_since)
+            values (:id, :subject, :type, cast(cast(:payload as text) as json), :occurredAt, :status, :occurredAt)""";
+    /** The same statement for the SQL client: its parameters numbered in the order they first appear. */
+    private static final NumberedParameters INSERT_NUMBERED = NumberedParameters.of(INSERT);
+
     private final Pool pool;
 
     public EventLedger(Pool pool) {
@@ -89,17 +98,24 @@ public class EventLedger {
      * state change. The payload goes over the wire as text and becomes json in SQL (bound to a json
      * parameter, the pg client would send a Java string as a JSON string).
      */
-    public Uni<Void> insert(UUID id, UUID subject, String type, String payload, Instant occurredAt, EventStatus status) {
-        return Panache.getSession().flatMap(session -> session.createNativeQuery("""
-                                insert into events (id, subject, type, payload, occurred_at, status, pending_since)
-                                values (:id, :subject, :type, cast(cast(:payload as text) as json), :occurredAt, :status, :occurredAt)""")
-                        .setParameter("id", id)
-                        .setParameter("subject", subject)
-                        .setParameter("type", type)
-                        .setParameter("payload", payload)
-                        .setParameter("occurredAt", occurredAt)
-                        .setParameter("status", status.wire())
+    public Uni<Void> insert(NewEvent event) {
+        return Panache.getSession().flatMap(session -> session.createNativeQuery(INSERT)
+                        .setParameter("id", event.id())
+                        .setParameter("subject", event.subject())
+                        .setParameter("type", event.type())
+                        .setParameter("payload", event.payload())
+                        .setParameter("occurredAt", event.occurredAt())
+                        .setParameter("status", event.status().wire())
                         .executeUpdate())
+                .replaceWithVoid();
+    }
+
+    /** As {@link #insert(NewEvent)}, in a transaction on the reactive SQL client ({@code transaction} is its connection). */
+    public static Uni<Void> insert(SqlClient transaction, NewEvent event) {
+        return transaction.preparedQuery(INSERT_NUMBERED.sql())
+                .execute(INSERT_NUMBERED.values().set("id", event.id()).set("subject", event.subject()).set("type", event.type())
+                        .set("payload", event.payload()).set("occurredAt", utc(event.occurredAt())).set("status", event.status().wire())
+                        .tuple())
                 .replaceWithVoid();
     }
 

@@ -21,6 +21,7 @@ import io.uploadgateway.upload.UploadLimits;
 import io.uploadgateway.upload.UploadMetrics;
 import io.uploadgateway.upload.UploadRules;
 import io.uploadgateway.upload.UploadWithParts;
+import io.uploadgateway.upload.ledger.CreateLedger;
 import io.uploadgateway.upload.ledger.Failures;
 import io.uploadgateway.upload.ledger.UploadLedger;
 import io.uploadgateway.upload.quota.Quotas;
@@ -61,11 +62,14 @@ public class CreateUpload {
     private final UploadEvents events;
     private final SigningWindow window;
     private final KeySpace keys;
+    private final CreateLedger creates;
 
-    public CreateUpload(MultipartStorage storage, UploadLedger ledger, Quotas quotas, GatewayConfig config, Clock clock,
-                        UploadMetrics metrics, PreCreateHook hook, UploadEvents events, SigningWindow window, KeySpace keys) {
+    public CreateUpload(MultipartStorage storage, UploadLedger ledger, CreateLedger creates, Quotas quotas, GatewayConfig config,
+                        Clock clock, UploadMetrics metrics, PreCreateHook hook, UploadEvents events, SigningWindow window,
+                        KeySpace keys) {
         this.storage = storage;
         this.ledger = ledger;
+        this.creates = creates;
         this.quotas = quotas;
         this.contentPolicy = ContentPolicy.allowing(config.allowedContentTypes());
         this.limits = UploadLimits.of(config);
@@ -194,8 +198,8 @@ public class CreateUpload {
         var intent = new PreCreateHook.Intent(command.owner(), command.filename(), declared, checked.contentType(), checked.metadata());
         // Over quota, neither the hook nor S3 is asked anything; the check is repeated under the
         // owner's lock in the transaction that records the upload.
-        return ledger.session(() -> quotas.limitsOf(command.owner()).flatMap(limits -> reservation(command, checked, limits)
-                        .map(reserved -> new Reserved(limits, reserved))))
+        return quotas.limitsBeforeCreate(command.owner()).flatMap(limits -> reservation(command, checked, limits)
+                        .map(reserved -> new Reserved(limits, reserved)))
                 .flatMap(reserved -> hook.check(intent).flatMap(added -> {
                     Map<String, String> metadata = withHookMetadata(checked.metadata(), added);
                     UUID id = UUID.randomUUID();
@@ -260,10 +264,8 @@ public class CreateUpload {
 
     /** One transaction: the owner's quotas checked again under their lock, the row, its {@code upload.created} event. */
     private Uni<Upload> record(String owner, Reserved reserved, Supplier<Upload> row) {
-        return ledger.transaction(() -> quotas.enforce(owner, reserved.bytes(), reserved.limits()).chain(() -> {
-            Upload upload = row.get();
-            return ledger.insert(upload).call(inserted -> events.record(inserted, upload.createdAt));
-        }));
+        return Uni.createFrom().item(row).flatMap(upload ->
+                creates.record(upload, events.event(upload, upload.createdAt), quotas.underLock(owner, reserved.bytes(), reserved.limits())));
     }
 
     /** The client's metadata plus what the hook added (the hook wins on a shared key); still within S3's limits. */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.config.GatewayConfig;
 import io.uploadgateway.events.EventTypes;
+import io.uploadgateway.events.NewEvent;
 import io.uploadgateway.events.outbox.EventOutbox;
 import io.uploadgateway.upload.Upload;
 import io.uploadgateway.upload.UploadState;
@@ -80,13 +81,18 @@ public class UploadEvents implements EventTypes {
         return Arrays.stream(Type.values()).map(Type::wireName).toList();
     }
 
-    /** Writes the event reporting the upload's current state, in the caller's transaction. */
+    /** Writes the event reporting the upload's current state, in the caller's (ORM) transaction. */
     public Uni<Void> record(Upload upload, Instant at) {
+        return Uni.createFrom().item(() -> event(upload, at)).flatMap(outbox::record);
+    }
+
+    /** The event reporting the upload's current state, for the transaction that made it so. */
+    public NewEvent event(Upload upload, Instant at) {
         Type type = Type.reporting(upload.state);
         try {
-            return outbox.record(upload.id, type.wireName(), json.writeValueAsString(envelope(type, upload, at)), at);
+            return outbox.event(upload.id, type.wireName(), json.writeValueAsString(envelope(type, upload, at)), at);
         } catch (JsonProcessingException e) {
-            return Uni.createFrom().failure(new IllegalStateException("could not write the " + type.wireName() + " event", e));
+            throw new IllegalStateException("could not write the " + type.wireName() + " event", e);
         }
     }
 

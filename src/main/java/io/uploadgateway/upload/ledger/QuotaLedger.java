@@ -3,17 +3,40 @@ package io.uploadgateway.upload.ledger;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.upload.UploadState;
+import io.uploadgateway.ledger.NumberedParameters;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlClient;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Consumer;
 
-/** Owners' usage (open uploads and their bytes) and their quota overrides. Runs in the caller's session. */
+/**
+ * Owners' usage (open uploads and their bytes) and their quota overrides. The public methods run
+ * in the caller's ORM session; the package's {@code SqlClient} forms serve {@link CreateLedger}.
+ */
 @ApplicationScoped
 public class QuotaLedger {
 
     private static final List<String> OPEN = Arrays.stream(UploadState.values()).filter(UploadState::isOpen).map(UploadState::name).toList();
+
+    // The statements that run both in ORM transactions and on the SQL client (create's hot path)
+    // are written once, with named parameters (NumberedParameters gives the client's form).
+    private static final String LOCK_OWNER = "select pg_advisory_xact_lock(hashtextextended(:owner, 7)) is null";
+    /**
+     * The open states inlined from the enum, not bound: under a generic plan PostgreSQL can prove
+     * the partial index {@code uploads_owner_open}'s predicate only from constants.
+     */
+    private static final String USAGE = "select count(*), coalesce(sum(reserved_bytes), 0) from uploads where owner = :owner"
+            + " and state in (" + String.join(", ", OPEN.stream().map(state -> "'" + state + "'").toList()) + ")";
+    private static final String OVERRIDE = "select owner, max_active_uploads, max_bytes_in_flight, updated_at from owner_quotas"
+            + " where owner = :owner";
+    private static final NumberedParameters LOCK_OWNER_NUMBERED = NumberedParameters.of(LOCK_OWNER);
+    private static final NumberedParameters USAGE_NUMBERED = NumberedParameters.of(USAGE);
+    private static final NumberedParameters OVERRIDE_NUMBERED = NumberedParameters.of(OVERRIDE);
 
     /** An owner's open uploads and bytes in flight (what they reserve: {@code Upload#reservedBytes}). */
     public record Usage(String owner, long activeUploads, long bytesInFlight) {
@@ -28,20 +51,38 @@ public class QuotaLedger {
      * creates of one owner at the limit cannot both pass. Other owners are not affected.
      */
     public Uni<Void> lockOwner(String owner) {
-        return Panache.getSession().flatMap(session -> session
-                .createNativeQuery("select pg_advisory_xact_lock(hashtextextended(:owner, 7)) is null", Boolean.class)
+        return Panache.getSession().flatMap(session -> session.createNativeQuery(LOCK_OWNER, Boolean.class)
                 .setParameter("owner", owner)
                 .getSingleResult())
                 .replaceWithVoid();
     }
 
+    /** As {@link #lockOwner(String)}, in a transaction on the SQL client ({@code transaction} is its connection). */
+    static Uni<Void> lockOwner(SqlClient transaction, String owner) {
+        return transaction.preparedQuery(LOCK_OWNER_NUMBERED.sql()).execute(Tuple.of(owner)).replaceWithVoid();
+    }
+
+    /** The owner's open uploads and the bytes they reserve, in the caller's session. */
     public Uni<Usage> usage(String owner) {
-        return Panache.getSession().flatMap(session -> session.createNativeQuery(
-                        "select count(*), coalesce(sum(reserved_bytes), 0) from uploads where owner = :owner and state in (:open)", Object[].class)
+        return Panache.getSession().flatMap(session -> session.createNativeQuery(USAGE, Object[].class)
                 .setParameter("owner", owner)
-                .setParameter("open", OPEN)
                 .getSingleResult())
                 .map(row -> new Usage(owner, ((Number) row[0]).longValue(), ((Number) row[1]).longValue()));
+    }
+
+    /** As {@link #usage(String)}, on the SQL client: the pool (what is committed) or a transaction's connection. */
+    static Uni<Usage> usage(SqlClient client, String owner) {
+        return client.preparedQuery(USAGE_NUMBERED.sql()).execute(Tuple.of(owner)).map(rows -> {
+            Row row = rows.iterator().next();
+            return new Usage(owner, row.getLong(0), row.getLong(1));
+        });
+    }
+
+    /**
+     * A quota decision to take under the owner's lock, in the transaction that records a new
+     * upload: {@code refuse} throws (a 429) when the owner's current usage leaves no room.
+     */
+    public record Check(String owner, Consumer<Usage> refuse) {
     }
 
     /** An owner's usage beside the override an operator set for them, if any. */
@@ -66,14 +107,23 @@ public class QuotaLedger {
                         row[5] == null ? null : toOverride(new Object[]{row[0], row[3], row[4], row[5]}))).toList());
     }
 
-    /** The owner's override, or null. */
+    /** The owner's override, or null. In the caller's session. */
     public Uni<Override> override(String owner) {
-        return Panache.getSession().flatMap(session -> session.createNativeQuery(
-                        "select owner, max_active_uploads, max_bytes_in_flight, updated_at from owner_quotas where owner = :owner",
-                        Object[].class)
+        return Panache.getSession().flatMap(session -> session.createNativeQuery(OVERRIDE, Object[].class)
                 .setParameter("owner", owner)
                 .getResultList())
                 .map(rows -> rows.isEmpty() ? null : toOverride(rows.get(0)));
+    }
+
+    /** As {@link #override(String)}, on the SQL client. */
+    static Uni<Override> override(SqlClient client, String owner) {
+        return client.preparedQuery(OVERRIDE_NUMBERED.sql()).execute(Tuple.of(owner)).map(rows -> {
+            if (rows.size() == 0) {
+                return null;
+            }
+            Row row = rows.iterator().next();
+            return new Override(row.getString(0), row.getInteger(1), row.getLong(2), row.getOffsetDateTime(3).toInstant());
+        });
     }
 
     public Uni<Void> putOverride(Override override) {

@@ -4,6 +4,7 @@ import io.smallrye.mutiny.Uni;
 import io.uploadgateway.config.GatewayConfig;
 import io.uploadgateway.problem.ErrorCode;
 import io.uploadgateway.upload.Upload;
+import io.uploadgateway.upload.ledger.CreateLedger;
 import io.uploadgateway.upload.ledger.QuotaLedger;
 import io.uploadgateway.upload.ledger.QuotaLedger.Override;
 import io.uploadgateway.upload.ledger.QuotaLedger.Usage;
@@ -25,11 +26,13 @@ public class Quotas {
     static final String RETRY_AFTER = "60";
 
     private final QuotaLedger ledger;
+    private final CreateLedger creates;
     private final Integer defaultMaxActive;
     private final Long defaultMaxBytes;
 
-    public Quotas(QuotaLedger ledger, GatewayConfig config) {
+    public Quotas(QuotaLedger ledger, CreateLedger creates, GatewayConfig config) {
         this.ledger = ledger;
+        this.creates = creates;
         this.defaultMaxActive = config.quota().maxActiveUploads().isPresent() ? config.quota().maxActiveUploads().getAsInt() : null;
         this.defaultMaxBytes = config.quota().maxBytesInFlight().map(MemorySize::asLongValue).orElse(null);
     }
@@ -42,26 +45,34 @@ public class Quotas {
         }
     }
 
-    /** The owner's limits. In the caller's session. */
+    /** The owner's limits, read in the caller's session. */
     public Uni<Limits> limitsOf(String owner) {
         return ledger.override(owner).map(this::effective);
     }
 
-    /** A 429 when one more upload of {@code size} bytes would exceed the owner's {@code limits}. In the caller's session. */
-    public Uni<Void> check(String owner, long size, Limits limits) {
-        return limits.unlimited() ? Uni.createFrom().voidItem()
-                : ledger.usage(owner).invoke(usage -> refuseBeyond(limits, usage, size)).replaceWithVoid();
+    /** The owner's limits as committed, for a create's first look (no session). */
+    public Uni<Limits> limitsBeforeCreate(String owner) {
+        return creates.override(owner).map(this::effective);
     }
 
     /**
-     * As {@link #check}, holding the owner's quota lock until the caller's transaction ends. An
-     * owner with no limit at all (none configured, no override) has nothing to race for: no lock
-     * and no query, so that owner's parallel creates never queue behind one another. An override
-     * committed after {@code limits} were read applies from the next create on, as if it had been
-     * set a moment later.
+     * A create's first look: a 429 when one more upload of {@code size} bytes would exceed the
+     * owner's {@code limits} as usage stands now. Nothing is read for an owner without limits.
      */
-    public Uni<Void> enforce(String owner, long size, Limits limits) {
-        return limits.unlimited() ? Uni.createFrom().voidItem() : ledger.lockOwner(owner).chain(() -> check(owner, size, limits));
+    public Uni<Void> check(String owner, long size, Limits limits) {
+        return limits.unlimited() ? Uni.createFrom().voidItem()
+                : creates.usage(owner).invoke(usage -> refuseBeyond(limits, usage, size)).replaceWithVoid();
+    }
+
+    /**
+     * The same decision, to be taken again under the owner's quota lock in the transaction that
+     * records the upload ({@code CreateLedger#record}); null for an owner with no limit at all (none
+     * configured, no override): nothing to race for, no lock and no query, so that owner's
+     * parallel creates never queue behind one another. An override committed after
+     * {@code limits} were read applies from the next create on, as if it had been set a moment later.
+     */
+    public QuotaLedger.Check underLock(String owner, long size, Limits limits) {
+        return limits.unlimited() ? null : new QuotaLedger.Check(owner, usage -> refuseBeyond(limits, usage, size));
     }
 
     /**
@@ -89,11 +100,11 @@ public class Quotas {
 
     /**
      * The bytes the owner may still put in flight (a 429 when one more upload would exceed either
-     * quota), or null when unlimited. In the caller's session.
+     * quota), or null when unlimited: a form's first look, as usage stands now.
      */
     public Uni<Long> remainingBytes(String owner, Limits limits) {
         return limits.unlimited() ? Uni.createFrom().<Long>nullItem()
-                : ledger.usage(owner).map(usage -> {
+                : creates.usage(owner).map(usage -> {
                     refuseBeyond(limits, usage, 1); // room for at least one byte, else a 429 now rather than a refused POST
                     return limits.maxBytesInFlight() == null ? null : Math.max(0, limits.maxBytesInFlight() - usage.bytesInFlight());
                 });
