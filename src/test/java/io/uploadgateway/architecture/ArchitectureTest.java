@@ -105,7 +105,10 @@ class ArchitectureTest {
                 .check(main);
     }
 
-    /** 8. SQL names states and kinds through the enums' parameters, never as literals such as {@code 'UPLOADING'}. */
+    /**
+     * 8. No source spells a state or a kind as an SQL literal such as {@code 'UPLOADING'}: SQL binds them
+     * from the enums, or inlines them from the enums (SqlLiterals) where the planner must see constants.
+     */
     @Test
     void noQuerySpellsAStateOrAKindAsALiteral() throws IOException {
         Pattern literal = Pattern.compile("'(UPLOADING|COMPLETING|COMPLETED|ABORTING|ABORTED|EXPIRED|REJECTED"

@@ -123,7 +123,7 @@ public class AdminResource {
 
     @GET
     @Path("/stats")
-    @Operation(operationId = "adminStats", summary = "Counts by state, stalled count, bytes in flight, oldest stalled activity")
+    @Operation(operationId = "adminStats", summary = "Counts by state (ended states: the last 24 hours), stalled count, bytes in flight, oldest stalled activity")
     @APIResponse(responseCode = "200", description = "The ledger's vital signs", content = @Content(
             mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = AdminService.Stats.class)))
     public Uni<AdminService.Stats> stats() {

@@ -4,7 +4,6 @@ import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.upload.Upload;
-import io.uploadgateway.upload.UploadKind;
 import io.uploadgateway.upload.UploadState;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -15,7 +14,6 @@ import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,11 +29,33 @@ import java.util.UUID;
 public class OperatorLedger {
 
     private static final int KEY_LOOKUP_CHUNK = 500;
-    private static final List<String> OPEN_STATES = Arrays.stream(UploadState.values())
-            .filter(UploadState::isOpen).map(UploadState::name).toList();
 
-    /** The ledger's vital signs; {@code byState} has every state, zero included. */
-    public record Stats(Map<UploadState, Long> byState, long stalled, long bytesInFlight, Instant oldestStalledAt) {
+    /**
+     * The stats' counts by state: every open upload (the open states as constants, so the partial
+     * {@code uploads_owner_open} or a range of an index on state serves), and the uploads that ended
+     * since {@code :endedSince} (a range of the partial index {@code uploads_ended}). Never the whole
+     * table: {@code select state, count(*) from uploads group by state} read all 10 M index
+     * entries at 10 M uploads (3.1 s, docs/benchmarks.md, "The ledger at scale").
+     */
+    static final String STATS_BY_STATE = """
+            select state, count(*) from uploads where state in (%1$s) group by state
+            union all
+            select state, count(*) from uploads where ended_at >= :endedSince and state in (%2$s) group by state"""
+            .formatted(SqlLiterals.OPEN_STATES, SqlLiterals.ENDED_STATES);
+
+    /** The stats' UPLOADING rows: how many are stalled, since when the most idle one is, and their bytes. */
+    static final String STATS_UPLOADING = """
+            select count(*) filter (where last_activity_at < :stalledBefore),
+                   min(last_activity_at) filter (where last_activity_at < :stalledBefore),
+                   coalesce(sum(bytes_uploaded), 0)
+            from uploads where state = %s""".formatted(SqlLiterals.UPLOADING);
+
+    /**
+     * The ledger's vital signs. {@code byState} has every state, zero included: an open state counts
+     * every upload in it, an ended state the uploads that ended at or after {@code endedSince}.
+     */
+    public record Stats(Map<UploadState, Long> byState, Instant endedSince, long stalled, long bytesInFlight,
+                        Instant oldestStalledAt) {
     }
 
     public Uni<Page> page(AdminListing.Filter filter) {
@@ -47,17 +67,18 @@ public class OperatorLedger {
         }).map(rows -> Page.of(rows, filter.limit()));
     }
 
-    public Uni<Stats> stats(Instant stalledBefore) {
+    /**
+     * Counts by state (ended states: those that ended at or after {@code endedSince}), and the
+     * UPLOADING uploads idle since before {@code stalledBefore}. Reads the open uploads and the
+     * recently ended ones, never the whole ledger.
+     */
+    public Uni<Stats> stats(Instant stalledBefore, Instant endedSince) {
         return Panache.getSession().flatMap(session -> session
-                .createNativeQuery("select state, count(*) from uploads group by state", Object[].class)
+                .createNativeQuery(STATS_BY_STATE, Object[].class)
+                .setParameter("endedSince", endedSince)
                 .getResultList()
-                .flatMap(counts -> session.createNativeQuery("""
-                                select count(*) filter (where last_activity_at < :stalledBefore),
-                                       min(last_activity_at) filter (where last_activity_at < :stalledBefore),
-                                       coalesce(sum(bytes_uploaded), 0)
-                                from uploads where state = :uploading""", Object[].class)
+                .flatMap(counts -> session.createNativeQuery(STATS_UPLOADING, Object[].class)
                         .setParameter("stalledBefore", stalledBefore)
-                        .setParameter("uploading", UploadState.UPLOADING.name())
                         .getSingleResult()
                         .map(active -> {
                             Map<UploadState, Long> byState = new LinkedHashMap<>();
@@ -67,7 +88,8 @@ public class OperatorLedger {
                             for (Object[] row : counts) {
                                 byState.put(UploadState.valueOf((String) row[0]), ((Number) row[1]).longValue());
                             }
-                            return new Stats(byState, ((Number) active[0]).longValue(), toLong(active[2]), toInstant(active[1]));
+                            return new Stats(byState, endedSince, ((Number) active[0]).longValue(), toLong(active[2]),
+                                    toInstant(active[1]));
                         })));
     }
 
@@ -109,23 +131,24 @@ public class OperatorLedger {
      * Claims for expiry (ABORTING, {@code claimed_for} EXPIRED, each with a token of its own) up to
      * {@code batch} UPLOADING uploads idle since before {@code idleCutoff} or created before
      * {@code ageCutoff}, or single-request uploads whose form has expired (their object is then
-     * looked for: completed through the checks when it arrived), most idle first, after {@code after}. Rows another transaction holds are
-     * skipped ({@code SKIP LOCKED}): a client touching an upload right now keeps it.
+     * looked for: completed through the checks when it arrived), after {@code after} in
+     * {@code (last_activity_at, id)} order. Rows another transaction holds are skipped
+     * ({@code SKIP LOCKED}): a client touching an upload right now keeps it.
+     *
+     * <p>Each reason walks its own index in its own order and stops after a batch
+     * ({@link #expirySql}); the claim takes the most idle batch of what the three found. One
+     * {@code OR} of the reasons could not stop the scan at the idle cutoff: a batch that did not
+     * fill among the idle ones read every UPLOADING row (2.1 s at 1 M open uploads, against a 5 s
+     * statement timeout). What that changes: with more than a batch of age- or form-expired
+     * uploads, a batch is no longer exactly the most idle eligible uploads, and one that the keyset
+     * of this sweep passed (more idle than the last one claimed, but not among its reason's first
+     * batch) waits for the next sweep (5 minutes later by default). A batch is still full while
+     * enough eligible uploads are not held by another transaction, and every eligible upload is
+     * claimed by a later sweep at the latest ({@code LedgerQueriesTest}).
      */
     public Uni<List<Upload>> claimForExpiry(Instant idleCutoff, Instant ageCutoff, Keyset after, int batch, Instant now) {
-        String keyset = after == null ? "" : " and (u.last_activity_at, u.id) > (:afterTime, :afterId)";
         return Panache.getSession().flatMap(session -> {
-            var query = session.createNativeQuery("""
-                            select u.* from uploads u
-                            where u.state = :uploading and (u.last_activity_at < :idleCutoff or u.created_at < :ageCutoff
-                                or (u.kind = :singleRequest and u.expires_at < :now))"""
-                            + keyset + """
-
-                            order by u.last_activity_at, u.id
-                            limit :batch
-                            for update skip locked""", Upload.class)
-                    .setParameter("uploading", UploadState.UPLOADING.name())
-                    .setParameter("singleRequest", UploadKind.SINGLE_REQUEST.name())
+            var query = session.createNativeQuery(expirySql(after != null), Upload.class)
                     .setParameter("idleCutoff", idleCutoff)
                     .setParameter("ageCutoff", ageCutoff)
                     .setParameter("now", now)
@@ -138,6 +161,35 @@ public class OperatorLedger {
     }
 
     /**
+     * The expiry claim: three limited index scans (idle: {@code uploads_state_activity}; too old:
+     * {@code uploads_state_created}; expired forms: the partial {@code uploads_single_request_expiry},
+     * whose predicate needs the state and kind as constants), each after the keyset when there is
+     * one, merged by id; the most idle {@code :batch} of them are locked. The outer query repeats the
+     * reasons so that a row changed since the statement's snapshot (a client completing it, a touch)
+     * is checked again on its latest version before it is locked and claimed.
+     */
+    static String expirySql(boolean keyset) {
+        String after = keyset ? " and (last_activity_at, id) > (:afterTime, :afterId)" : "";
+        String outerAfter = keyset ? " and (u.last_activity_at, u.id) > (:afterTime, :afterId)" : "";
+        return """
+                select u.* from uploads u
+                where u.id in (
+                    (select id from uploads where state = %1$s and last_activity_at < :idleCutoff%3$s
+                     order by last_activity_at, id limit :batch)
+                    union all
+                    (select id from uploads where state = %1$s and created_at < :ageCutoff%3$s
+                     order by created_at, id limit :batch)
+                    union all
+                    (select id from uploads where kind = %2$s and state = %1$s and expires_at < :now%3$s
+                     order by expires_at limit :batch))
+                  and u.state = %1$s
+                  and (u.last_activity_at < :idleCutoff or u.created_at < :ageCutoff or (u.kind = %2$s and u.expires_at < :now))%4$s
+                order by u.last_activity_at, u.id
+                limit :batch
+                for update of u skip locked""".formatted(SqlLiterals.UPLOADING, SqlLiterals.SINGLE_REQUEST, after, outerAfter);
+    }
+
+    /**
      * Up to {@code batch} auto-complete uploads due a look, rescheduled in the same transaction
      * ({@code SKIP LOCKED}: no two replicas look at one upload at once): the next look moves out by
      * the upload's back-off, which doubles up to {@code maxInterval} and never passes its expiry.
@@ -145,11 +197,10 @@ public class OperatorLedger {
     public Uni<List<Upload>> takeDueChecks(Instant now, int batch, Duration maxInterval) {
         return Panache.getSession().flatMap(session -> session.createNativeQuery("""
                         select u.* from uploads u
-                        where u.auto_complete and u.state = :uploading and u.next_check_at <= :now
+                        where u.auto_complete and u.state = %s and u.next_check_at <= :now
                         order by u.next_check_at
                         limit :batch
-                        for update skip locked""", Upload.class)
-                .setParameter("uploading", UploadState.UPLOADING.name())
+                        for update skip locked""".formatted(SqlLiterals.UPLOADING), Upload.class)
                 .setParameter("now", now)
                 .setParameter("batch", batch)
                 .getResultList())
@@ -163,12 +214,10 @@ public class OperatorLedger {
     public Uni<List<Upload>> takeSizeChecks(Instant now, int batch) {
         return Panache.getSession().flatMap(session -> session.createNativeQuery("""
                         select u.* from uploads u
-                        where u.kind = :openSized and u.state = :uploading and u.reserved_bytes > 0
+                        where u.kind = %s and u.state = %s and u.reserved_bytes > 0
                         order by u.size_checked_at nulls first, u.id
                         limit :batch
-                        for update skip locked""", Upload.class)
-                .setParameter("openSized", UploadKind.OPEN_SIZED.name())
-                .setParameter("uploading", UploadState.UPLOADING.name())
+                        for update skip locked""".formatted(SqlLiterals.OPEN_SIZED, SqlLiterals.UPLOADING), Upload.class)
                 .setParameter("batch", batch)
                 .getResultList())
                 .invoke(taken -> taken.forEach(upload -> upload.sizeCheckTaken(now)));
@@ -176,7 +225,7 @@ public class OperatorLedger {
 
     /** Of these uploads, those still open (UPLOADING, COMPLETING or ABORTING): their staging objects stay. */
     public Uni<Set<UUID>> openUploads(List<UUID> ids) {
-        return inChunks(ids, "select id from uploads where state in (:open) and id in (:values)", UUID.class);
+        return inChunks(ids, "select id from uploads where state in (" + SqlLiterals.OPEN_STATES + ") and id in (:values)", UUID.class);
     }
 
     /** Up to {@code batch} uploads whose COMPLETING or ABORTING claim was taken before {@code claimedBefore}. */
@@ -196,7 +245,8 @@ public class OperatorLedger {
      * (UPLOADING, COMPLETING or ABORTING; looked up by unique object key).
      */
     public Uni<Set<String>> activeS3UploadIds(List<String> keys) {
-        return inChunks(keys, "select s3_upload_id from uploads where state in (:open) and object_key in (:values)", String.class);
+        return inChunks(keys, "select s3_upload_id from uploads where state in (" + SqlLiterals.OPEN_STATES
+                + ") and object_key in (:values)", String.class);
     }
 
     /** What one retention batch removed: the uploads whose parts went, and how many part rows. */
@@ -248,7 +298,6 @@ public class OperatorLedger {
         Set<T> found = new HashSet<>();
         return Panache.getSession().flatMap(session -> Multi.createFrom().iterable(chunks)
                 .onItem().transformToUniAndConcatenate(chunk -> session.createNativeQuery(sql, type)
-                        .setParameter("open", OPEN_STATES)
                         .setParameter("values", chunk)
                         .getResultList()
                         .invoke(found::addAll))

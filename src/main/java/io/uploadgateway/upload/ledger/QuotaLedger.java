@@ -2,7 +2,6 @@ package io.uploadgateway.upload.ledger;
 
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
-import io.uploadgateway.upload.UploadState;
 import io.uploadgateway.ledger.NumberedParameters;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
@@ -10,7 +9,6 @@ import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -21,17 +19,15 @@ import java.util.function.Consumer;
 @ApplicationScoped
 public class QuotaLedger {
 
-    private static final List<String> OPEN = Arrays.stream(UploadState.values()).filter(UploadState::isOpen).map(UploadState::name).toList();
-
     // The statements that run both in ORM transactions and on the SQL client (create's hot path)
     // are written once, with named parameters (NumberedParameters gives the client's form).
     private static final String LOCK_OWNER = "select pg_advisory_xact_lock(hashtextextended(:owner, 7)) is null";
     /**
-     * The open states inlined from the enum, not bound: under a generic plan PostgreSQL can prove
-     * the partial index {@code uploads_owner_open}'s predicate only from constants.
+     * The open states written into the SQL (SqlLiterals), not bound: under a generic plan only
+     * constants let PostgreSQL use the partial index uploads_owner_open (docs/benchmarks.md, finding 2).
      */
     private static final String USAGE = "select count(*), coalesce(sum(reserved_bytes), 0) from uploads where owner = :owner"
-            + " and state in (" + String.join(", ", OPEN.stream().map(state -> "'" + state + "'").toList()) + ")";
+            + " and state in (" + SqlLiterals.OPEN_STATES + ")";
     private static final String OVERRIDE = "select owner, max_active_uploads, max_bytes_in_flight, updated_at from owner_quotas"
             + " where owner = :owner";
     private static final NumberedParameters LOCK_OWNER_NUMBERED = NumberedParameters.of(LOCK_OWNER);
@@ -94,11 +90,10 @@ public class QuotaLedger {
         return Panache.getSession().flatMap(session -> session.createNativeQuery("""
                         select u.owner, u.active, u.bytes, q.max_active_uploads, q.max_bytes_in_flight, q.updated_at
                         from (select owner, count(*) as active, coalesce(sum(reserved_bytes), 0) as bytes from uploads
-                              where state in (:open) and owner > :after
+                              where state in (%s) and owner > :after
                               group by owner order by owner limit :limit) u
                         left join owner_quotas q on q.owner = u.owner
-                        order by u.owner""", Object[].class)
-                .setParameter("open", OPEN)
+                        order by u.owner""".formatted(SqlLiterals.OPEN_STATES), Object[].class)
                 .setParameter("after", afterOwner == null ? "" : afterOwner)
                 .setParameter("limit", limit)
                 .getResultList())

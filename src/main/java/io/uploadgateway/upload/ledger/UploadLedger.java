@@ -137,7 +137,14 @@ public class UploadLedger {
                 .chain(() -> session.removeAll(adoption.dropped().toArray())));
     }
 
-    /** A page of the owner's uploads, newest first, after {@code after} (exclusive). */
+    /**
+     * A page of the owner's uploads, newest first, after {@code after} (exclusive). The keyset is a
+     * tuple comparison, which Hibernate 7.2 renders for PostgreSQL as the row comparison
+     * {@code (created_at, id) < ($2, $3)}: an index condition on {@code uploads_owner_created (owner,
+     * created_at desc, id desc)}, so a deep page costs what the first one does. The expanded
+     * {@code createdAt < t or (createdAt = t and id < i)} could not bound the range: PostgreSQL read
+     * the owner's rows from the newest down to the cursor (docs/benchmarks.md, "The ledger at scale").
+     */
     public Uni<Page> ownersPage(String owner, UploadState state, Keyset after, int limit) {
         StringBuilder query = new StringBuilder("owner = :owner");
         Map<String, Object> params = new HashMap<>();
@@ -147,7 +154,7 @@ public class UploadLedger {
             params.put("state", state);
         }
         if (after != null) {
-            query.append(" and (createdAt < :cursorTime or (createdAt = :cursorTime and id < :cursorId))");
+            query.append(" and (createdAt, id) < (:cursorTime, :cursorId)");
             params.put("cursorTime", after.at());
             params.put("cursorId", after.id());
         }

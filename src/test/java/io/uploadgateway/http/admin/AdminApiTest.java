@@ -149,6 +149,10 @@ class AdminApiTest {
         assertEquals(before.getLong("byState.UPLOADING") + 1, after.getLong("byState.UPLOADING"));
         assertEquals(before.getLong("byState.ABORTED") + 1, after.getLong("byState.ABORTED"));
         assertEquals(before.getLong("bytesInFlight") + 1024 * 1024, after.getLong("bytesInFlight"));
+        // Ended states count the last 24 hours (docs/api.md): the window's start is in the answer.
+        Instant endedSince = Instant.parse(after.getString("endedSince"));
+        assertTrue(Duration.between(endedSince, Instant.now()).compareTo(Duration.ofHours(23)) > 0, endedSince.toString());
+        assertTrue(Duration.between(endedSince, Instant.now()).compareTo(Duration.ofHours(25)) < 0, endedSince.toString());
 
         TestClock.advance(Duration.ofHours(2));
         JsonPath later = admin.api().get("/api/v1/admin/stats").then().statusCode(200)
