@@ -2,22 +2,18 @@ package io.uploadgateway.upload.ledger;
 
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.uploadgateway.support.Plans;
 import io.uploadgateway.support.Ledger;
 import io.uploadgateway.support.TestStack;
 import io.uploadgateway.upload.UploadState;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.Statement;
-import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -31,7 +27,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @WithTestResource(TestStack.class)
 class AdminListingPlanTest {
 
-    private static final Pattern NAMED = Pattern.compile(":([A-Za-z]+)");
 
     @Test
     void everyFilterCombinationUsesAnIndex() throws Exception {
@@ -75,32 +70,6 @@ class AdminListingPlanTest {
     }
 
     private static String explain(Connection db, AdminListing query) throws Exception {
-        List<Object> values = new ArrayList<>();
-        Matcher m = NAMED.matcher(query.sql());
-        StringBuilder jdbc = new StringBuilder();
-        while (m.find()) {
-            values.add(query.parameters().get(m.group(1)));
-            m.appendReplacement(jdbc, "?");
-        }
-        m.appendTail(jdbc);
-        try (PreparedStatement ps = db.prepareStatement("explain " + jdbc)) {
-            for (int i = 0; i < values.size(); i++) {
-                Object v = values.get(i);
-                if (v instanceof Instant instant) {
-                    ps.setTimestamp(i + 1, Timestamp.from(instant));
-                } else if (v instanceof UUID uuid) {
-                    ps.setObject(i + 1, uuid);
-                } else {
-                    ps.setObject(i + 1, v);
-                }
-            }
-            StringBuilder plan = new StringBuilder();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    plan.append(rs.getString(1)).append('\n');
-                }
-            }
-            return plan.toString();
-        }
+        return Plans.explain(db, "", query.sql(), query.parameters());
     }
 }

@@ -3,6 +3,7 @@ package io.uploadgateway.upload.ledger;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.vertx.VertxContextSupport;
+import io.uploadgateway.support.Plans;
 import io.uploadgateway.support.Ledger;
 import io.uploadgateway.support.TestStack;
 import jakarta.inject.Inject;
@@ -17,7 +18,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -46,9 +46,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @WithTestResource(TestStack.class)
 class LedgerQueryPlanTest {
 
-    private static final Pattern NAMED = Pattern.compile("(?<!:):([A-Za-z]+)");
     private static final Pattern REMOVED = Pattern.compile("Rows Removed by Filter: (\\d+)");
-    private static final Pattern SCANNED = Pattern.compile("(?:Scan|Scan Backward) .*actual time=\\S+ rows=(\\d+) loops=(\\d+)");
+    /**
+     * Rows a scan node returned. Not a Bitmap Index Scan's: it counts the index entries of rows that
+     * are dead too (a test before this one that inserted and rolled back leaves them), which the heap
+     * scan above it never returns; what that heap scan filtered out is counted by {@link #REMOVED}.
+     */
+    private static final Pattern SCANNED = Pattern.compile("(?<!Bitmap Index )Scan .*actual time=\\S+ rows=(\\d+) loops=(\\d+)");
     private static final String BIG = "plan-big";
     private static final int ROWS = 100_000;
 
@@ -188,33 +192,14 @@ class LedgerQueryPlanTest {
             largest = Math.max(largest, Long.parseLong(m.group(1)) * Long.parseLong(m.group(2)));
         }
         assertTrue(largest > 0, plan);
-        assertTrue(largest <= ROWS / 4, "no scan reads more than the 20 % open uploads:\n" + plan);
+        assertTrue(largest + maxRemoved(plan) <= ROWS / 4, "no scan reads more than the 20 % open uploads:\n" + plan);
     }
 
     // --- EXPLAIN helpers ---------------------------------------------------------------------------------------
 
     /** EXPLAIN ANALYZE of a statement with :named parameters (locks taken by it go with the rollback). */
     private static String explainNamed(String sql, Map<String, Object> parameters) throws SQLException {
-        List<Object> values = new ArrayList<>();
-        Matcher m = NAMED.matcher(sql);
-        StringBuilder jdbc = new StringBuilder();
-        while (m.find()) {
-            assertTrue(parameters.containsKey(m.group(1)), "no value for :" + m.group(1));
-            values.add(parameters.get(m.group(1)));
-            m.appendReplacement(jdbc, "?");
-        }
-        m.appendTail(jdbc);
-        try (PreparedStatement ps = db.prepareStatement("explain (analyze, costs off) " + jdbc)) {
-            for (int i = 0; i < values.size(); i++) {
-                Object v = values.get(i);
-                if (v instanceof Instant instant) {
-                    ps.setObject(i + 1, instant.atOffset(ZoneOffset.UTC));
-                } else {
-                    ps.setObject(i + 1, v);
-                }
-            }
-            return lines(ps.executeQuery());
-        }
+        return Plans.explain(db, "(analyze, costs off)", sql, parameters);
     }
 
     /** PREPARE of a statement with $n parameters as the gateway sent it, then EXPLAIN ANALYZE EXECUTE with these SQL literals. */
@@ -222,16 +207,8 @@ class LedgerQueryPlanTest {
         try (Statement st = db.createStatement()) {
             st.execute("deallocate all");
             st.execute("prepare sent as " + sql);
-            return lines(st.executeQuery("explain (analyze, costs off) execute sent(" + String.join(", ", literals) + ")"));
+            return Plans.lines(st.executeQuery("explain (analyze, costs off) execute sent(" + String.join(", ", literals) + ")"));
         }
-    }
-
-    private static String lines(ResultSet rs) throws SQLException {
-        StringBuilder plan = new StringBuilder();
-        while (rs.next()) {
-            plan.append(rs.getString(1)).append('\n');
-        }
-        return plan.toString();
     }
 
     private static long maxRemoved(String plan) {
