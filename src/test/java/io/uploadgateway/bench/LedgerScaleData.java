@@ -520,45 +520,45 @@ final class LedgerScaleData {
 
     /** Runs the statements on {@code jobs} connections (each statement its own transaction), with progress. */
     private void parallel(String what, List<String> statements, int jobs, long expectedRows) throws Exception {
-        ConcurrentLinkedQueue<String> queue = new ConcurrentLinkedQueue<>(statements);
         AtomicLong rows = new AtomicLong();
         AtomicLong done = new AtomicLong();
-        AtomicReference<Exception> failure = new AtomicReference<>();
         long start = System.nanoTime();
-        List<Thread> threads = new ArrayList<>();
-        for (int j = 0; j < jobs; j++) {
-            Thread thread = new Thread(() -> {
-                try (Connection c = server.connect(); Statement s = c.createStatement()) {
-                    session(s);
-                    String sql;
-                    while (failure.get() == null && (sql = queue.poll()) != null) {
-                        long inserted = s.executeLargeUpdate(sql);
-                        long total = rows.addAndGet(inserted);
-                        long chunks = done.incrementAndGet();
-                        double seconds = (System.nanoTime() - start) / 1e9;
-                        if (chunks % Math.max(1, statements.size() / 40) == 0 || chunks == statements.size()) {
-                            bench.log(String.format(Locale.ROOT, "  %s: %d/%d chunks, %,d rows, %.0f rows/s, %.0f s (expected ~%,d rows)",
-                                    what, chunks, statements.size(), total, total / seconds, seconds, expectedRows));
-                        }
-                    }
-                } catch (Exception e) {
-                    failure.compareAndSet(null, e);
-                }
-            }, "load-" + what + "-" + j);
-            thread.start();
-            threads.add(thread);
-        }
-        for (Thread thread : threads) {
-            thread.join();
-        }
-        if (failure.get() != null) {
-            throw failure.get();
-        }
+        onConnections("load-" + what, statements, jobs, (s, sql) -> {
+            long total = rows.addAndGet(s.executeLargeUpdate(sql));
+            long chunks = done.incrementAndGet();
+            double seconds = (System.nanoTime() - start) / 1e9;
+            if (chunks % Math.max(1, statements.size() / 40) == 0 || chunks == statements.size()) {
+                bench.log(String.format(Locale.ROOT, "  %s: %d/%d chunks, %,d rows, %.0f rows/s, %.0f s (expected ~%,d rows)",
+                        what, chunks, statements.size(), total, total / seconds, seconds, expectedRows));
+            }
+        });
         timings.add(String.format(Locale.ROOT, "  %s rows\t%d", what, rows.get()));
     }
 
     /** DDL on {@code jobs} connections, each statement timed. */
     private void parallelDdl(List<String> statements, int jobs) throws Exception {
+        onConnections("ddl", statements, jobs, (s, sql) -> {
+            long start = System.nanoTime();
+            s.execute(sql);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            String label = sql.length() > 110 ? sql.substring(0, 110) + "…" : sql;
+            synchronized (timings) {
+                timings.add(String.format(Locale.ROOT, "  %s\t%.1f", label, seconds));
+            }
+            bench.log(String.format(Locale.ROOT, "  %.1f s  %s", seconds, label));
+        });
+    }
+
+    /** One statement's work on a session's connection. */
+    private interface StatementWork {
+        void run(Statement session, String sql) throws Exception;
+    }
+
+    /**
+     * Takes the statements off one queue on {@code jobs} connections (each with the load's session
+     * settings) until none is left or one fails; then throws the first failure.
+     */
+    private void onConnections(String name, List<String> statements, int jobs, StatementWork work) throws Exception {
         ConcurrentLinkedQueue<String> queue = new ConcurrentLinkedQueue<>(statements);
         AtomicReference<Exception> failure = new AtomicReference<>();
         List<Thread> threads = new ArrayList<>();
@@ -568,19 +568,12 @@ final class LedgerScaleData {
                     session(s);
                     String sql;
                     while (failure.get() == null && (sql = queue.poll()) != null) {
-                        long start = System.nanoTime();
-                        s.execute(sql);
-                        double seconds = (System.nanoTime() - start) / 1e9;
-                        String label = sql.length() > 110 ? sql.substring(0, 110) + "…" : sql;
-                        synchronized (timings) {
-                            timings.add(String.format(Locale.ROOT, "  %s\t%.1f", label, seconds));
-                        }
-                        bench.log(String.format(Locale.ROOT, "  %.1f s  %s", seconds, label));
+                        work.run(s, sql);
                     }
                 } catch (Exception e) {
                     failure.compareAndSet(null, e);
                 }
-            }, "ddl-" + j);
+            }, name + "-" + j);
             thread.start();
             threads.add(thread);
         }

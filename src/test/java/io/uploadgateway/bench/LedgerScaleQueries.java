@@ -473,24 +473,19 @@ final class LedgerScaleQueries {
                 }
             }
             String etag = "\"" + UUID.randomUUID().toString().replace("-", "") + "\"";
-            if (exists) {
-                try (PreparedStatement update = c.prepareStatement("update upload_parts set etag = ?, size = ?, uploaded_at = ? where part_number = ? and upload_id = ?")) {
-                    update.setString(1, etag);
-                    update.setLong(2, thisSize);
-                    update.setObject(3, now);
-                    update.setInt(4, number);
-                    update.setObject(5, target[0]);
-                    update.executeUpdate();
-                }
-            } else {
-                try (PreparedStatement insert = c.prepareStatement("insert into upload_parts (etag, size, uploaded_at, part_number, upload_id) values (?, ?, ?, ?, ?)")) {
-                    insert.setString(1, etag);
-                    insert.setLong(2, thisSize);
-                    insert.setObject(3, now);
-                    insert.setInt(4, number);
-                    insert.setObject(5, target[0]);
-                    insert.executeUpdate();
-                }
+            // Hibernate's two statements for a part: an update of the row it found, else an insert; same binds.
+            String write = exists
+                    ? "update upload_parts set etag = ?, size = ?, uploaded_at = ? where part_number = ? and upload_id = ?"
+                    : "insert into upload_parts (etag, size, uploaded_at, part_number, upload_id) values (?, ?, ?, ?, ?)";
+            try (PreparedStatement statement = c.prepareStatement(write)) {
+                statement.setString(1, etag);
+                statement.setLong(2, thisSize);
+                statement.setObject(3, now);
+                statement.setInt(4, number);
+                statement.setObject(5, target[0]);
+                statement.executeUpdate();
+            }
+            if (!exists) {
                 row.put("parts_uploaded", uploaded + 1);
                 row.put("bytes_uploaded", (Long) row.get("bytes_uploaded") + thisSize);
             }
