@@ -7,6 +7,7 @@ import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Settings that are each valid but dangerous together stop the gateway at startup, with what to
@@ -86,7 +87,7 @@ public class ConfigChecks {
         config.checksumAlgorithm().ifPresent(algorithm -> {
             if (!CHECKSUM_ALGORITHMS.contains(algorithm)) {
                 problems.add("GATEWAY_CHECKSUM_ALGORITHM (" + algorithm + ") must be one of " + CHECKSUM_ALGORITHMS + " or unset");
-            } else if (!config.store().additionalChecksums()) {
+            } else if (config.store().additionalChecksums().equals(Optional.of(false))) {
                 problems.add("GATEWAY_CHECKSUM_ALGORITHM (" + algorithm + ") is set while GATEWAY_STORE_ADDITIONAL_CHECKSUMS=false:"
                         + " the store would refuse every part; unset one of them");
             }

@@ -4,18 +4,23 @@ import io.quarkus.scheduler.Scheduled;
 import io.smallrye.health.api.AsyncHealthCheck;
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.config.GatewayConfig;
+import io.uploadgateway.storage.BucketBootstrap;
 import io.uploadgateway.storage.MultipartStorage;
+import io.uploadgateway.storage.StoreCapabilities;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * Ready only while the bucket answers: storage's bucket probe (HeadBucket, never blocking),
- * cached for {@link #CACHE_FOR}. Each answer, error answers included, also tells the clock skew
+ * Ready only while the bucket answers (storage's bucket probe: HeadBucket, never blocking, cached
+ * for {@link #CACHE_FOR}) and, where {@code gateway.manage-bucket} asks for it, has its CORS rule
+ * (without it every browser upload fails at the preflight). The data also say which additional
+ * checksums the store checks. Each answer, error answers included, also tells the clock skew
  * between this host and object storage.
  */
 @Readiness
@@ -28,14 +33,19 @@ public class StorageReadiness implements AsyncHealthCheck {
 
     private final Uni<HealthCheckResponse> cached;
 
-    public StorageReadiness(MultipartStorage storage, GatewayConfig config, ClockSkew clockSkew) {
+    public StorageReadiness(MultipartStorage storage, GatewayConfig config, ClockSkew clockSkew, StoreCapabilities capabilities,
+                            BucketBootstrap bootstrap) {
         String bucket = config.bucket();
         this.cached = Uni.createFrom().deferred(() -> storage.probeBucket(TIMEOUT))
                 .map(probe -> {
-                    HealthCheckResponseBuilder builder = HealthCheckResponse.named(NAME).status(probe.up()).withData("bucket", bucket);
+                    Optional<String> cors = bootstrap.corsProblem();
+                    HealthCheckResponseBuilder builder = HealthCheckResponse.named(NAME).status(probe.up() && cors.isEmpty())
+                            .withData("bucket", bucket)
+                            .withData("checksums", capabilities.checksums().how());
                     if (!probe.up()) {
                         builder.withData("error", probe.error());
                     }
+                    cors.ifPresent(problem -> builder.withData("cors", problem));
                     return withSkew(builder, clockSkew.observe(probe.date())).build();
                 })
                 .memoize().atLeast(CACHE_FOR);

@@ -11,7 +11,8 @@ import java.util.Locale;
 public enum ErrorCode {
 
     INVALID_REQUEST(400, "Invalid request", "A value is missing, malformed or out of range; `detail` says what to change."),
-    CHECKSUMS_UNSUPPORTED(400, "Additional checksums not supported", "The request asks for an additional checksum (`checksumAlgorithm`, or a part's `checksum`), but this gateway's object store does not check them (`GATEWAY_STORE_ADDITIONAL_CHECKSUMS=false`); use `contentMd5` instead."),
+    CHECKSUMS_UNSUPPORTED(400, "Additional checksums not supported", "The request asks for an additional checksum (`checksumAlgorithm`, or a part's `checksum`) of an algorithm this gateway's object store does not check (probed at startup, or `GATEWAY_STORE_ADDITIONAL_CHECKSUMS=false`); use `contentMd5` instead."),
+    POST_OBJECT_UNSUPPORTED(400, "POST Object not supported", "A single-request upload (`/s3/params`) needs browser POST Object, which this gateway's object store lacks (`GATEWAY_STORE_POST_OBJECT=false`); upload in parts (Uppy: `shouldUseMultipart: () => true`)."),
     UNAUTHORIZED(401, "Unauthorized", "No bearer token, or one that is invalid, expired, for another audience, or without a usable `sub` (missing, over 255 characters, or with control characters)."),
     FORBIDDEN(403, "Forbidden", "The token lacks the group this call needs (the operators' group, `gateway.admin-role`)."),
     CROSS_SITE_REQUEST(403, "Cross-site request refused", "A state-changing `/s3` call authenticated by the cookie came from another site (`Origin` or `Sec-Fetch-Site`); send it from the gateway's own origin, or with an Authorization header."),

@@ -10,6 +10,7 @@ import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.crt.AwsCrtAsyncHttpClient;
+import software.amazon.awssdk.services.s3.LegacyMd5Plugin;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
 import software.amazon.awssdk.services.s3.S3Configuration;
@@ -23,7 +24,10 @@ import software.amazon.awssdk.services.s3.S3Configuration;
  *       endpoint fails calls instead of piling them up ({@code gateway.storage.*});</li>
  *   <li>checksums only when S3 requires them: since SDK 2.30 the default computes CRC32 request
  *       checksums and validates response checksums on every call, which S3-compatible stores
- *       without that feature refuse.</li>
+ *       without that feature refuse;</li>
+ *   <li>{@code Content-MD5} where the S3 API requires a checksum (bucket CORS and lifecycle
+ *       configuration): the SDK now sends only {@code x-amz-checksum-crc32} there, which older
+ *       S3-compatible stores (Scality CloudServer, Ceph before Reef) refuse.</li>
  * </ul>
  */
 @ApplicationScoped
@@ -54,6 +58,7 @@ public class S3ClientProducer {
                 .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(pathStyle).accelerateModeEnabled(accelerate).build())
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                .addPlugin(LegacyMd5Plugin.create())
                 .build();
     }
 

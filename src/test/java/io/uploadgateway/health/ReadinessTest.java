@@ -42,6 +42,7 @@ class ReadinessTest {
         @SuppressWarnings("unchecked")
         Map<String, Object> data = (Map<String, Object>) bucket.get("data");
         assertEquals(TestStack.BUCKET, data.get("bucket"));
+        assertEquals("probed: checks CRC32, CRC32C, SHA1, SHA256", data.get("checksums"), "S3Proxy refuses a wrong checksum of each");
         Number skew = (Number) data.get("clockSkewSeconds");
         assertNotNull(skew, "S3's Date header gives the clock skew: " + data);
         assertTrue(Math.abs(skew.longValue()) <= 5, "same host, same clock: " + skew);

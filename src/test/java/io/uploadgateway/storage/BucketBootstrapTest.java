@@ -1,6 +1,7 @@
 package io.uploadgateway.storage;
 
 import io.uploadgateway.config.GatewayConfig;
+import io.uploadgateway.config.StoreConfig;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.s3.model.LifecycleRule;
 
@@ -18,8 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The bucket rules the gateway puts with gateway.manage-bucket (S3Proxy takes none of them: unit-tested). */
 class BucketBootstrapTest {
 
-    private static final GatewayConfig CONFIG = config(Map.of("keyPrefix", "uploads", "maxUploadAge", Duration.ofDays(30),
-            "lifecycleAbortDays", OptionalInt.empty(), "corsAllowedOrigins", List.of("https://app.example.com")));
+    private static final GatewayConfig CONFIG = config(true);
 
     @Test
     void incompleteMultipartUploadsAreAbortedAndStagingObjectsExpireOnlyUnderTheirPrefixes() {
@@ -41,7 +41,20 @@ class BucketBootstrapTest {
         assertEquals(List.of("https://app.example.com"), cors.allowedOrigins());
     }
 
-    private static GatewayConfig config(Map<String, Object> values) {
+    @Test
+    void withoutPostObjectTheRuleAllowsNoPost() {
+        var cors = BucketBootstrap.corsRule(config(false));
+        assertEquals(List.of("GET", "PUT", "HEAD"), cors.allowedMethods());
+        assertEquals(List.of("ETag"), cors.exposeHeaders());
+    }
+
+    private static GatewayConfig config(boolean postObject) {
+        StoreConfig store = proxy(StoreConfig.class, Map.of("postObject", postObject));
+        return proxy(GatewayConfig.class, Map.of("keyPrefix", "uploads", "maxUploadAge", Duration.ofDays(30),
+                "lifecycleAbortDays", OptionalInt.empty(), "corsAllowedOrigins", List.of("https://app.example.com"), "store", store));
+    }
+
+    private static <T> T proxy(Class<T> type, Map<String, Object> values) {
         InvocationHandler handler = (proxy, method, args) -> {
             if (method.isDefault()) {
                 return InvocationHandler.invokeDefault(proxy, method, args);
@@ -51,7 +64,6 @@ class BucketBootstrapTest {
             }
             return values.get(method.getName());
         };
-        return (GatewayConfig) Proxy.newProxyInstance(BucketBootstrapTest.class.getClassLoader(), new Class<?>[]{GatewayConfig.class},
-                handler);
+        return type.cast(Proxy.newProxyInstance(BucketBootstrapTest.class.getClassLoader(), new Class<?>[]{type}, handler));
     }
 }

@@ -68,6 +68,18 @@ public final class FaultyS3 implements AutoCloseable {
         static Action error(int status, String code) {
             return new Respond(status, code);
         }
+
+        /**
+         * Answers {@code 200} with an ETag and no body, as a store does that took the request without
+         * looking at what S3 would check (Scality CloudServer takes a part whose bytes do not match its
+         * {@code x-amz-checksum-*}).
+         */
+        static Action ok() {
+            return new Ok();
+        }
+    }
+
+    record Ok() implements Action {
     }
 
     record Forward() implements Action {
@@ -282,7 +294,12 @@ public final class FaultyS3 implements AutoCloseable {
                 client.setSoLinger(true, 0);
             } else if (action instanceof Respond respond) {
                 update(entry, "answered " + respond.status(), 0);
-                respond(client, method, respond);
+                String error = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" + respond.code()
+                        + "</Code><Message>injected by FaultyS3</Message><RequestId>faulty-s3</RequestId></Error>";
+                respond(client, method, respond.status(), "Content-Type: application/xml\r\n", error);
+            } else if (action instanceof Ok) {
+                update(entry, "answered 200", 0);
+                respond(client, method, 200, "ETag: \"00000000000000000000000000000000\"\r\n", "");
             } else {
                 if (action instanceof Delay delay) {
                     Thread.sleep(delay.millis());
@@ -365,12 +382,10 @@ public final class FaultyS3 implements AutoCloseable {
         }
     }
 
-    private static void respond(Socket client, String method, Respond respond) throws IOException {
-        String body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" + respond.code()
-                + "</Code><Message>injected by FaultyS3</Message><RequestId>faulty-s3</RequestId></Error>";
+    private static void respond(Socket client, String method, int status, String headers, String body) throws IOException {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        String head = "HTTP/1.1 " + respond.status() + " " + reason(respond.status()) + "\r\n"
-                + "Content-Type: application/xml\r\n"
+        String head = "HTTP/1.1 " + status + " " + reason(status) + "\r\n"
+                + headers
                 + "x-amz-request-id: faulty-s3\r\n"
                 + "Date: " + java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC)) + "\r\n"
                 + "Content-Length: " + bytes.length + "\r\n"
@@ -387,6 +402,7 @@ public final class FaultyS3 implements AutoCloseable {
 
     private static String reason(int status) {
         return switch (status) {
+            case 200 -> "OK";
             case 500 -> "Internal Server Error";
             case 503 -> "Service Unavailable";
             case 403 -> "Forbidden";
@@ -412,9 +428,11 @@ public final class FaultyS3 implements AutoCloseable {
         if (!hasKey) {
             return switch (method) {
                 case "HEAD" -> "HeadBucket";
-                case "PUT" -> "CreateBucket";
+                case "PUT" -> query.containsKey("cors") ? "PutBucketCors"
+                        : query.containsKey("lifecycle") ? "PutBucketLifecycleConfiguration" : "CreateBucket";
                 case "GET" -> query.containsKey("uploads") ? "ListMultipartUploads"
-                        : query.containsKey("location") ? "GetBucketLocation" : "ListObjects";
+                        : query.containsKey("location") ? "GetBucketLocation"
+                        : query.containsKey("lifecycle") ? "GetBucketLifecycleConfiguration" : "ListObjects";
                 default -> method + " bucket";
             };
         }

@@ -23,6 +23,10 @@ import java.util.Map;
  *   <li>{@value #S3}{@code =faulty}: an own stack with a {@link FaultyS3} proxy in front of its S3
  *       endpoint; the gateway (and so every presigned URL) talks to S3 through the proxy, which the
  *       test gets in a field of type {@link FaultyS3};</li>
+ *   <li>{@value #STORE}{@code =ignores-checksums}: an own stack behind a {@link FaultyS3} proxy that
+ *       takes the startup probe's part with a wrong additional checksum ({@code 200}), as Scality
+ *       CloudServer does, where S3Proxy refuses it: the gateway then knows a store that does not
+ *       check them;</li>
  *   <li>{@value #POSTGRES}{@code =faulty}: an own stack with a {@link FaultyPostgres} proxy in front
  *       of its PostgreSQL for the gateway's reactive pools (Flyway migrates directly); the test gets
  *       it in a field of type {@link FaultyPostgres};</li>
@@ -39,6 +43,7 @@ public class TestStack implements QuarkusTestResourceLifecycleManager {
     public static final String CREDENTIALS = "credentials";
     public static final String S3 = "s3";
     public static final String POSTGRES = "postgres";
+    public static final String STORE = "store";
     public static final String ISSUER = "upload-gateway-test";
     /** The audience test tokens are issued for (mp.jwt.verify.audiences of the test stack). */
     public static final String AUDIENCE = "upload-gateway-test";
@@ -56,6 +61,7 @@ public class TestStack implements QuarkusTestResourceLifecycleManager {
     private boolean expiringCredentials;
     private boolean faulty;
     private boolean faultyPostgres;
+    private boolean ignoresChecksums;
     private final Map<String, String> overrides = new HashMap<>();
     private EmbeddedStack stack;
     private FaultyS3 proxy;
@@ -66,7 +72,8 @@ public class TestStack implements QuarkusTestResourceLifecycleManager {
         exposeEtag = !"hidden".equals(args.get(ETAG));
         own = args.containsKey(OWN) || !exposeEtag;
         expiringCredentials = "expiring".equals(args.get(CREDENTIALS));
-        faulty = "faulty".equals(args.get(S3));
+        ignoresChecksums = "ignores-checksums".equals(args.get(STORE));
+        faulty = "faulty".equals(args.get(S3)) || ignoresChecksums;
         faultyPostgres = "faulty".equals(args.get(POSTGRES));
         own = args.containsKey(OWN) || !exposeEtag || faulty || faultyPostgres;
         args.forEach((name, value) -> {
@@ -88,6 +95,10 @@ public class TestStack implements QuarkusTestResourceLifecycleManager {
             if (faulty) {
                 proxy = FaultyS3.start(stack.s3Endpoint());
                 config.put("quarkus.s3.endpoint-override", proxy.endpoint());
+                if (ignoresChecksums) {
+                    proxy.rule(seen -> seen.kind().equals("UploadPart") && seen.target().contains("/.capability-probe/"),
+                            FaultyS3.Action.ok());
+                }
             }
             if (faultyPostgres) {
                 postgresProxy = FaultyPostgres.start(stack.postgresPort());

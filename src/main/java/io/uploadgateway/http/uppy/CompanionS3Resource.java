@@ -53,6 +53,7 @@ import java.util.UUID;
 
 import static io.uploadgateway.problem.ErrorCode.BODY_TOO_LARGE;
 import static io.uploadgateway.problem.ErrorCode.CROSS_SITE_REQUEST;
+import static io.uploadgateway.problem.ErrorCode.POST_OBJECT_UNSUPPORTED;
 import static io.uploadgateway.problem.ErrorCode.DATABASE_UNAVAILABLE;
 import static io.uploadgateway.problem.ErrorCode.HOOK_UNAVAILABLE;
 import static io.uploadgateway.problem.ErrorCode.INVALID_REQUEST;
@@ -153,8 +154,8 @@ public class CompanionS3Resource {
                     + "the policy has expired (EXPIRED if no object arrived); completion copies the checked object to the upload's key.")
     @APIResponse(responseCode = "200", description = "{method: \"POST\", url, fields, expires, uploadId, key}",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ParamsResponse.class)))
-    @Problems({INVALID_REQUEST, CROSS_SITE_REQUEST, TOO_LARGE, UNSUPPORTED_CONTENT_TYPE, QUOTA_EXCEEDED, REJECTED_BY_HOOK,
-            HOOK_UNAVAILABLE})
+    @Problems({INVALID_REQUEST, POST_OBJECT_UNSUPPORTED, CROSS_SITE_REQUEST, TOO_LARGE, UNSUPPORTED_CONTENT_TYPE, QUOTA_EXCEEDED,
+            REJECTED_BY_HOOK, HOOK_UNAVAILABLE})
     public Uni<ParamsResponse> params(@QueryParam("filename") String filename, @QueryParam("type") String type,
                                       @Context UriInfo uri) {
         if (filename == null) {

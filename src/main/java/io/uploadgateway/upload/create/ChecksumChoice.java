@@ -3,6 +3,7 @@ package io.uploadgateway.upload.create;
 import io.uploadgateway.config.ConfigChecks;
 import io.uploadgateway.problem.ApiProblem;
 import io.uploadgateway.problem.ErrorCode;
+import io.uploadgateway.storage.StoreCapabilities;
 import io.uploadgateway.storage.presign.ChecksumAlgorithm;
 
 import java.util.Locale;
@@ -36,16 +37,18 @@ public record ChecksumChoice(boolean configuredDefault, ChecksumAlgorithm algori
 
     /**
      * The algorithm the upload is created with (null: none), given the configured default and
-     * whether the store checks additional checksums ({@code checksums_unsupported} when one was
-     * asked for and it does not).
+     * what the store checks: an algorithm the store does not check is never signed. Asked for, it
+     * is {@code checksums_unsupported}; as the configured default, the upload goes without (the
+     * startup log and readiness say the store ignores it).
      */
-    ChecksumAlgorithm resolve(Optional<String> configured, boolean storeChecksThem) {
+    ChecksumAlgorithm resolve(Optional<String> configured, StoreCapabilities store) {
         if (configuredDefault) {
-            return configured.map(ChecksumAlgorithm::valueOf).orElse(null);
+            return configured.map(ChecksumAlgorithm::valueOf).filter(store::checks).orElse(null);
         }
-        if (algorithm != null && !storeChecksThem) {
+        if (algorithm != null && !store.checks(algorithm)) {
             throw ErrorCode.CHECKSUMS_UNSUPPORTED.problem("checksumAlgorithm " + algorithm + " was asked for, but this gateway's object"
-                    + " store does not check additional checksums; omit it and send each part's contentMd5 at presign instead");
+                    + " store does not check it (" + store.checksums().how() + "); omit it and send each part's contentMd5 at"
+                    + " presign instead");
         }
         return algorithm;
     }

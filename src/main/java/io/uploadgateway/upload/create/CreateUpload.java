@@ -8,6 +8,7 @@ import io.uploadgateway.hook.PreCreateHook;
 import io.uploadgateway.problem.ApiProblem;
 import io.uploadgateway.problem.ErrorCode;
 import io.uploadgateway.storage.MultipartStorage;
+import io.uploadgateway.storage.StoreCapabilities;
 import io.uploadgateway.storage.UrlSigner.PresignedPost;
 import io.uploadgateway.storage.presign.ChecksumAlgorithm;
 import io.uploadgateway.upload.ContentPolicy;
@@ -63,11 +64,13 @@ public class CreateUpload {
     private final SigningWindow window;
     private final KeySpace keys;
     private final CreateLedger creates;
+    private final StoreCapabilities storeCapabilities;
 
     public CreateUpload(MultipartStorage storage, UploadLedger ledger, CreateLedger creates, Quotas quotas, GatewayConfig config,
                         Clock clock, UploadMetrics metrics, PreCreateHook hook, UploadEvents events, SigningWindow window,
-                        KeySpace keys) {
+                        KeySpace keys, StoreCapabilities storeCapabilities) {
         this.storage = storage;
+        this.storeCapabilities = storeCapabilities;
         this.ledger = ledger;
         this.creates = creates;
         this.quotas = quotas;
@@ -167,13 +170,17 @@ public class CreateUpload {
             throw ErrorCode.UNSUPPORTED_CONTENT_TYPE.problem("contentType " + contentType + " is not accepted by this gateway")
                     .with("allowedContentTypes", config.allowedContentTypes());
         }
+        if (command.kind() == UploadKind.SINGLE_REQUEST && !storeCapabilities.postObject()) {
+            throw ErrorCode.POST_OBJECT_UNSUPPORTED.problem("this gateway's object store has no browser POST Object"
+                    + " (gateway.store.post-object=false): upload in parts instead (Uppy: shouldUseMultipart: () => true)");
+        }
         long max = command.kind() == UploadKind.SINGLE_REQUEST ? limits.singleRequestMaxSize() : limits.maxSize();
         if (command.size() != null && command.size() > max) {
             throw ErrorCode.TOO_LARGE.problem("size " + command.size() + " exceeds this gateway's limit of " + max + " bytes"
                     + (command.kind() == UploadKind.SINGLE_REQUEST ? " for one request; upload it in parts (/s3/multipart)" : ""));
         }
         Map<String, String> metadata = command.metadata() == null ? Map.of() : Map.copyOf(command.metadata());
-        ChecksumAlgorithm checksum = command.checksum().resolve(config.checksumAlgorithm(), config.store().additionalChecksums());
+        ChecksumAlgorithm checksum = command.checksum().resolve(config.checksumAlgorithm(), storeCapabilities);
         return switch (command.kind()) {
             case PLANNED -> {
                 try {

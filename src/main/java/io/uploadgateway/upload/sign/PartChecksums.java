@@ -1,9 +1,9 @@
 package io.uploadgateway.upload.sign;
 
 import io.smallrye.mutiny.Uni;
-import io.uploadgateway.config.GatewayConfig;
 import io.uploadgateway.problem.ApiProblem;
 import io.uploadgateway.problem.ErrorCode;
+import io.uploadgateway.storage.StoreCapabilities;
 import io.uploadgateway.storage.presign.ChecksumAlgorithm;
 import io.uploadgateway.upload.ledger.SignLookup;
 import io.uploadgateway.upload.sign.PartRequests.Asked;
@@ -23,11 +23,11 @@ import java.util.UUID;
 @ApplicationScoped
 public class PartChecksums {
 
-    private final boolean storeSupportsThem;
+    private final StoreCapabilities store;
     private final Clock clock;
 
-    public PartChecksums(GatewayConfig config, Clock clock) {
-        this.storeSupportsThem = config.store().additionalChecksums();
+    public PartChecksums(StoreCapabilities store, Clock clock) {
+        this.store = store;
         this.clock = clock;
     }
 
@@ -35,9 +35,10 @@ public class PartChecksums {
     void check(UUID id, ChecksumAlgorithm algorithm, List<Asked> asked) {
         if (algorithm == null) {
             asked.stream().filter(p -> p.checksum() != null).findFirst().ifPresent(p -> {
-                if (!storeSupportsThem) {
+                if (!store.checksAny()) {
                     throw ErrorCode.CHECKSUMS_UNSUPPORTED.problem("part " + p.partNumber() + " carries a checksum, but this gateway's"
-                            + " object store does not check additional checksums; send contentMd5 instead");
+                            + " object store does not check additional checksums (" + store.checksums().how() + "); send contentMd5"
+                            + " instead");
                 }
                 throw ApiProblem.invalid("part " + p.partNumber() + " carries a checksum, but upload " + id + " was created without"
                         + " checksumAlgorithm; send contentMd5 instead, or create the upload with checksumAlgorithm");
