@@ -17,6 +17,8 @@ import java.util.Optional;
 public class ConfigChecks {
 
     /** The additional checksums an upload may be created with (the names S3 uses). */
+    /** A store's name as the ledger, the events and the metrics carry it (the ledger's check says the same). */
+    public static final java.util.regex.Pattern STORE_NAME = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
     public static final List<String> CHECKSUM_ALGORITHMS = List.of("SHA256", "SHA1", "CRC32", "CRC32C");
 
     void onStart(@Observes StartupEvent event, GatewayConfig config) {
@@ -57,6 +59,21 @@ public class ConfigChecks {
             problems.add("GATEWAY_KEY_PREFIX is empty while the orphan sweep is on: the sweep would abort other"
                     + " applications' multipart uploads; set a prefix of this deployment's own, or GATEWAY_ORPHAN_SWEEP_ENABLED=false");
         }
+        config.stores().forEach((name, store) -> {
+            String key = "gateway.stores." + name;
+            if (!STORE_NAME.matcher(name).matches() || name.equals("default")) {
+                problems.add(key + ": a store's name must match " + STORE_NAME.pattern() + " and not be \"default\" (the store of"
+                        + " GATEWAY_BUCKET)");
+            }
+            if (store.accessKeyId().isPresent() != store.secretAccessKey().isPresent()) {
+                problems.add(key + ".access-key-id and " + key + ".secret-access-key go together: set both, or neither for the"
+                        + " default store's credentials");
+            }
+            if (config.orphanSweepEnabled() && GatewayConfig.rootOf(store.keyPrefix()).isEmpty()) {
+                problems.add(key + ".key-prefix is empty while the orphan sweep is on: the sweep would abort other applications'"
+                        + " multipart uploads in bucket " + store.bucket());
+            }
+        });
         long maxAgeDays = config.maxUploadAge().toDays();
         if (config.effectiveLifecycleAbortDays() <= maxAgeDays) {
             problems.add("GATEWAY_LIFECYCLE_ABORT_DAYS (" + config.effectiveLifecycleAbortDays() + ") must exceed GATEWAY_MAX_UPLOAD_AGE ("

@@ -6,6 +6,7 @@ import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -79,7 +80,16 @@ public interface GatewayConfig {
      */
     Optional<String> checksumAlgorithm();
 
+    /** What the default store (the bucket above, {@code quarkus.s3.*}) supports beyond the core of S3. */
     StoreConfig store();
+
+    /**
+     * Stores beside the default one, by name ({@code gateway.stores.<name>.bucket}, …): an upload is
+     * put in one chosen at create (the pre-create hook's answer, else {@code default}) and stays
+     * there.
+     */
+    Map<String, NamedStoreConfig> stores();
+
 
     QuotaConfig quota();
 

@@ -3,23 +3,25 @@ package io.uploadgateway.health;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.health.api.AsyncHealthCheck;
 import io.smallrye.mutiny.Uni;
-import io.uploadgateway.config.GatewayConfig;
 import io.uploadgateway.storage.BucketBootstrap;
-import io.uploadgateway.storage.MultipartStorage;
-import io.uploadgateway.storage.StoreCapabilities;
+import io.uploadgateway.storage.MultipartStorage.BucketProbe;
+import io.uploadgateway.storage.Store;
+import io.uploadgateway.storage.Stores;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * Ready only while the bucket answers (storage's bucket probe: HeadBucket, never blocking, cached
+ * Ready while a store's bucket answers (storage's bucket probe: HeadBucket, never blocking, cached
  * for {@link #CACHE_FOR}) and, where {@code gateway.manage-bucket} asks for it, has its CORS rule
- * (without it every browser upload fails at the preflight). The data also say which additional
+ * (without it every browser upload fails at the preflight); with several stores, while at least
+ * one does. The data also say which additional
  * checksums the store checks. Each answer, error answers included, also tells the clock skew
  * between this host and object storage.
  */
@@ -33,22 +35,47 @@ public class StorageReadiness implements AsyncHealthCheck {
 
     private final Uni<HealthCheckResponse> cached;
 
-    public StorageReadiness(MultipartStorage storage, GatewayConfig config, ClockSkew clockSkew, StoreCapabilities capabilities,
-                            BucketBootstrap bootstrap) {
-        String bucket = config.bucket();
-        this.cached = Uni.createFrom().deferred(() -> storage.probeBucket(TIMEOUT))
-                .map(probe -> {
-                    Optional<String> cors = bootstrap.corsProblem();
-                    HealthCheckResponseBuilder builder = HealthCheckResponse.named(NAME).status(probe.up() && cors.isEmpty())
-                            .withData("bucket", bucket)
-                            .withData("checksums", capabilities.checksums().how());
-                    if (!probe.up()) {
-                        builder.withData("error", probe.error());
-                    }
-                    cors.ifPresent(problem -> builder.withData("cors", problem));
-                    return withSkew(builder, clockSkew.observe(probe.date())).build();
-                })
+    public StorageReadiness(Stores stores, ClockSkew clockSkew, BucketBootstrap bootstrap) {
+        List<Store> all = List.copyOf(stores.all());
+        List<Uni<StoreState>> probes = all.stream()
+                .map(store -> Uni.createFrom().deferred(() -> store.storage().probeBucket(TIMEOUT))
+                        .map(probe -> new StoreState(store, probe, bootstrap.corsProblem(store))))
+                .toList();
+        this.cached = Uni.combine().all().unis(probes).with(StoreState.class, states -> answer(states, clockSkew))
                 .memoize().atLeast(CACHE_FOR);
+    }
+
+    /** One store's answer: whether its bucket answered and whether browsers can reach it. */
+    private record StoreState(Store store, BucketProbe probe, Optional<String> cors) {
+        boolean up() {
+            return probe.up() && cors.isEmpty();
+        }
+
+        String summary() {
+            return up() ? "UP (bucket " + store.bucket() + ")"
+                    : "DOWN (bucket " + store.bucket() + ": " + (probe.up() ? cors.get() : probe.error()) + ")";
+        }
+    }
+
+    /**
+     * UP while at least one store is (its uploads keep working; the others' answer 503). The default
+     * store's state is in the top-level data ({@code bucket}, {@code error}, {@code cors},
+     * {@code checksums}), every store's under {@code store.<name>} when there are several.
+     */
+    private static HealthCheckResponse answer(List<StoreState> states, ClockSkew clockSkew) {
+        StoreState first = states.get(0);
+        HealthCheckResponseBuilder builder = HealthCheckResponse.named(NAME)
+                .status(states.stream().anyMatch(StoreState::up))
+                .withData("bucket", first.store().bucket())
+                .withData("checksums", first.store().capabilities().checksums().how());
+        if (!first.probe().up()) {
+            builder.withData("error", first.probe().error());
+        }
+        first.cors().ifPresent(problem -> builder.withData("cors", problem));
+        if (states.size() > 1) {
+            states.forEach(state -> builder.withData("store." + state.store().name(), state.summary()));
+        }
+        return withSkew(builder, clockSkew.observe(first.probe().date())).build();
     }
 
     @Override

@@ -23,14 +23,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 
 /**
  * Asks the app backend before an upload is created: POSTs the signed intent (Standard Webhooks
  * headers and signature, type {@code upload.pre-create}) to {@code gateway.hook.pre-create-url} and
- * waits at most {@code pre-create-timeout}. A 2xx allows it, and may add metadata
- * ({@code {"metadata": {...}}}); a 4xx refuses it ({@code 403 rejected_by_hook} with the hook's
+ * waits at most {@code pre-create-timeout}. A 2xx allows it, and may add metadata and name the
+ * store the upload goes to ({@code {"metadata": {...}, "store": "eu"}}); a 4xx refuses it ({@code 403 rejected_by_hook} with the hook's
  * message); a timeout, a connection failure, a 5xx or an unreadable answer fails closed
  * ({@code 503 hook_unavailable}). Called with no database connection held; off while the URL is unset.
  */
@@ -96,10 +97,15 @@ public class PreCreateHook {
         return url != null;
     }
 
-    /** The metadata the hook adds when it allows the upload (empty when off); fails with the problem when it does not. */
-    public Uni<Map<String, String>> check(Intent intent) {
+    /** What the hook answered when it allowed the upload: metadata it adds, and the store it names (if any). */
+    public record Allowed(Map<String, String> metadata, Optional<String> store) {
+        static final Allowed NOTHING = new Allowed(Map.of(), Optional.empty());
+    }
+
+    /** What the hook adds when it allows the upload (nothing when off); fails with the problem when it does not. */
+    public Uni<Allowed> check(Intent intent) {
         if (url == null) {
-            return Uni.createFrom().item(Map.of());
+            return Uni.createFrom().item(Allowed.NOTHING);
         }
         Intent sorted = new Intent(intent.owner(), intent.filename(), intent.size(), intent.contentType(),
                 new TreeMap<>(intent.metadata()));
@@ -119,10 +125,10 @@ public class PreCreateHook {
                 .map(this::decide);
     }
 
-    private Map<String, String> decide(SignedPost.Answer answer) {
+    private Allowed decide(SignedPost.Answer answer) {
         int status = answer.status();
         if (answer.ok()) {
-            return addedMetadata(answer);
+            return allowed(answer);
         }
         if (status >= 400 && status < 500) {
             String message = messageOf(answer);
@@ -132,22 +138,26 @@ public class PreCreateHook {
         throw unavailable("answered HTTP " + status);
     }
 
-    private static Map<String, String> reject(int status, String message) {
+    private static Allowed reject(int status, String message) {
         throw ErrorCode.REJECTED_BY_HOOK.problem("the application refused this upload: " + message)
                 .with("hookMessage", message).with("hookStatus", status);
     }
 
-    /** {@code {"metadata": {"k": "v"}}} from a 2xx JSON answer; an empty or non-JSON answer adds nothing. */
-    private Map<String, String> addedMetadata(SignedPost.Answer answer) {
+    /** {@code {"metadata": {"k": "v"}, "store": "name"}} from a 2xx JSON answer; an empty or non-JSON answer adds nothing. */
+    private Allowed allowed(SignedPost.Answer answer) {
         String body = answer.body() == null ? "" : answer.body().strip();
         if (body.isEmpty() || !isJson(answer.contentType())) {
-            return Map.of();
+            return Allowed.NOTHING;
         }
         try {
             JsonNode root = json.readTree(body);
             JsonNode metadata = root == null ? null : root.get("metadata");
             if (root == null || !root.isObject() || (metadata != null && !metadata.isNull() && !metadata.isObject())) {
                 throw new IllegalArgumentException("not {\"metadata\": {...}}");
+            }
+            JsonNode store = root.get("store");
+            if (store != null && !store.isNull() && !store.isTextual()) {
+                throw new IllegalArgumentException("store is not a string");
             }
             Map<String, String> added = new LinkedHashMap<>();
             if (metadata != null && metadata.isObject()) {
@@ -158,10 +168,10 @@ public class PreCreateHook {
                     added.put(field.getKey(), field.getValue().asText());
                 }
             }
-            return added;
+            return new Allowed(added, store == null || store.isNull() ? Optional.empty() : Optional.of(store.asText()));
         } catch (JsonProcessingException | IllegalArgumentException e) {
             LOG.warnf("pre-create hook %s allowed with an answer the gateway cannot read: %s", SignedPost.shown(url), e.getMessage());
-            throw unavailable("answered 2xx with a body that is not {\"metadata\": {\"key\": \"value\"}}");
+            throw unavailable("answered 2xx with a body that is not {\"metadata\": {\"key\": \"value\"}, \"store\": \"name\"}");
         }
     }
 

@@ -1,6 +1,7 @@
 package io.uploadgateway.http;
 
 import io.quarkus.vertx.http.runtime.filters.Filters;
+import io.uploadgateway.storage.Stores;
 import io.uploadgateway.storage.UrlSigner;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -28,15 +29,16 @@ public class SecurityHeaders {
     /** Runs before the access log's filter (1000), so even answers refused early carry the headers. */
     static final int PRIORITY = 1100;
 
-    private final UrlSigner signer;
+    private final Stores stores;
     private volatile String pagePolicy;
 
-    public SecurityHeaders(UrlSigner signer) {
-        this.signer = signer;
+    public SecurityHeaders(Stores stores) {
+        this.stores = stores;
     }
 
     void register(@Observes Filters filters) {
-        pagePolicy = pagePolicy(storageOrigin());
+        pagePolicy = pagePolicy(stores.all().stream().map(store -> storageOrigin(store.signer())).distinct()
+                .collect(java.util.stream.Collectors.joining(" ")));
         LOG.debugf("Content-Security-Policy of the pages: %s", pagePolicy);
         filters.register(this::filter, PRIORITY);
     }
@@ -57,15 +59,15 @@ public class SecurityHeaders {
         rc.next();
     }
 
-    /** The policy of the pages, connecting to this gateway and to {@code storageOrigin} (a CSP source expression). */
+    /** The policy of the pages, connecting to this gateway and to {@code storageOrigin} (CSP source expressions: every store's). */
     static String pagePolicy(String storageOrigin) {
         return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                 + "connect-src 'self' " + storageOrigin + "; object-src 'none'; base-uri 'none'; "
                 + "frame-ancestors 'none'; form-action 'self'";
     }
 
-    /** {@code scheme://host[:port]} of the presigned URLs, or {@code https:} if it cannot be known. */
-    String storageOrigin() {
+    /** {@code scheme://host[:port]} of a store's presigned URLs, or {@code https:} if it cannot be known. */
+    static String storageOrigin(UrlSigner signer) {
         try {
             return originOf(URI.create(signer.origin()));
         } catch (RuntimeException e) {

@@ -17,10 +17,12 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Map;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Startup work on the bucket: create it ({@code gateway.create-bucket}, for dev and throwaway
+ * Startup work on every store's bucket: create it ({@code gateway.create-bucket}, for dev and throwaway
  * stacks), put the rules browsers and budgets need ({@code gateway.manage-bucket}): CORS allowing
  * PUT (and POST where the store has POST Object) and exposing {@code ETag}, and lifecycle rules
  * aborting incomplete multipart uploads and expiring staging objects, as backstops for the
@@ -36,42 +38,44 @@ public class BucketBootstrap {
     private static final Logger LOG = Logger.getLogger(BucketBootstrap.class);
 
     private final GatewayConfig config;
-    private final S3AsyncClient s3;
-    private final StoreCapabilities capabilities;
-    /** Why the managed CORS rule is not set (browsers then fail at the preflight); empty when set or not managed. */
-    private volatile Optional<String> corsProblem = Optional.empty();
+    private final Stores stores;
+    /** Why a store's managed CORS rule is not set (browsers then fail at the preflight), by store. */
+    private final Map<String, String> corsProblems = new ConcurrentHashMap<>();
 
-    public BucketBootstrap(GatewayConfig config, S3AsyncClient s3, StoreCapabilities capabilities) {
+    public BucketBootstrap(GatewayConfig config, Stores stores) {
         this.config = config;
-        this.s3 = s3;
-        this.capabilities = capabilities;
+        this.stores = stores;
     }
 
     void onStart(@Observes StartupEvent event) {
-        if (config.createBucket()) {
-            createIfMissing(s3, config.bucket());
+        for (Store store : stores.all()) {
+            if (config.createBucket()) {
+                createIfMissing(store.client(), store.bucket());
+            }
+            if (config.manageBucket()) {
+                putCorsRule(store);
+                putLifecycleRule(store, config);
+            }
+            store.capabilities().probeIfUnknown();
         }
-        if (config.manageBucket()) {
-            putCorsRule();
-            putLifecycleRule(s3, config);
-        }
-        capabilities.probeIfUnknown();
     }
 
     @Scheduled(every = "60s", delayed = "60s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void retry() {
-        if (corsProblem.isPresent()) {
-            putCorsRule();
+        for (Store store : stores.all()) {
+            if (corsProblems.containsKey(store.name())) {
+                putCorsRule(store);
+            }
+            store.capabilities().probeIfUnknown();
         }
-        capabilities.probeIfUnknown();
     }
 
     /**
-     * Why the bucket's CORS rule could not be set, while {@code gateway.manage-bucket} asks for it:
-     * every browser upload fails at the preflight until it is, so readiness reports it.
+     * Why the store's CORS rule could not be set, while {@code gateway.manage-bucket} asks for it:
+     * every browser upload to it fails at the preflight until it is, so readiness reports it.
      */
-    public Optional<String> corsProblem() {
-        return corsProblem;
+    public Optional<String> corsProblem(Store store) {
+        return Optional.ofNullable(corsProblems.get(store.name()));
     }
 
     private static void createIfMissing(S3AsyncClient s3, String bucket) {
@@ -99,13 +103,13 @@ public class BucketBootstrap {
      * Browsers PUT parts (and POST single-request forms, where the store has POST Object)
      * cross-origin and must read each part's ETag from the response.
      */
-    static CORSRule corsRule(GatewayConfig config) {
+    static CORSRule corsRule(List<String> origins, boolean postObject) {
         List<String> methods = new ArrayList<>(List.of("GET", "PUT", "HEAD"));
-        if (config.store().postObject()) {
+        if (postObject) {
             methods.add("POST");
         }
         return CORSRule.builder()
-                .allowedOrigins(config.corsAllowedOrigins())
+                .allowedOrigins(origins)
                 .allowedMethods(methods)
                 .allowedHeaders("*")
                 .exposeHeaders("ETag")
@@ -114,61 +118,63 @@ public class BucketBootstrap {
     }
 
     /** PutBucketCors carries Content-MD5 (the client's LegacyMd5Plugin): older S3-compatible stores refuse it without. */
-    private void putCorsRule() {
-        CORSRule rule = corsRule(config);
+    private void putCorsRule(Store store) {
+        CORSRule rule = corsRule(config.corsAllowedOrigins(), store.capabilities().postObject());
         try {
-            s3.putBucketCors(r -> r.bucket(config.bucket()).corsConfiguration(c -> c.corsRules(rule))).join();
-            corsProblem = Optional.empty();
-            LOG.infof("bucket %s: CORS rule set (%s from %s, ETag exposed)", config.bucket(), rule.allowedMethods(),
+            store.client().putBucketCors(r -> r.bucket(store.bucket()).corsConfiguration(c -> c.corsRules(rule))).join();
+            corsProblems.remove(store.name());
+            LOG.infof("bucket %s: CORS rule set (%s from %s, ETag exposed)", store.bucket(), rule.allowedMethods(),
                     config.corsAllowedOrigins());
         } catch (CompletionException e) {
             String reason = e.getCause() instanceof S3Exception s3e
                     ? "HTTP " + s3e.statusCode() + (s3e.awsErrorDetails() == null ? "" : " " + s3e.awsErrorDetails().errorCode())
                     : String.valueOf(e.getCause());
-            corsProblem = Optional.of("could not set the bucket's CORS rule (" + reason + "): browsers need PUT allowed and ETag"
-                    + " exposed; set it by hand and turn gateway.manage-bucket off, or fix the store");
-            LOG.errorf("bucket %s: %s", config.bucket(), corsProblem.get());
+            String problem = "could not set the bucket's CORS rule (" + reason + "): browsers need PUT allowed and ETag"
+                    + " exposed; set it by hand and turn gateway.manage-bucket off, or fix the store";
+            corsProblems.put(store.name(), problem);
+            LOG.errorf("bucket %s: %s", store.bucket(), problem);
         }
     }
 
-    static LifecycleRule lifecycleRule(GatewayConfig config) {
+    static LifecycleRule lifecycleRule(String keyRoot, GatewayConfig config) {
         return LifecycleRule.builder()
                 .id(LIFECYCLE_RULE_ID)
                 .status(ExpirationStatus.ENABLED)
-                .filter(f -> f.prefix(config.keyRoot()))
+                .filter(f -> f.prefix(keyRoot))
                 .abortIncompleteMultipartUpload(a -> a.daysAfterInitiation(config.effectiveLifecycleAbortDays()))
                 .build();
     }
 
     /** Staging objects outlive their forms only when a POST was replayed after its upload ended: a backstop behind the janitor. */
-    static LifecycleRule stagingRule(GatewayConfig config) {
+    static LifecycleRule stagingRule(String stagingRoot, GatewayConfig config) {
         return LifecycleRule.builder()
                 .id(STAGING_RULE_ID)
                 .status(ExpirationStatus.ENABLED)
-                .filter(f -> f.prefix(config.stagingRoot()))
+                .filter(f -> f.prefix(stagingRoot))
                 .expiration(e -> e.days(config.effectiveLifecycleAbortDays()))
                 .build();
     }
 
-    private static void putLifecycleRule(S3AsyncClient s3, GatewayConfig config) {
+    private static void putLifecycleRule(Store store, GatewayConfig config) {
+        S3AsyncClient s3 = store.client();
         try {
             // Keep the bucket's other rules; replace only ours.
             List<LifecycleRule> rules = new ArrayList<>();
             try {
-                s3.getBucketLifecycleConfiguration(r -> r.bucket(config.bucket())).join().rules().stream()
+                s3.getBucketLifecycleConfiguration(r -> r.bucket(store.bucket())).join().rules().stream()
                         .filter(rule -> !LIFECYCLE_RULE_ID.equals(rule.id()) && !STAGING_RULE_ID.equals(rule.id()))
                         .forEach(rules::add);
             } catch (CompletionException none) {
                 // no lifecycle configuration yet
             }
-            rules.add(lifecycleRule(config));
-            rules.add(stagingRule(config));
-            s3.putBucketLifecycleConfiguration(r -> r.bucket(config.bucket()).lifecycleConfiguration(l -> l.rules(rules))).join();
+            rules.add(lifecycleRule(store.keyRoot(), config));
+            rules.add(stagingRule(store.stagingRoot(), config));
+            s3.putBucketLifecycleConfiguration(r -> r.bucket(store.bucket()).lifecycleConfiguration(l -> l.rules(rules))).join();
             LOG.infof("bucket %s: lifecycle rules abort incomplete multipart uploads and expire staging objects after %d days",
-                    config.bucket(), config.effectiveLifecycleAbortDays());
+                    store.bucket(), config.effectiveLifecycleAbortDays());
         } catch (CompletionException e) {
             LOG.warnf("bucket %s: could not set the lifecycle rule (%s); the janitor still aborts abandoned uploads",
-                    config.bucket(), e.getCause().getMessage());
+                    store.bucket(), e.getCause().getMessage());
         }
     }
 }

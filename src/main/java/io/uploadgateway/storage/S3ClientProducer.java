@@ -16,8 +16,8 @@ import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
 import software.amazon.awssdk.services.s3.S3Configuration;
 
 /**
- * The S3 client the gateway uses: the one {@code quarkus.s3.*} configures (endpoint, region,
- * credentials), finished with what that configuration cannot say:
+ * The default store's S3 client: the one {@code quarkus.s3.*} configures (endpoint, region,
+ * credentials), finished with what that configuration cannot say (as every named store's client is):
  * <ul>
  *   <li>bounds on every call: call and attempt timeouts, connect and connection-acquisition
  *       timeouts, and the CRT client's minimum-throughput health check, so a hung or crawling S3
@@ -38,7 +38,11 @@ public class S3ClientProducer {
     S3AsyncClient s3(S3AsyncClientBuilder builder, GatewayConfig config,
                      @ConfigProperty(name = "quarkus.s3.path-style-access", defaultValue = "false") boolean pathStyle,
                      @ConfigProperty(name = "quarkus.s3.accelerate-mode", defaultValue = "false") boolean accelerate) {
-        StorageConfig bounds = config.storage();
+        return finish(builder, config.storage(), pathStyle, accelerate);
+    }
+
+    /** Any store's client, finished the same way: the default store's above, the named stores' in {@link Stores}. */
+    static S3AsyncClient finish(S3AsyncClientBuilder builder, StorageConfig bounds, boolean pathStyle, boolean accelerate) {
         ClientOverrideConfiguration configured = builder.overrideConfiguration();
         ClientOverrideConfiguration.Builder override = configured == null ? ClientOverrideConfiguration.builder() : configured.toBuilder();
         return builder

@@ -1,11 +1,10 @@
 package io.uploadgateway.storage;
 
 import io.smallrye.mutiny.Uni;
-import io.uploadgateway.config.GatewayConfig;
+import io.uploadgateway.config.StorageConfig;
 import io.uploadgateway.storage.presign.ChecksumAlgorithm;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
-import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
 import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
@@ -35,10 +34,9 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
- * {@link MultipartStorage} on the AWS SDK's async client (CRT HTTP client, no blocking). Works unchanged against AWS S3, R2, MinIO and S3Proxy: only {@code quarkus.s3.*}
- * configuration differs.
+ * {@link MultipartStorage} of one store's bucket on the AWS SDK's async client (CRT HTTP client, no
+ * blocking). Works unchanged against AWS S3, R2, MinIO and S3Proxy: only configuration differs.
  */
-@ApplicationScoped
 public class S3MultipartStorage implements MultipartStorage {
 
     private static final Logger LOG = Logger.getLogger(S3MultipartStorage.class);
@@ -58,10 +56,10 @@ public class S3MultipartStorage implements MultipartStorage {
     /** Every reactive S3 call fails by then even if the SDK's own timeouts did not fire. */
     private final Duration bound;
 
-    public S3MultipartStorage(S3AsyncClient s3, GatewayConfig config) {
+    S3MultipartStorage(S3AsyncClient s3, String bucket, StorageConfig bounds) {
         this.s3 = s3;
-        this.bucket = config.bucket();
-        this.callTimeout = config.storage().callTimeout();
+        this.bucket = bucket;
+        this.callTimeout = bounds.callTimeout();
         this.bound = callTimeout.plusSeconds(2);
     }
 

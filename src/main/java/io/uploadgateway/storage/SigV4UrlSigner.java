@@ -1,7 +1,6 @@
 package io.uploadgateway.storage;
 
 import io.smallrye.mutiny.Uni;
-import io.uploadgateway.config.GatewayConfig;
 import io.uploadgateway.reactive.Worker;
 import io.uploadgateway.storage.MultipartStorage.PresignedRequest;
 import io.uploadgateway.storage.presign.CurrentCredentials;
@@ -11,8 +10,6 @@ import io.uploadgateway.storage.presign.S3Endpoint;
 import io.uploadgateway.storage.presign.SigV4Presigner;
 import io.uploadgateway.storage.presign.SigningCredentials;
 import io.uploadgateway.storage.presign.UploadPartTarget;
-import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 import software.amazon.awssdk.identity.spi.IdentityProvider;
@@ -30,14 +27,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * {@link UrlSigner} on the gateway's own SigV4 query signer ({@link SigV4Presigner}, proven
  * byte-identical to the AWS SDK's presigner by the oracle tests, about 100 times cheaper), for the
- * endpoint, region and credentials the S3 client is configured with.
+ * endpoint, region and credentials a store's S3 client is configured with (one signer per store, so
+ * one signing key per store, credentials and day).
  *
  * <p>Credentials: the S3 client's provider is asked on a worker thread, never on the event loop
  * (a provider refreshing IRSA or instance-profile credentials may block). The answer is kept and
  * used until it is a minute old, then refreshed in the background while the kept one still signs;
  * credentials within five minutes of their expiry are refreshed before signing.
  */
-@ApplicationScoped
 public class SigV4UrlSigner implements UrlSigner {
 
     private static final Logger LOG = Logger.getLogger(SigV4UrlSigner.class);
@@ -51,15 +48,14 @@ public class SigV4UrlSigner implements UrlSigner {
     private final AtomicBoolean refreshing = new AtomicBoolean();
     private volatile Current current;
 
-    public SigV4UrlSigner(S3AsyncClient s3, GatewayConfig config,
-                          @ConfigProperty(name = "quarkus.s3.path-style-access", defaultValue = "false") boolean pathStyle) {
+    SigV4UrlSigner(S3AsyncClient s3, String bucket, boolean pathStyle) {
         S3ServiceClientConfiguration client = s3.serviceClientConfiguration();
         String region = client.region().id();
         this.engine = new SigV4Presigner(client.endpointOverride()
                 .map(endpoint -> S3Endpoint.custom(endpoint, region, pathStyle))
                 .orElseGet(() -> S3Endpoint.aws(region, pathStyle)));
         this.provider = client.credentialsProvider();
-        this.bucket = config.bucket();
+        this.bucket = bucket;
     }
 
     @Override

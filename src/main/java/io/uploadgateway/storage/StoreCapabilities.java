@@ -1,10 +1,8 @@
 package io.uploadgateway.storage;
 
 import io.uploadgateway.config.ConfigChecks;
-import io.uploadgateway.config.GatewayConfig;
 import io.uploadgateway.config.StoreConfig;
 import io.uploadgateway.storage.presign.ChecksumAlgorithm;
-import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
@@ -35,7 +33,6 @@ import java.util.stream.Collectors;
  *       a probe would need a browser form and a policy, and a store lacking it answers 501 at once.</li>
  * </ul>
  */
-@ApplicationScoped
 public class StoreCapabilities {
 
     private static final Logger LOG = Logger.getLogger(StoreCapabilities.class);
@@ -63,11 +60,11 @@ public class StoreCapabilities {
         }
     }
 
-    public StoreCapabilities(S3AsyncClient s3, GatewayConfig config) {
+    StoreCapabilities(S3AsyncClient s3, String bucket, String keyRoot, StoreConfig declared) {
         this.s3 = s3;
-        this.bucket = config.bucket();
-        this.probeRoot = config.keyRoot() + PROBE_FOLDER;
-        this.declared = config.store();
+        this.bucket = bucket;
+        this.probeRoot = keyRoot + PROBE_FOLDER;
+        this.declared = declared;
         this.checksums = declared.additionalChecksums()
                 .map(on -> new Checksums(on ? OFFERED : Set.of(), "declared (gateway.store.additional-checksums=" + on + ")", true))
                 .orElse(new Checksums(Set.of(), "not probed yet: none offered until a probe answers", false));

@@ -45,6 +45,9 @@ public class Upload extends PanacheEntityBase {
     @Enumerated(EnumType.STRING)
     public UploadState state;
 
+    /** The store (a bucket on an endpoint) the upload lives in: chosen at create, never changed. */
+    public String store;
+
     /** Where the finished object lies; only the gateway writes here. */
     @Column(name = "object_key")
     public String key;
@@ -160,8 +163,9 @@ public class Upload extends PanacheEntityBase {
     @Column(name = "claimed_for")
     public UploadState claimedFor;
 
-    /** What every new upload has, whatever its kind: who, which file, and where its object will lie. */
-    public record NewFile(UUID id, String owner, String key, String filename, String contentType, Map<String, String> metadata) {
+    /** What every new upload has, whatever its kind: who, which file, and where its object will lie (store and key). */
+    public record NewFile(UUID id, String owner, String store, String key, String filename, String contentType,
+                          Map<String, String> metadata) {
     }
 
     /**
@@ -209,6 +213,7 @@ public class Upload extends PanacheEntityBase {
         upload.owner = file.owner();
         upload.kind = kind;
         upload.state = UploadState.UPLOADING;
+        upload.store = file.store();
         upload.key = file.key();
         upload.filename = file.filename();
         upload.contentType = file.contentType();

@@ -13,6 +13,7 @@ import io.uploadgateway.support.Gateway;
 import io.uploadgateway.support.TestClock;
 import io.uploadgateway.support.TestStack;
 import io.uploadgateway.upload.ObjectKeys;
+import io.uploadgateway.storage.Stores;
 import io.uploadgateway.upload.ledger.KeySpace;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
@@ -77,6 +78,9 @@ class JanitorFaultDrillTest {
     @Inject
     KeySpace keys;
 
+    @Inject
+    Stores stores;
+
     @TestHTTPResource("/")
     URI base;
 
@@ -113,7 +117,7 @@ class JanitorFaultDrillTest {
         Set<String> orphans = new HashSet<>();
         for (int i = 0; i < 2; i++) {
             // A key the gateway would build (the janitor touches no other): created in S3, never recorded.
-            String key = ObjectKeys.forUpload(keys.root(), "crashed-before-insert", UUID.randomUUID(), "orphan-" + i + ".bin");
+            String key = ObjectKeys.forUpload(keys.root(stores.byDefault()), "crashed-before-insert", UUID.randomUUID(), "orphan-" + i + ".bin");
             orphans.add(direct.createMultipartUpload(r -> r.bucket(TestStack.BUCKET).key(key)).uploadId());
         }
         double expiredBefore = Drills.metric(management, "gateway_uploads_expired_total");

@@ -1,7 +1,6 @@
 package io.uploadgateway.storage;
 
 import io.uploadgateway.config.GatewayConfig;
-import io.uploadgateway.config.StoreConfig;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.s3.model.LifecycleRule;
 
@@ -19,23 +18,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The bucket rules the gateway puts with gateway.manage-bucket (S3Proxy takes none of them: unit-tested). */
 class BucketBootstrapTest {
 
-    private static final GatewayConfig CONFIG = config(true);
+    private static final GatewayConfig CONFIG = config();
 
     @Test
     void incompleteMultipartUploadsAreAbortedAndStagingObjectsExpireOnlyUnderTheirPrefixes() {
-        LifecycleRule multipart = BucketBootstrap.lifecycleRule(CONFIG);
+        LifecycleRule multipart = BucketBootstrap.lifecycleRule(CONFIG.keyRoot(), CONFIG);
         assertEquals("uploads/", multipart.filter().prefix());
         assertEquals(31, multipart.abortIncompleteMultipartUpload().daysAfterInitiation());
         assertNull(multipart.expiration(), "completed objects are never expired by the gateway's rules");
 
-        LifecycleRule staging = BucketBootstrap.stagingRule(CONFIG);
+        LifecycleRule staging = BucketBootstrap.stagingRule(CONFIG.stagingRoot(), CONFIG);
         assertEquals("uploads/staging/", staging.filter().prefix());
         assertEquals(31, staging.expiration().days());
     }
 
     @Test
     void browsersMayPutPartsAndPostFormsAndReadTheEtag() {
-        var cors = BucketBootstrap.corsRule(CONFIG);
+        var cors = BucketBootstrap.corsRule(CONFIG.corsAllowedOrigins(), true);
         assertTrue(cors.allowedMethods().containsAll(List.of("PUT", "POST")), cors.toString());
         assertEquals(List.of("ETag"), cors.exposeHeaders());
         assertEquals(List.of("https://app.example.com"), cors.allowedOrigins());
@@ -43,15 +42,14 @@ class BucketBootstrapTest {
 
     @Test
     void withoutPostObjectTheRuleAllowsNoPost() {
-        var cors = BucketBootstrap.corsRule(config(false));
+        var cors = BucketBootstrap.corsRule(List.of("https://app.example.com"), false);
         assertEquals(List.of("GET", "PUT", "HEAD"), cors.allowedMethods());
         assertEquals(List.of("ETag"), cors.exposeHeaders());
     }
 
-    private static GatewayConfig config(boolean postObject) {
-        StoreConfig store = proxy(StoreConfig.class, Map.of("postObject", postObject));
+    private static GatewayConfig config() {
         return proxy(GatewayConfig.class, Map.of("keyPrefix", "uploads", "maxUploadAge", Duration.ofDays(30),
-                "lifecycleAbortDays", OptionalInt.empty(), "corsAllowedOrigins", List.of("https://app.example.com"), "store", store));
+                "lifecycleAbortDays", OptionalInt.empty(), "corsAllowedOrigins", List.of("https://app.example.com")));
     }
 
     private static <T> T proxy(Class<T> type, Map<String, Object> values) {

@@ -51,13 +51,14 @@ class LimitedStoreTest {
     FaultyS3 s3;
 
     @Inject
-    StoreCapabilities capabilities;
+    Stores stores;
 
     @Inject
     BucketBootstrap bootstrap;
 
     @Test
     void theProbeFindsTheStoreIgnoresChecksumsAndNoneIsSigned() throws Exception {
+        StoreCapabilities capabilities = stores.byDefault().capabilities();
         assertFalse(capabilities.checksAny(), capabilities.checksums().toString());
         assertEquals("probed: none checked; ignores CRC32, CRC32C, SHA1, SHA256", capabilities.checksums().how());
         List<FaultyS3.Seen> probes = s3.requests().stream()
@@ -105,7 +106,7 @@ class LimitedStoreTest {
         s3.rule(FaultyS3.kind("PutBucketCors"), FaultyS3.Action.ok());
         try {
             bootstrap.retry();
-            assertTrue(bootstrap.corsProblem().isEmpty(), String.valueOf(bootstrap.corsProblem()));
+            assertTrue(bootstrap.corsProblem(stores.byDefault()).isEmpty(), String.valueOf(bootstrap.corsProblem(stores.byDefault())));
             JsonPath up = org.awaitility.Awaitility.await("readiness after the rule was set")
                     .atMost(java.time.Duration.ofSeconds(10)).pollInterval(java.time.Duration.ofMillis(250))
                     .until(() -> given().get(management + "health/ready").then().extract().jsonPath(),

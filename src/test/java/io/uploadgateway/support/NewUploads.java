@@ -1,5 +1,6 @@
 package io.uploadgateway.support;
 
+import io.uploadgateway.storage.Store;
 import io.uploadgateway.upload.ObjectKeys;
 import io.uploadgateway.upload.PartPlan;
 import io.uploadgateway.upload.Upload;
@@ -38,7 +39,7 @@ public final class NewUploads {
 
     private static Upload.NewFile file(String owner) {
         UUID id = UUID.randomUUID();
-        return new Upload.NewFile(id, owner, ObjectKeys.forUpload("uploads/", owner, id, "f.bin"), "f.bin",
+        return new Upload.NewFile(id, owner, Store.DEFAULT, ObjectKeys.forUpload("uploads/", owner, id, "f.bin"), "f.bin",
                 "application/octet-stream", Map.of());
     }
 }

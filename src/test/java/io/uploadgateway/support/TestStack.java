@@ -27,6 +27,10 @@ import java.util.Map;
  *       takes the startup probe's part with a wrong additional checksum ({@code 200}), as Scality
  *       CloudServer does, where S3Proxy refuses it: the gateway then knows a store that does not
  *       check them;</li>
+ *   <li>{@value #SECOND_STORE}{@code =<name>}: an own stack whose gateway has a second store of that
+ *       name ({@code gateway.stores.<name>.*}): the bucket {@value #BUCKET}{@code -<name>} on the same
+ *       S3Proxy, reached through a {@link FaultyS3} proxy of its own (so a test can take that store
+ *       down alone), which the test gets in a field of type {@link FaultyS3};</li>
  *   <li>{@value #POSTGRES}{@code =faulty}: an own stack with a {@link FaultyPostgres} proxy in front
  *       of its PostgreSQL for the gateway's reactive pools (Flyway migrates directly); the test gets
  *       it in a field of type {@link FaultyPostgres};</li>
@@ -44,6 +48,7 @@ public class TestStack implements QuarkusTestResourceLifecycleManager {
     public static final String S3 = "s3";
     public static final String POSTGRES = "postgres";
     public static final String STORE = "store";
+    public static final String SECOND_STORE = "second-store";
     public static final String ISSUER = "upload-gateway-test";
     /** The audience test tokens are issued for (mp.jwt.verify.audiences of the test stack). */
     public static final String AUDIENCE = "upload-gateway-test";
@@ -62,6 +67,7 @@ public class TestStack implements QuarkusTestResourceLifecycleManager {
     private boolean faulty;
     private boolean faultyPostgres;
     private boolean ignoresChecksums;
+    private String secondStore;
     private final Map<String, String> overrides = new HashMap<>();
     private EmbeddedStack stack;
     private FaultyS3 proxy;
@@ -75,7 +81,8 @@ public class TestStack implements QuarkusTestResourceLifecycleManager {
         ignoresChecksums = "ignores-checksums".equals(args.get(STORE));
         faulty = "faulty".equals(args.get(S3)) || ignoresChecksums;
         faultyPostgres = "faulty".equals(args.get(POSTGRES));
-        own = args.containsKey(OWN) || !exposeEtag || faulty || faultyPostgres;
+        secondStore = args.get(SECOND_STORE);
+        own = args.containsKey(OWN) || !exposeEtag || faulty || faultyPostgres || secondStore != null;
         args.forEach((name, value) -> {
             if (name.startsWith("gateway.") || name.startsWith("quarkus.")) {
                 overrides.put(name, value);
@@ -99,6 +106,13 @@ public class TestStack implements QuarkusTestResourceLifecycleManager {
                     proxy.rule(seen -> seen.kind().equals("UploadPart") && seen.target().contains("/.capability-probe/"),
                             FaultyS3.Action.ok());
                 }
+            }
+            if (secondStore != null) {
+                proxy = FaultyS3.start(stack.s3Endpoint());
+                String store = "gateway.stores." + secondStore + ".";
+                config.put(store + "bucket", BUCKET + "-" + secondStore);
+                config.put(store + "endpoint", proxy.endpoint());
+                config.put(store + "path-style", "true");
             }
             if (faultyPostgres) {
                 postgresProxy = FaultyPostgres.start(stack.postgresPort());

@@ -15,6 +15,7 @@ import io.uploadgateway.upload.create.CreateUpload;
 import io.uploadgateway.upload.parts.RecordPart;
 import io.uploadgateway.upload.parts.SyncParts;
 import io.uploadgateway.upload.read.ReadUploads;
+import io.uploadgateway.upload.read.UploadLocations;
 import io.uploadgateway.http.uploads.UploadViews.CreateUploadRequest;
 import io.uploadgateway.http.uploads.UploadViews.DownloadResponse;
 import io.uploadgateway.http.uploads.UploadViews.PartView;
@@ -86,7 +87,7 @@ public class UploadResource {
     private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7E]{1,255}");
 
     private final Caller caller;
-    private final String bucket;
+    private final UploadLocations locations;
     private final ListingConfig listing;
     private final CreateUpload creation;
     private final ReadUploads reads;
@@ -99,9 +100,9 @@ public class UploadResource {
 
     public UploadResource(Caller caller, GatewayConfig config, CreateUpload creation, ReadUploads reads, SyncParts sync,
                           SignParts signing, RecordPart recording, CompleteUpload completion, AbortUpload abortion,
-                          SignDownload downloads) {
+                          SignDownload downloads, UploadLocations locations) {
         this.caller = caller;
-        this.bucket = config.bucket();
+        this.locations = locations;
         this.listing = config.listing();
         this.creation = creation;
         this.reads = reads;
@@ -137,7 +138,7 @@ public class UploadResource {
                 request.partSize(), request.metadata(), idempotencyKey, request.autoComplete(),
                 ChecksumChoice.parse(request.checksumAlgorithm()));
         return creation.create(command).map(created -> {
-            UploadView view = UploadView.of(created.upload(), bucket);
+            UploadView view = UploadView.of(created.upload(), locations.bucketOf(created.upload().upload()));
             URI location = URI.create("/api/v1/uploads/" + view.id());
             return (created.replayed() ? Response.ok(view) : Response.status(Response.Status.CREATED).entity(view))
                     .location(location).build();
@@ -155,7 +156,7 @@ public class UploadResource {
                                 @Parameter(description = "nextCursor of the previous page") @QueryParam("cursor") String cursor) {
         return reads.list(caller.scope(), RequestParams.oneOf("state", state, UploadState.class),
                         RequestParams.limit(limit, listing.defaultLimit(), listing.maxLimit()), cursor)
-                .map(page -> new UploadPage(page.items().stream().map(u -> UploadView.summary(u, bucket)).toList(),
+                .map(page -> new UploadPage(page.items().stream().map(u -> UploadView.summary(u, locations.bucketOf(u))).toList(),
                         page.nextCursor()));
     }
 
@@ -174,9 +175,9 @@ public class UploadResource {
         UUID uploadId = RequestParams.uploadId(id);
         Scope scope = caller.scope();
         if (!reconcile) {
-            return reads.get(scope, uploadId).map(full -> UploadView.of(full, bucket));
+            return reads.get(scope, uploadId).map(full -> UploadView.of(full, locations.bucketOf(full.upload())));
         }
-        return this.sync.sync(scope, uploadId).map(full -> UploadView.of(full, bucket));
+        return this.sync.sync(scope, uploadId).map(full -> UploadView.of(full, locations.bucketOf(full.upload())));
     }
 
     @POST
@@ -228,7 +229,7 @@ public class UploadResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = UploadView.class)))
     @Problems({NOT_FOUND, UPLOAD_NOT_ACTIVE, PARTS_MISSING, PART_MISMATCH, UPLOAD_BUSY, STORAGE_REFUSED})
     public Uni<UploadView> complete(@Parameter(description = "Upload id (UUID)", schema = @Schema(type = SchemaType.STRING, format = "uuid")) @PathParam("id") String id) {
-        return completion.complete(caller.scope(), RequestParams.uploadId(id)).map(full -> UploadView.of(full, bucket));
+        return completion.complete(caller.scope(), RequestParams.uploadId(id)).map(full -> UploadView.of(full, locations.bucketOf(full.upload())));
     }
 
     @DELETE

@@ -14,6 +14,7 @@ import io.uploadgateway.upload.finish.CompleteUpload;
 import io.uploadgateway.upload.create.CreateUpload;
 import io.uploadgateway.upload.parts.SyncParts;
 import io.uploadgateway.upload.read.ReadUploads;
+import io.uploadgateway.upload.read.UploadLocations;
 import io.uploadgateway.upload.sign.PartSigner.SignedPart;
 import io.uploadgateway.upload.sign.SignParts;
 import io.uploadgateway.upload.sign.PartRequests;
@@ -92,7 +93,7 @@ public class CompanionS3Resource {
     }
 
     private final Caller caller;
-    private final String bucket;
+    private final UploadLocations locations;
     private final CreateUpload creation;
     private final ReadUploads reads;
     private final SyncParts sync;
@@ -102,9 +103,10 @@ public class CompanionS3Resource {
     private final Clock clock;
 
     public CompanionS3Resource(Caller caller, GatewayConfig config, CreateUpload creation, ReadUploads reads, SyncParts sync,
-                               SignParts signing, CompleteUpload completion, AbortUpload abortion, Clock clock) {
+                               SignParts signing, CompleteUpload completion, AbortUpload abortion, Clock clock,
+                               UploadLocations locations) {
         this.caller = caller;
-        this.bucket = config.bucket();
+        this.locations = locations;
         this.creation = creation;
         this.reads = reads;
         this.sync = sync;
@@ -138,7 +140,7 @@ public class CompanionS3Resource {
         var command = CreateUpload.Command.uppyMultipart(caller.owner(), request.filename(), type,
                 CompanionViews.storedMetadata(request.metadata()), size, partSize);
         return creation.create(command).map(created -> new CreateResponse(created.upload().upload().id.toString(),
-                created.upload().upload().key, bucket));
+                created.upload().upload().key, locations.bucketOf(created.upload().upload())));
     }
 
     @GET
@@ -248,7 +250,7 @@ public class CompanionS3Resource {
         String expected = requireKey(key);
         Map<Integer, String> parts = CompanionViews.completedParts(request);
         return checked(scope, id, expected).flatMap(ignored -> completion.complete(scope, id, parts))
-                .map(full -> new CompleteResponse("/api/v1/uploads/" + full.upload().id, full.upload().key, bucket,
+                .map(full -> new CompleteResponse("/api/v1/uploads/" + full.upload().id, full.upload().key, locations.bucketOf(full.upload()),
                         full.upload().id.toString()));
     }
 

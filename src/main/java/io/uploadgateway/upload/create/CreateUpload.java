@@ -8,7 +8,8 @@ import io.uploadgateway.hook.PreCreateHook;
 import io.uploadgateway.problem.ApiProblem;
 import io.uploadgateway.problem.ErrorCode;
 import io.uploadgateway.storage.MultipartStorage;
-import io.uploadgateway.storage.StoreCapabilities;
+import io.uploadgateway.storage.Store;
+import io.uploadgateway.storage.Stores;
 import io.uploadgateway.storage.UrlSigner.PresignedPost;
 import io.uploadgateway.storage.presign.ChecksumAlgorithm;
 import io.uploadgateway.upload.ContentPolicy;
@@ -36,6 +37,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Supplier;
 
@@ -51,7 +53,7 @@ import java.util.function.Supplier;
 @ApplicationScoped
 public class CreateUpload {
 
-    private final MultipartStorage storage;
+    private final Stores stores;
     private final UploadLedger ledger;
     private final Quotas quotas;
     private final ContentPolicy contentPolicy;
@@ -64,13 +66,11 @@ public class CreateUpload {
     private final SigningWindow window;
     private final KeySpace keys;
     private final CreateLedger creates;
-    private final StoreCapabilities storeCapabilities;
 
-    public CreateUpload(MultipartStorage storage, UploadLedger ledger, CreateLedger creates, Quotas quotas, GatewayConfig config,
+    public CreateUpload(Stores stores, UploadLedger ledger, CreateLedger creates, Quotas quotas, GatewayConfig config,
                         Clock clock, UploadMetrics metrics, PreCreateHook hook, UploadEvents events, SigningWindow window,
-                        KeySpace keys, StoreCapabilities storeCapabilities) {
-        this.storage = storage;
-        this.storeCapabilities = storeCapabilities;
+                        KeySpace keys) {
+        this.stores = stores;
         this.ledger = ledger;
         this.creates = creates;
         this.quotas = quotas;
@@ -132,7 +132,7 @@ public class CreateUpload {
     }
 
     /** The request as checked: the plan of a planned upload, the most a form may take, and the additional checksum. */
-    private record Checked(PartPlan plan, long formMaxBytes, ChecksumAlgorithm checksum, String contentType,
+    private record Checked(PartPlan plan, long formMaxBytes, ChecksumChoice checksum, String contentType,
                            Map<String, String> metadata) {
     }
 
@@ -170,17 +170,13 @@ public class CreateUpload {
             throw ErrorCode.UNSUPPORTED_CONTENT_TYPE.problem("contentType " + contentType + " is not accepted by this gateway")
                     .with("allowedContentTypes", config.allowedContentTypes());
         }
-        if (command.kind() == UploadKind.SINGLE_REQUEST && !storeCapabilities.postObject()) {
-            throw ErrorCode.POST_OBJECT_UNSUPPORTED.problem("this gateway's object store has no browser POST Object"
-                    + " (gateway.store.post-object=false): upload in parts instead (Uppy: shouldUseMultipart: () => true)");
-        }
         long max = command.kind() == UploadKind.SINGLE_REQUEST ? limits.singleRequestMaxSize() : limits.maxSize();
         if (command.size() != null && command.size() > max) {
             throw ErrorCode.TOO_LARGE.problem("size " + command.size() + " exceeds this gateway's limit of " + max + " bytes"
                     + (command.kind() == UploadKind.SINGLE_REQUEST ? " for one request; upload it in parts (/s3/multipart)" : ""));
         }
         Map<String, String> metadata = command.metadata() == null ? Map.of() : Map.copyOf(command.metadata());
-        ChecksumAlgorithm checksum = command.checksum().resolve(config.checksumAlgorithm(), storeCapabilities);
+        ChecksumChoice checksum = command.checksum();
         return switch (command.kind()) {
             case PLANNED -> {
                 try {
@@ -195,7 +191,7 @@ public class CreateUpload {
                 if (command.size() != null && command.size() < 0) {
                     throw ApiProblem.invalid("size must not be negative, got " + command.size());
                 }
-                yield new Checked(null, command.size() != null ? command.size() : max, null, contentType, metadata);
+                yield new Checked(null, command.size() != null ? command.size() : max, ChecksumChoice.NONE, contentType, metadata);
             }
         };
     }
@@ -207,15 +203,16 @@ public class CreateUpload {
         // owner's lock in the transaction that records the upload.
         return quotas.limitsBeforeCreate(command.owner()).flatMap(limits -> reservation(command, checked, limits)
                         .map(reserved -> new Reserved(limits, reserved)))
-                .flatMap(reserved -> hook.check(intent).flatMap(added -> {
-                    Map<String, String> metadata = withHookMetadata(checked.metadata(), added);
+                .flatMap(reserved -> hook.check(intent).flatMap(allowed -> {
+                    Map<String, String> metadata = withHookMetadata(checked.metadata(), allowed.metadata());
+                    Store store = storeNamed(allowed.store());
                     UUID id = UUID.randomUUID();
-                    var file = new Upload.NewFile(id, command.owner(),
-                            ObjectKeys.forUpload(keys.root(), command.owner(), id, command.filename()), command.filename(),
+                    var file = new Upload.NewFile(id, command.owner(), store.name(),
+                            ObjectKeys.forUpload(keys.root(store), command.owner(), id, command.filename()), command.filename(),
                             checked.contentType(), metadata);
                     return command.kind() == UploadKind.SINGLE_REQUEST
-                            ? withForm(file, reserved)
-                            : withMultipartUpload(command, checked, file, reserved);
+                            ? withForm(store, file, reserved)
+                            : withMultipartUpload(command, checked, store, file, reserved);
                 }))
                 .invoke(created -> {
                     events.committed();
@@ -241,14 +238,31 @@ public class CreateUpload {
         };
     }
 
-    private Uni<Created> withMultipartUpload(Command command, Checked checked, Upload.NewFile file, Reserved reserved) {
-        return storage.createMultipartUpload(file.key(), file.contentType(), file.metadata(), checked.checksum())
+    /**
+     * The store the hook named, else the default one. A store this gateway does not have is the
+     * application's mistake: nothing is created, and the client may retry once it is fixed.
+     */
+    private Store storeNamed(Optional<String> named) {
+        if (named.isEmpty()) {
+            return stores.byDefault();
+        }
+        return stores.named(named.get()).orElseThrow(() -> ErrorCode.HOOK_UNAVAILABLE.problem("the application's pre-create"
+                + " check named a store this gateway does not have (\"" + (named.get().length() > 64 ? named.get().substring(0, 64) + "…"
+                : named.get()) + "\"); nothing was created")
+                .withHeader("Retry-After", "5"));
+    }
+
+    private Uni<Created> withMultipartUpload(Command command, Checked checked, Store store, Upload.NewFile file, Reserved reserved) {
+        // What the store checks decides which checksum may be promised: known only once the store is.
+        ChecksumAlgorithm checksum = checked.checksum().resolve(config.checksumAlgorithm(), store.capabilities());
+        MultipartStorage storage = store.storage();
+        return storage.createMultipartUpload(file.key(), file.contentType(), file.metadata(), checksum)
                 .flatMap(s3UploadId -> record(command.owner(), reserved, () -> {
                             Instant now = now();
                             boolean autoComplete = command.autoComplete() != null ? command.autoComplete()
                                     : config.autoComplete().byDefault();
                             return command.kind() == UploadKind.PLANNED
-                                    ? Upload.planned(file, s3UploadId, checked.plan(), command.idempotencyKey(), checked.checksum(),
+                                    ? Upload.planned(file, s3UploadId, checked.plan(), command.idempotencyKey(), checksum,
                                     autoComplete, config.autoComplete().checkInterval(), now, config.uploadTtl())
                                     : Upload.openSized(file, s3UploadId, now, config.uploadTtl());
                         })
@@ -258,9 +272,13 @@ public class CreateUpload {
                 .map(upload -> new Created(new UploadWithParts(upload, List.of()), false, null));
     }
 
-    private Uni<Created> withForm(Upload.NewFile file, Reserved reserved) {
-        String stagingKey = ObjectKeys.stagingFor(keys.stagingRoot(), file.id());
-        return window.grant(window.requested(null)).flatMap(grant -> {
+    private Uni<Created> withForm(Store store, Upload.NewFile file, Reserved reserved) {
+        if (!store.capabilities().postObject()) {
+            throw ErrorCode.POST_OBJECT_UNSUPPORTED.problem("this gateway's object store " + store.name() + " has no browser POST"
+                    + " Object (post-object=false): upload in parts instead (Uppy: shouldUseMultipart: () => true)");
+        }
+        String stagingKey = ObjectKeys.stagingFor(keys.stagingRoot(store), file.id());
+        return window.grant(store.name(), window.requested(null)).flatMap(grant -> {
             PresignedPost post = grant.signing().post(stagingKey, file.contentType(), reserved.bytes(), grant.lifetime());
             return record(file.owner(), reserved, () -> Upload.singleRequest(file, stagingKey, reserved.bytes(), post.expiresAt(), now(),
                     config.uploadTtl()))

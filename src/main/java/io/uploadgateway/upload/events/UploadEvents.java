@@ -9,6 +9,7 @@ import io.uploadgateway.events.EventTypes;
 import io.uploadgateway.events.NewEvent;
 import io.uploadgateway.events.outbox.EventOutbox;
 import io.uploadgateway.upload.Upload;
+import io.uploadgateway.upload.read.UploadLocations;
 import io.uploadgateway.upload.UploadState;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -60,20 +61,20 @@ public class UploadEvents implements EventTypes {
     }
 
     /** The upload as it is after the change the event reports. */
-    @JsonPropertyOrder({"id", "owner", "bucket", "key", "filename", "size", "contentType", "etag", "metadata", "state",
+    @JsonPropertyOrder({"id", "owner", "store", "bucket", "key", "filename", "size", "contentType", "etag", "metadata", "state",
             "createdAt", "completedAt"})
-    public record Data(String id, String owner, String bucket, String key, String filename, Long size, String contentType,
+    public record Data(String id, String owner, String store, String bucket, String key, String filename, Long size, String contentType,
                        String etag, Map<String, String> metadata, String state, Instant createdAt, Instant completedAt) {
     }
 
     private final EventOutbox outbox;
     private final ObjectMapper json;
-    private final String bucket;
+    private final UploadLocations locations;
 
-    public UploadEvents(EventOutbox outbox, ObjectMapper json, GatewayConfig config) {
+    public UploadEvents(EventOutbox outbox, ObjectMapper json, UploadLocations locations) {
         this.outbox = outbox;
         this.json = json;
-        this.bucket = config.bucket();
+        this.locations = locations;
     }
 
     @Override
@@ -103,7 +104,8 @@ public class UploadEvents implements EventTypes {
 
     Envelope envelope(Type type, Upload upload, Instant at) {
         Map<String, String> metadata = upload.metadata == null ? Map.of() : new TreeMap<>(upload.metadata);
-        return new Envelope(type.wireName(), at, new Data(upload.id.toString(), upload.owner, bucket, upload.key,
+        return new Envelope(type.wireName(), at, new Data(upload.id.toString(), upload.owner, upload.store,
+                locations.bucketOf(upload), upload.key,
                 upload.filename, upload.size, upload.contentType, upload.etag, metadata, upload.state.name(),
                 upload.createdAt, upload.completedAt));
     }

@@ -5,6 +5,7 @@ import io.uploadgateway.problem.ApiProblem;
 import io.uploadgateway.problem.ErrorCode;
 import io.uploadgateway.problem.Errors;
 import io.uploadgateway.storage.MultipartStorage;
+import io.uploadgateway.storage.Stores;
 import io.uploadgateway.upload.Ending;
 import io.uploadgateway.upload.Scope;
 import io.uploadgateway.upload.Upload;
@@ -31,15 +32,15 @@ import java.util.UUID;
 @ApplicationScoped
 public class AbortUpload {
 
-    private final MultipartStorage storage;
+    private final Stores stores;
     private final UploadLedger ledger;
     private final Transitions transitions;
     private final Finisher finisher;
     private final CompleteUpload completion;
 
-    public AbortUpload(MultipartStorage storage, UploadLedger ledger, Transitions transitions, Finisher finisher,
+    public AbortUpload(Stores stores, UploadLedger ledger, Transitions transitions, Finisher finisher,
                        CompleteUpload completion) {
-        this.storage = storage;
+        this.stores = stores;
         this.ledger = ledger;
         this.transitions = transitions;
         this.finisher = finisher;
@@ -86,20 +87,20 @@ public class AbortUpload {
     private Uni<UploadWithParts> removeAll(Upload upload, UUID token) {
         Uni<?> removal = upload.kind.isMultipart()
                 // Gone from S3's multipart list: a completion storage finished but the ledger never recorded may have left the object.
-                ? storage.abortMultipartUpload(upload.key, upload.s3UploadId)
-                        .call(abortedNow -> abortedNow ? Uni.createFrom().voidItem() : storage.deleteObject(upload.key))
+                ? stores.storage(upload.store).abortMultipartUpload(upload.key, upload.s3UploadId)
+                        .call(abortedNow -> abortedNow ? Uni.createFrom().voidItem() : stores.storage(upload.store).deleteObject(upload.key))
                 // The staged object goes with the finish; a copy a completion made but never recorded goes now.
-                : storage.deleteObject(upload.key);
+                : stores.storage(upload.store).deleteObject(upload.key);
         return removal.chain(() -> finisher.finish(upload.id, token, Ending.aborted(), null));
     }
 
     private Uni<UploadWithParts> expire(Upload upload, UUID token) {
         Uni<UploadWithParts> ended = upload.kind.isMultipart()
-                ? storage.abortMultipartUpload(upload.key, upload.s3UploadId).flatMap(abortedNow -> abortedNow
+                ? stores.storage(upload.store).abortMultipartUpload(upload.key, upload.s3UploadId).flatMap(abortedNow -> abortedNow
                         ? expired(upload, token)
-                        : storage.headObject(upload.key).flatMap(object -> object.isPresent()
+                        : stores.storage(upload.store).headObject(upload.key).flatMap(object -> object.isPresent()
                                 ? completion.adopt(upload, token, object.get(),
-                                        () -> storage.deleteObject(upload.key).chain(() -> expired(upload, token)))
+                                        () -> stores.storage(upload.store).deleteObject(upload.key).chain(() -> expired(upload, token)))
                                 : expired(upload, token)))
                 // The form can no longer be used: what it sent is completed through the checks, or nothing arrived.
                 : completion.completeClaimed(upload, token, null)

@@ -7,6 +7,7 @@ import io.smallrye.mutiny.Uni;
 import io.uploadgateway.config.GatewayConfig;
 import io.uploadgateway.problem.ApiProblem;
 import io.uploadgateway.storage.MultipartStorage;
+import io.uploadgateway.storage.Stores;
 import io.uploadgateway.storage.StorageException;
 import io.uploadgateway.upload.PartReconciliation;
 import io.uploadgateway.upload.Scope;
@@ -36,16 +37,16 @@ public class AutoCompleter {
 
     private static final Logger LOG = Logger.getLogger(AutoCompleter.class);
 
-    private final MultipartStorage storage;
+    private final Stores stores;
     private final UploadLedger ledger;
     private final OperatorLedger operators;
     private final CompleteUpload completion;
     private final AutoCompleteConfig config;
     private final Clock clock;
 
-    public AutoCompleter(MultipartStorage storage, UploadLedger ledger, OperatorLedger operators, CompleteUpload completion,
+    public AutoCompleter(Stores stores, UploadLedger ledger, OperatorLedger operators, CompleteUpload completion,
                          GatewayConfig config, Clock clock) {
-        this.storage = storage;
+        this.stores = stores;
         this.ledger = ledger;
         this.operators = operators;
         this.completion = completion;
@@ -88,7 +89,7 @@ public class AutoCompleter {
 
     private Uni<String> lookAt(Upload upload) {
         return ledger.session(() -> ledger.parts(upload))
-                .flatMap(recorded -> storage.listParts(upload.key, upload.s3UploadId)
+                .flatMap(recorded -> stores.storage(upload.store).listParts(upload.key, upload.s3UploadId)
                         .map(listed -> PartReconciliation.judge(upload.plan(), recorded, listed).completable()))
                 // S3 no longer knowing the upload may mean it was completed: complete() finds out.
                 .onFailure(StorageException.NoSuchUpload.class).recoverWithItem(true)

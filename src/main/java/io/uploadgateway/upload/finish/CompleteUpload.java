@@ -5,6 +5,7 @@ import io.uploadgateway.problem.ApiProblem;
 import io.uploadgateway.problem.ErrorCode;
 import io.uploadgateway.problem.Errors;
 import io.uploadgateway.storage.MultipartStorage;
+import io.uploadgateway.storage.Stores;
 import io.uploadgateway.storage.MultipartStorage.StoredObject;
 import io.uploadgateway.storage.MultipartStorage.StoredPart;
 import io.uploadgateway.storage.StorageException;
@@ -44,7 +45,7 @@ public class CompleteUpload {
 
     private static final Logger LOG = Logger.getLogger(CompleteUpload.class);
 
-    private final MultipartStorage storage;
+    private final Stores stores;
     private final UploadLedger ledger;
     private final Transitions transitions;
     private final Finisher finisher;
@@ -52,9 +53,9 @@ public class CompleteUpload {
     private final Reservations reservations;
     private final SignLookup lookup;
 
-    public CompleteUpload(MultipartStorage storage, UploadLedger ledger, Transitions transitions, Finisher finisher,
+    public CompleteUpload(Stores stores, UploadLedger ledger, Transitions transitions, Finisher finisher,
                           ContentCheck contentCheck, Reservations reservations, SignLookup lookup) {
-        this.storage = storage;
+        this.stores = stores;
         this.ledger = ledger;
         this.transitions = transitions;
         this.finisher = finisher;
@@ -129,7 +130,7 @@ public class CompleteUpload {
             return misfit.get();
         }
         LOG.infof("upload %s was already assembled in storage; completing it through the checks", upload.id);
-        return withinLimits(upload, token, object.size(), () -> storage.deleteObject(upload.key))
+        return withinLimits(upload, token, object.size(), () -> stores.storage(upload.store).deleteObject(upload.key))
                 .chain(() -> checkContentThenFinish(upload, token, object, null));
     }
 
@@ -138,7 +139,7 @@ public class CompleteUpload {
     private Uni<UploadWithParts> assembleParts(Upload upload, UUID token, Map<Integer, String> reported) {
         // S3 forgets a completed multipart upload: ListParts then answers NoSuchUpload (AWS) or an
         // empty list (S3Proxy). Either way an earlier completion may have assembled the object.
-        return ledger.session(() -> ledger.parts(upload)).flatMap(recorded -> storage.listParts(upload.key, upload.s3UploadId)
+        return ledger.session(() -> ledger.parts(upload)).flatMap(recorded -> stores.storage(upload.store).listParts(upload.key, upload.s3UploadId)
                 .flatMap(listed -> !listed.isEmpty() ? checkParts(upload, token, recorded, listed, reported)
                         : assembledEarlier(upload, token, () -> checkParts(upload, token, recorded, listed, reported)))
                 .onFailure(StorageException.NoSuchUpload.class)
@@ -146,7 +147,7 @@ public class CompleteUpload {
     }
 
     private Uni<UploadWithParts> assembledEarlier(Upload upload, UUID token, Supplier<Uni<UploadWithParts>> otherwise) {
-        return storage.headObject(upload.key).flatMap(object -> object.isPresent()
+        return stores.storage(upload.store).headObject(upload.key).flatMap(object -> object.isPresent()
                 ? adopt(upload, token, object.get(), otherwise)
                 : otherwise.get());
     }
@@ -166,9 +167,9 @@ public class CompleteUpload {
                     .with("mismatchedParts", verdict.mismatched());
         }
         long total = upload.kind == UploadKind.PLANNED ? upload.size : PartReconciliation.totalOf(verdict);
-        return withinLimits(upload, token, total, () -> storage.abortMultipartUpload(upload.key, upload.s3UploadId))
+        return withinLimits(upload, token, total, () -> stores.storage(upload.store).abortMultipartUpload(upload.key, upload.s3UploadId))
                 .chain(() -> withChecksums(upload, verdict.toComplete()))
-                .flatMap(parts -> storage.completeMultipartUpload(upload.key, upload.s3UploadId, parts, upload.checksumAlgorithm)
+                .flatMap(parts -> stores.storage(upload.store).completeMultipartUpload(upload.key, upload.s3UploadId, parts, upload.checksumAlgorithm)
                         .onFailure(StorageException.PartsRejected.class).transform(rejected -> ErrorCode.PART_MISMATCH.problem(
                                 "Storage refused to assemble the parts (" + ((StorageException.PartsRejected) rejected).s3Code()
                                         + "): " + rejected.getMessage()))
@@ -208,7 +209,7 @@ public class CompleteUpload {
 
     /** The assembled object must have exactly the size its parts add up to. */
     private Uni<StoredObject> assembledObject(Upload upload, long total, String completionEtag) {
-        return storage.headObject(upload.key).map(object -> {
+        return stores.storage(upload.store).headObject(upload.key).map(object -> {
             if (object.isEmpty() || object.get().size() != total) {
                 throw new StorageException.Unavailable("object " + upload.key + " has " + object.map(StoredObject::size).orElse(-1L)
                         + " bytes after completion, expected " + total, null);
@@ -225,17 +226,17 @@ public class CompleteUpload {
      * still has the ETag that was checked, so a POST replayed later only ever changes staging.
      */
     private Uni<UploadWithParts> copyStaged(Upload upload, UUID token) {
-        return storage.headObject(upload.stagingKey).flatMap(staged -> {
+        return stores.storage(upload.store).headObject(upload.stagingKey).flatMap(staged -> {
             if (staged.isEmpty()) {
                 return Uni.createFrom().failure(ErrorCode.PARTS_MISSING.problem("upload " + upload.id + " is a single-request"
                         + " upload whose object is not in storage yet: POST the file with the fields from /s3/params, then"
                         + " complete again").with("missingParts", List.of()));
             }
             StoredObject object = staged.get();
-            return withinLimits(upload, token, object.size(), () -> storage.deleteObject(upload.stagingKey))
+            return withinLimits(upload, token, object.size(), () -> stores.storage(upload.store).deleteObject(upload.stagingKey))
                     .chain(() -> upload.stagingKey.equals(upload.key)
                             ? Uni.createFrom().item(object.etag()) // a form issued before staging keys wrote the upload's key itself
-                            : storage.copyObject(upload.stagingKey, object.etag(), upload.key, upload.contentType, upload.metadata)
+                            : stores.storage(upload.store).copyObject(upload.stagingKey, object.etag(), upload.key, upload.contentType, upload.metadata)
                                     .onFailure(StorageException.Changed.class).transform(changed -> ErrorCode.PART_MISMATCH.problem(
                                             "upload " + upload.id + ": its object was sent again while it was being completed;"
                                                     + " complete again")))
@@ -271,7 +272,7 @@ public class CompleteUpload {
                 return finisher.finish(upload.id, token, Ending.completed(object.etag(), object.size()), parts);
             }
             LOG.warnf("upload %s rejected: %s", upload.id, finding.problem());
-            return storage.deleteObject(upload.key).chain(() -> finisher.finish(upload.id, token, Ending.rejected(finding.detected()), null));
+            return stores.storage(upload.store).deleteObject(upload.key).chain(() -> finisher.finish(upload.id, token, Ending.rejected(finding.detected()), null));
         });
     }
 

@@ -4,6 +4,7 @@ import io.smallrye.mutiny.Uni;
 import io.uploadgateway.config.GatewayConfig;
 import io.uploadgateway.reactive.Worker;
 import io.uploadgateway.storage.MultipartStorage;
+import io.uploadgateway.storage.Stores;
 import io.uploadgateway.upload.ContentPolicy;
 import io.uploadgateway.upload.Upload;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -21,13 +22,13 @@ public class ContentCheck {
     /** Enough for every magic signature Tika knows, capped: the check costs one small GET. */
     static final int SNIFF_BYTES = Math.min(64 * 1024, Math.max(8 * 1024, MimeTypes.getDefaultMimeTypes().getMinLength()));
 
-    private final MultipartStorage storage;
+    private final Stores stores;
     private final ContentPolicy policy;
     private final boolean enabled;
     private final Tika tika = new Tika();
 
-    public ContentCheck(MultipartStorage storage, GatewayConfig config) {
-        this.storage = storage;
+    public ContentCheck(Stores stores, GatewayConfig config) {
+        this.stores = stores;
         this.policy = ContentPolicy.allowing(config.allowedContentTypes());
         this.enabled = config.verifyContent();
     }
@@ -45,7 +46,7 @@ public class ContentCheck {
         if (!enabled) {
             return Uni.createFrom().item(Finding.SKIPPED);
         }
-        return storage.readStart(upload.key, SNIFF_BYTES).flatMap(bytes -> Worker.run(() -> {
+        return stores.storage(upload.store).readStart(upload.key, SNIFF_BYTES).flatMap(bytes -> Worker.run(() -> {
             String detected = tika.detect(bytes);
             return new Finding(detected, policy.problemWith(upload.contentType, detected));
         }));

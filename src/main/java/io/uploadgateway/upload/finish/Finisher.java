@@ -3,6 +3,7 @@ package io.uploadgateway.upload.finish;
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.upload.events.UploadEvents;
 import io.uploadgateway.storage.MultipartStorage;
+import io.uploadgateway.storage.Stores;
 import io.uploadgateway.storage.MultipartStorage.StoredPart;
 import io.uploadgateway.upload.Ending;
 import io.uploadgateway.upload.PartReconciliation;
@@ -36,14 +37,14 @@ public class Finisher {
     private static final Logger LOG = Logger.getLogger(Finisher.class);
 
     private final UploadLedger ledger;
-    private final MultipartStorage storage;
+    private final Stores stores;
     private final UploadEvents events;
     private final UploadMetrics metrics;
     private final Clock clock;
 
-    public Finisher(UploadLedger ledger, MultipartStorage storage, UploadEvents events, UploadMetrics metrics, Clock clock) {
+    public Finisher(UploadLedger ledger, Stores stores, UploadEvents events, UploadMetrics metrics, Clock clock) {
         this.ledger = ledger;
-        this.storage = storage;
+        this.stores = stores;
         this.events = events;
         this.metrics = metrics;
         this.clock = clock;
@@ -78,7 +79,7 @@ public class Finisher {
         if (ended.kind != UploadKind.SINGLE_REQUEST || ended.stagingKey.equals(ended.key)) {
             return Uni.createFrom().voidItem(); // a form issued before staging keys wrote the upload's key itself
         }
-        return storage.deleteObject(ended.stagingKey)
+        return stores.storage(ended.store).deleteObject(ended.stagingKey)
                 .onFailure().invoke(failure -> LOG.infof("upload %s: its staging object stays for the janitor (%s)", ended.id,
                         failure.toString()))
                 .onFailure().recoverWithNull();

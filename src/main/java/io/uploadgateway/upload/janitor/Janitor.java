@@ -11,6 +11,8 @@ import io.uploadgateway.config.GatewayConfig;
 import io.uploadgateway.storage.MultipartStorage;
 import io.uploadgateway.storage.MultipartStorage.PendingMultipartUpload;
 import io.uploadgateway.storage.StorageException;
+import io.uploadgateway.storage.Store;
+import io.uploadgateway.storage.Stores;
 import io.uploadgateway.upload.ledger.KeySpace;
 import io.uploadgateway.upload.ObjectKeys;
 import io.uploadgateway.upload.Scope;
@@ -36,6 +38,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 
@@ -67,7 +70,7 @@ public class Janitor {
 
     private static final Logger LOG = Logger.getLogger(Janitor.class);
 
-    private final MultipartStorage storage;
+    private final Stores stores;
     private final UploadLedger ledger;
     private final OperatorLedger operators;
     private final AbortUpload abortion;
@@ -86,11 +89,11 @@ public class Janitor {
     /** Orphan candidates of the last listing, by upload id: when this janitor first saw each unowned. */
     private final Map<String, Instant> unownedSince = new ConcurrentHashMap<>();
 
-    public Janitor(MultipartStorage storage, UploadLedger ledger, OperatorLedger operators, AbortUpload abortion,
+    public Janitor(Stores stores, UploadLedger ledger, OperatorLedger operators, AbortUpload abortion,
                    CompleteUpload completion, Transitions transitions, GatewayConfig config, Clock clock,
                    UploadMetrics metrics, Reservations reservations, KeySpace keys, LedgerRetention retention,
                    MeterRegistry registry) {
-        this.storage = storage;
+        this.stores = stores;
         this.ledger = ledger;
         this.operators = operators;
         this.abortion = abortion;
@@ -158,8 +161,8 @@ public class Janitor {
                     return expire(now, null, new ArrayList<>())
                             .flatMap(expired -> recoverStaleClaims(now)
                                     .flatMap(recovered -> refuseOversized(now)
-                                            .flatMap(oversized -> sweepOrphans(now)
-                                                    .flatMap(orphans -> sweepStaging(now)
+                                            .flatMap(oversized -> everyStore(store -> sweepOrphans(store, now))
+                                                    .flatMap(orphans -> everyStore(store -> sweepStaging(store, now))
                                                             .flatMap(staging -> prune(now)
                                                                     .map(retained -> new SweepReport(true, expired, recovered,
                                                                             oversized, orphans, staging, retained)))))))
@@ -239,7 +242,8 @@ public class Janitor {
     private Uni<List<String>> refuseOversized(Instant now) {
         return ledger.transaction(() -> operators.takeSizeChecks(now, config.janitorBatchSize()))
                 .flatMap(taken -> Multi.createFrom().iterable(taken)
-                        .onItem().transformToUniAndConcatenate(upload -> storage.listParts(upload.key, upload.s3UploadId)
+                        .onItem().transformToUniAndConcatenate(upload -> Uni.createFrom()
+                                .deferred(() -> stores.storage(upload.store).listParts(upload.key, upload.s3UploadId))
                                 .map(parts -> parts.stream().mapToLong(MultipartStorage.StoredPart::size).sum())
                                 .flatMap(total -> reservations.excess(upload, total).flatMap(reason -> reason == null
                                         ? Uni.createFrom().<String>nullItem()
@@ -254,16 +258,25 @@ public class Janitor {
                         .collect().asList());
     }
 
+    /** One sweep of every store in turn (each bounded by its own timeout), what they did added up. */
+    private Uni<List<String>> everyStore(Function<Store, Uni<List<String>>> sweep) {
+        return Multi.createFrom().iterable(stores.all())
+                .onItem().transformToUniAndConcatenate(store -> sweep.apply(store))
+                .collect().asList()
+                .map(lists -> lists.stream().flatMap(List::stream).toList());
+    }
+
     /**
      * Staging objects of single-request uploads that ended (a form POSTed again after its upload
      * ended writes staging once more), older than {@code orphan-grace}: deleted. Under this
      * deployment's staging root only, like the orphan sweep, and bounded by the same timeout.
      */
-    private Uni<List<String>> sweepStaging(Instant now) {
+    private Uni<List<String>> sweepStaging(Store store, Instant now) {
         if (!config.orphanSweepEnabled()) {
             return Uni.createFrom().item(List.of());
         }
-        String root = keys.stagingRoot();
+        MultipartStorage storage = store.storage();
+        String root = keys.stagingRoot(store);
         Instant writtenBefore = now.minus(config.orphanGrace());
         List<String> deleted = Collections.synchronizedList(new ArrayList<>());
         return storage.listObjects(root)
@@ -284,16 +297,17 @@ public class Janitor {
                                 .map(ignored -> List.copyOf(deleted))))
                 .ifNoItem().after(config.orphanSweepTimeout()).recoverWithItem(() -> List.copyOf(deleted))
                 .onFailure().recoverWithItem(failure -> {
-                    LOG.warnf("staging sweep failed, the next sweep goes on: %s", failure.toString());
+                    LOG.warnf("staging sweep of store %s failed, the next sweep goes on: %s", store.name(), failure.toString());
                     return List.copyOf(deleted);
                 });
     }
 
-    private Uni<List<String>> sweepOrphans(Instant now) {
+    private Uni<List<String>> sweepOrphans(Store store, Instant now) {
         if (!config.orphanSweepEnabled()) {
             return Uni.createFrom().item(List.of());
         }
-        String root = keys.root();
+        MultipartStorage storage = store.storage();
+        String root = keys.root(store);
         Instant bornBefore = now.minus(config.orphanGrace());
         List<String> aborted = Collections.synchronizedList(new ArrayList<>());
         return storage.listMultipartUploads(root)
@@ -318,11 +332,12 @@ public class Janitor {
                                     .map(ignored -> List.copyOf(aborted));
                         }))
                 .ifNoItem().after(config.orphanSweepTimeout()).recoverWithItem(() -> {
-                    LOG.warnf("orphan sweep stopped after %s; the next sweep goes on", config.orphanSweepTimeout());
+                    LOG.warnf("orphan sweep of store %s stopped after %s; the next sweep goes on", store.name(),
+                            config.orphanSweepTimeout());
                     return List.copyOf(aborted);
                 })
                 .onFailure().recoverWithItem(failure -> {
-                    LOG.warnf("orphan sweep failed, the next sweep goes on: %s", failure.toString());
+                    LOG.warnf("orphan sweep of store %s failed, the next sweep goes on: %s", store.name(), failure.toString());
                     return List.copyOf(aborted);
                 });
     }

@@ -31,12 +31,12 @@ import java.time.ZoneOffset;
 public class CreateLedger {
 
     private static final NumberedParameters INSERT = NumberedParameters.of("""
-            insert into uploads (id, owner, kind, state, object_key, staging_key, s3_upload_id, filename, content_type, size,
+            insert into uploads (id, owner, kind, state, store, object_key, staging_key, s3_upload_id, filename, content_type, size,
                 part_size, part_count, metadata, idempotency_key, parts_uploaded, bytes_uploaded, reserved_bytes, etag,
                 created_at, updated_at, last_activity_at, expires_at, completed_at, ended_at, parts_pruned_at, auto_complete,
                 next_check_at, check_interval_seconds, size_checked_at, detected_content_type, checksum_algorithm,
                 claim_token, claimed_at, claimed_for)
-            values (:id, :owner, :kind, :state, :key, :stagingKey, :s3UploadId, :filename, :contentType, :size,
+            values (:id, :owner, :kind, :state, :store, :key, :stagingKey, :s3UploadId, :filename, :contentType, :size,
                 :partSize, :partCount, cast(cast(:metadata as text) as jsonb), :idempotencyKey, :partsUploaded, :bytesUploaded,
                 :reservedBytes, :etag, :createdAt, :updatedAt, :lastActivityAt, :expiresAt, :completedAt, :endedAt,
                 :partsPrunedAt, :autoComplete, :nextCheckAt, :checkIntervalSeconds, :sizeCheckedAt, :detectedContentType,
@@ -86,7 +86,7 @@ public class CreateLedger {
     private Uni<Void> insert(SqlClient transaction, Upload upload) {
         return transaction.preparedQuery(INSERT.sql()).execute(INSERT.values()
                         .set("id", upload.id).set("owner", upload.owner).set("kind", name(upload.kind)).set("state", name(upload.state))
-                        .set("key", upload.key).set("stagingKey", upload.stagingKey).set("s3UploadId", upload.s3UploadId)
+                        .set("store", upload.store).set("key", upload.key).set("stagingKey", upload.stagingKey).set("s3UploadId", upload.s3UploadId)
                         .set("filename", upload.filename).set("contentType", upload.contentType).set("size", upload.size)
                         .set("partSize", upload.partSize).set("partCount", upload.partCount).set("metadata", metadata(upload))
                         .set("idempotencyKey", upload.idempotencyKey).set("partsUploaded", upload.partsUploaded)

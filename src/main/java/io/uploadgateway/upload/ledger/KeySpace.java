@@ -1,7 +1,7 @@
 package io.uploadgateway.upload.ledger;
 
 import io.quarkus.runtime.StartupEvent;
-import io.uploadgateway.config.GatewayConfig;
+import io.uploadgateway.storage.Store;
 import jakarta.enterprise.context.ApplicationScoped;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.enterprise.event.Observes;
@@ -23,12 +23,10 @@ public class KeySpace {
 
     private static final Duration READ_AT_STARTUP = Duration.ofSeconds(30);
 
-    private final GatewayConfig config;
     private final Pool pool;
     private volatile String deployment;
 
-    public KeySpace(GatewayConfig config, Pool pool) {
-        this.config = config;
+    public KeySpace(Pool pool) {
         this.pool = pool;
     }
 
@@ -48,13 +46,13 @@ public class KeySpace {
         return id;
     }
 
-    /** The start of every upload key this deployment builds: {@code <prefix>/<deployment>/}. */
-    public String root() {
-        return config.keyRoot() + deployment() + "/";
+    /** The start of every upload key this deployment builds in {@code store}: {@code <prefix>/<deployment>/}. */
+    public String root(Store store) {
+        return store.keyRoot() + deployment() + "/";
     }
 
-    /** Where this deployment's single-request forms write: {@code <prefix>/staging/<deployment>/}. */
-    public String stagingRoot() {
-        return config.stagingRoot() + deployment() + "/";
+    /** Where this deployment's single-request forms write in {@code store}: {@code <prefix>/staging/<deployment>/}. */
+    public String stagingRoot(Store store) {
+        return store.stagingRoot() + deployment() + "/";
     }
 }

@@ -27,11 +27,11 @@ import java.util.UUID;
 public class SignLookup {
 
     /** What signing needs of an upload; {@code plan} is a planned upload's, {@link PartPlan#OPEN} for the other kinds. */
-    public record Signable(UUID id, String owner, UploadKind kind, UploadState state, String key, String s3UploadId, PartPlan plan,
+    public record Signable(UUID id, String owner, UploadKind kind, UploadState state, String store, String key, String s3UploadId, PartPlan plan,
                            long reservedBytes, Instant lastActivityAt, ChecksumAlgorithm checksumAlgorithm) {
     }
 
-    private static final String BY_ID = "select id, owner, kind, state, object_key, s3_upload_id, size, part_size, part_count,"
+    private static final String BY_ID = "select id, owner, kind, state, store, object_key, s3_upload_id, size, part_size, part_count,"
             + " reserved_bytes, last_activity_at, checksum_algorithm from uploads where id = $1";
     /** The checksum each part's URL was last signed for; a later presign of the part replaces it. */
     private static final String RECORD_CHECKSUMS = "insert into part_checksums (upload_id, part_number, checksum, signed_at)"
@@ -62,7 +62,7 @@ public class SignLookup {
             UploadKind kind = UploadKind.valueOf(row.getString("kind"));
             String checksum = row.getString("checksum_algorithm");
             return new Signable(row.getUUID("id"), row.getString("owner"), kind, UploadState.valueOf(row.getString("state")),
-                    row.getString("object_key"), row.getString("s3_upload_id"),
+                    row.getString("store"), row.getString("object_key"), row.getString("s3_upload_id"),
                     kind == UploadKind.PLANNED
                             ? new PartPlan(row.getLong("size"), row.getLong("part_size"), row.getInteger("part_count"))
                             : PartPlan.OPEN,

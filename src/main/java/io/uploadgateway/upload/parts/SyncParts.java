@@ -4,6 +4,7 @@ import io.smallrye.mutiny.Uni;
 import io.uploadgateway.config.GatewayConfig;
 import io.uploadgateway.problem.Errors;
 import io.uploadgateway.storage.MultipartStorage;
+import io.uploadgateway.storage.Stores;
 import io.uploadgateway.storage.StorageException;
 import io.uploadgateway.upload.PartReconciliation;
 import io.uploadgateway.upload.Scope;
@@ -25,15 +26,15 @@ import java.util.UUID;
 @ApplicationScoped
 public class SyncParts {
 
-    private final MultipartStorage storage;
+    private final Stores stores;
     private final UploadLedger ledger;
     private final GatewayConfig config;
     private final Clock clock;
     private final CompleteUpload completion;
 
-    public SyncParts(MultipartStorage storage, UploadLedger ledger, GatewayConfig config, Clock clock, CompleteUpload completion) {
+    public SyncParts(Stores stores, UploadLedger ledger, GatewayConfig config, Clock clock, CompleteUpload completion) {
         this.completion = completion;
-        this.storage = storage;
+        this.stores = stores;
         this.ledger = ledger;
         this.config = config;
         this.clock = clock;
@@ -58,7 +59,7 @@ public class SyncParts {
             }
             current.requireParts();
             Instant listedAt = now();
-            return storage.listParts(current.key, current.s3UploadId)
+            return stores.storage(current.store).listParts(current.key, current.s3UploadId)
                     .onFailure(StorageException.NoSuchUpload.class).transform(gone -> Errors.goneFromStorage(current.id))
                     .flatMap(listed -> ledger.transaction(() -> ledger.lock(scope, id).flatMap(upload -> {
                         if (upload.state != UploadState.UPLOADING) {

@@ -4,6 +4,7 @@ import io.smallrye.mutiny.Uni;
 import io.uploadgateway.problem.ApiProblem;
 import io.uploadgateway.problem.ErrorCode;
 import io.uploadgateway.storage.StoreCapabilities;
+import io.uploadgateway.storage.Stores;
 import io.uploadgateway.storage.presign.ChecksumAlgorithm;
 import io.uploadgateway.upload.ledger.SignLookup;
 import io.uploadgateway.upload.sign.PartRequests.Asked;
@@ -23,18 +24,19 @@ import java.util.UUID;
 @ApplicationScoped
 public class PartChecksums {
 
-    private final StoreCapabilities store;
+    private final Stores stores;
     private final Clock clock;
 
-    public PartChecksums(StoreCapabilities store, Clock clock) {
-        this.store = store;
+    public PartChecksums(Stores stores, Clock clock) {
+        this.stores = stores;
         this.clock = clock;
     }
 
-    /** Throws a 400 unless the parts' checksums fit the upload's algorithm. */
-    void check(UUID id, ChecksumAlgorithm algorithm, List<Asked> asked) {
+    /** Throws a 400 unless the parts' checksums fit the upload's algorithm (and its store's capabilities). */
+    void check(UUID id, String storeName, ChecksumAlgorithm algorithm, List<Asked> asked) {
         if (algorithm == null) {
             asked.stream().filter(p -> p.checksum() != null).findFirst().ifPresent(p -> {
+                StoreCapabilities store = stores.of(storeName).capabilities();
                 if (!store.checksAny()) {
                     throw ErrorCode.CHECKSUMS_UNSUPPORTED.problem("part " + p.partNumber() + " carries a checksum, but this gateway's"
                             + " object store does not check additional checksums (" + store.checksums().how() + "); send contentMd5"

@@ -48,7 +48,7 @@ public class SignDownload {
                     }
                     // Anything a browser might render from the bucket's origin leaves as a plain download.
                     String responseType = safe ? upload.contentType : "application/octet-stream";
-                    return window.grant(requested).map(grant -> SignedUrl.of(grant.signing().download(upload.key,
+                    return window.grant(upload.store, requested).map(grant -> SignedUrl.of(grant.signing().download(upload.key,
                             ContentDisposition.of(type, upload.filename), responseType, grant.lifetime())));
                 });
     }

@@ -84,11 +84,11 @@ public class SignParts {
                 throw Errors.outsidePlan(asked.stream().map(Asked::partNumber).filter(n -> n > plan.partCount()).toList(),
                         plan.partCount());
             }
-            checksums.check(id, upload.checksumAlgorithm(), asked);
+            checksums.check(id, upload.store(), upload.checksumAlgorithm(), asked);
             Uni<Void> reserved = plan.isOpen() ? reserve(upload, limits.openReservation(highest)) : Uni.createFrom().voidItem();
             return reserved.chain(() -> touchIfStale(upload))
                     .chain(() -> checksums.keep(lookup, id, upload.checksumAlgorithm(), asked))
-                    .chain(() -> window.grant(requested))
+                    .chain(() -> window.grant(upload.store(), requested))
                     .map(grant -> signer.sign(upload.key(), upload.s3UploadId(), plan, asked, upload.checksumAlgorithm(), grant));
         });
     }

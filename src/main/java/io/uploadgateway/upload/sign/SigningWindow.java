@@ -4,6 +4,7 @@ import io.smallrye.mutiny.Uni;
 import io.uploadgateway.config.GatewayConfig;
 import io.uploadgateway.problem.ApiProblem;
 import io.uploadgateway.storage.StorageException;
+import io.uploadgateway.storage.Stores;
 import io.uploadgateway.storage.UrlSigner;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -20,12 +21,12 @@ public class SigningWindow {
     /** S3's own ceiling for a presigned URL's lifetime. */
     public static final long MAX_EXPIRY_SECONDS = 604_800;
 
-    private final UrlSigner signer;
+    private final Stores stores;
     private final GatewayConfig config;
     private final Clock clock;
 
-    public SigningWindow(UrlSigner signer, GatewayConfig config, Clock clock) {
-        this.signer = signer;
+    public SigningWindow(Stores stores, GatewayConfig config, Clock clock) {
+        this.stores = stores;
         this.config = config;
         this.clock = clock;
     }
@@ -49,9 +50,9 @@ public class SigningWindow {
         return Duration.ofSeconds(expiresInSeconds);
     }
 
-    /** {@code requested} capped by the configured maximum and by the signing credentials' expiry. */
-    public Uni<Grant> grant(Duration requested) {
-        return signer.signing().map(signing -> new Grant(PresignWindow
+    /** {@code requested} capped by the configured maximum and by the expiry of the signing credentials of the upload's store. */
+    public Uni<Grant> grant(String store, Duration requested) {
+        return stores.of(store).signer().signing().map(signing -> new Grant(PresignWindow
                 .of(requested, config.presign().maxExpiry(), signing.credentialsExpiry(), clock.instant())
                 .orElseThrow(() -> new StorageException.Unavailable("the signing credentials have expired", null)), signing));
     }

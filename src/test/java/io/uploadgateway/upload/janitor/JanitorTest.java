@@ -9,6 +9,7 @@ import io.uploadgateway.upload.ObjectKeys;
 import io.uploadgateway.support.Ledger;
 import io.uploadgateway.support.TestStack;
 import io.uploadgateway.support.TestClock;
+import io.uploadgateway.storage.Stores;
 import io.uploadgateway.upload.ledger.KeySpace;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
@@ -54,6 +55,9 @@ class JanitorTest {
     @Inject
     KeySpace keys;
 
+    @Inject
+    Stores stores;
+
     @AfterEach
     void resetClock() {
         TestClock.reset();
@@ -91,7 +95,7 @@ class JanitorTest {
     @Test
     void orphanedMultipartUploadsAreAbortedOnceOldEnough() throws Throwable {
         // A key of the gateway's own pattern (a crash between CreateMultipartUpload and the ledger insert).
-        String key = ObjectKeys.forUpload(keys.root(), "crashed", UUID.randomUUID(), "half-created.bin");
+        String key = ObjectKeys.forUpload(keys.root(stores.byDefault()), "crashed", UUID.randomUUID(), "half-created.bin");
         String orphan = s3.createMultipartUpload(r -> r.bucket(TestStack.BUCKET).key(key)).join().uploadId();
         String outsidePrefix = s3.createMultipartUpload(r -> r.bucket(TestStack.BUCKET).key("elsewhere/" + UUID.randomUUID()))
                 .join().uploadId();

@@ -61,7 +61,7 @@ class CreateLedgerTest {
     void everyKindOfUploadReadsBackThroughTheOrmExactlyAsItWasRecorded(UniAsserter asserter) {
         String owner = "create-ledger-" + UUID.randomUUID();
         UUID id = UUID.randomUUID();
-        var file = new Upload.NewFile(id, owner, ObjectKeys.forUpload("uploads/", owner, id, "clip ü.mov"), "clip ü.mov",
+        var file = new Upload.NewFile(id, owner, "eu-west", ObjectKeys.forUpload("uploads/", owner, id, "clip ü.mov"), "clip ü.mov",
                 "video/quicktime", Map.of("camera", "A", "take", "7"));
         Upload planned = Upload.planned(file, "mpu-" + UUID.randomUUID(), PartPlan.of(100L << 20, null, 16L << 20, PartPlan.MAX_OBJECT_SIZE),
                 "key-" + id, ChecksumAlgorithm.values()[0], true, Duration.ofMinutes(2), NewUploads.now(), Duration.ofDays(7));
@@ -78,7 +78,7 @@ class CreateLedgerTest {
             });
             asserter.assertThat(() -> events(upload.id), count -> assertEquals(1L, count, "one upload.created event"));
         }
-        asserter.execute(() -> assertTrue(COLUMNS.size() >= 34, "found the entity's fields: " + COLUMNS.stream().map(Field::getName).toList()));
+        asserter.execute(() -> assertTrue(COLUMNS.size() >= 35, "found the entity's fields: " + COLUMNS.stream().map(Field::getName).toList()));
     }
 
     @Test
