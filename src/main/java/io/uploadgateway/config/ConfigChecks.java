@@ -61,9 +61,9 @@ public class ConfigChecks {
         }
         config.stores().forEach((name, store) -> {
             String key = "gateway.stores." + name;
-            if (!STORE_NAME.matcher(name).matches() || name.equals("default")) {
-                problems.add(key + ": a store's name must match " + STORE_NAME.pattern() + " and not be \"default\" (the store of"
-                        + " GATEWAY_BUCKET)");
+            if (!STORE_NAME.matcher(name).matches() || name.equals(GatewayConfig.DEFAULT_STORE)) {
+                problems.add(key + ": a store's name must match " + STORE_NAME.pattern() + " and not be \""
+                        + GatewayConfig.DEFAULT_STORE + "\" (the store of GATEWAY_BUCKET)");
             }
             if (store.accessKeyId().isPresent() != store.secretAccessKey().isPresent()) {
                 problems.add(key + ".access-key-id and " + key + ".secret-access-key go together: set both, or neither for the"
@@ -74,6 +74,15 @@ public class ConfigChecks {
                         + " multipart uploads in bucket " + store.bucket());
             }
         });
+        config.storeByClaim().forEach((value, store) -> {
+            if (!store.equals(GatewayConfig.DEFAULT_STORE) && !config.stores().containsKey(store)) {
+                problems.add("gateway.store-by-claim." + value + " names store " + store + ", which is not configured"
+                        + " (gateway.stores." + store + ".bucket)");
+            }
+        });
+        if (!config.storeByClaim().isEmpty() && config.storeClaim().isEmpty()) {
+            problems.add("gateway.store-by-claim is set without gateway.store-claim: name the token's claim that chooses the store");
+        }
         long maxAgeDays = config.maxUploadAge().toDays();
         if (config.effectiveLifecycleAbortDays() <= maxAgeDays) {
             problems.add("GATEWAY_LIFECYCLE_ABORT_DAYS (" + config.effectiveLifecycleAbortDays() + ") must exceed GATEWAY_MAX_UPLOAD_AGE ("

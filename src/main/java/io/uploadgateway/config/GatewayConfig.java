@@ -18,6 +18,9 @@ import java.util.OptionalInt;
 @ConfigMapping(prefix = "gateway")
 public interface GatewayConfig {
 
+    /** The name of the store {@link #bucket()} and {@code quarkus.s3.*} describe (the ledger's default too). */
+    String DEFAULT_STORE = "default";
+
     /** The bucket that receives every upload. */
     String bucket();
 
@@ -85,10 +88,19 @@ public interface GatewayConfig {
 
     /**
      * Stores beside the default one, by name ({@code gateway.stores.<name>.bucket}, …): an upload is
-     * put in one chosen at create (the pre-create hook's answer, else {@code default}) and stays
-     * there.
+     * put in one chosen at create (the pre-create hook's answer, else the caller's
+     * {@link #storeClaim()}, else {@code default}) and stays there.
      */
     Map<String, NamedStoreConfig> stores();
+
+    /**
+     * A claim of the caller's token (e.g. {@code tenant}) whose value chooses the store of its uploads
+     * through {@link #storeByClaim()} when the pre-create hook names none; unset: no claim chooses.
+     */
+    Optional<String> storeClaim();
+
+    /** {@link #storeClaim()}'s value → store name ({@code gateway.store-by-claim.acme=acme}); other values: {@code default}. */
+    Map<String, String> storeByClaim();
 
 
     QuotaConfig quota();

@@ -1,5 +1,6 @@
 package io.uploadgateway.storage;
 
+import io.uploadgateway.config.GatewayConfig;
 import io.uploadgateway.config.StorageConfig;
 import io.uploadgateway.config.StoreConfig;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
@@ -13,7 +14,7 @@ import software.amazon.awssdk.services.s3.S3AsyncClient;
 public final class Store {
 
     /** The store of today's single-bucket configuration ({@code gateway.bucket}, {@code quarkus.s3.*}). */
-    public static final String DEFAULT = "default";
+    public static final String DEFAULT = GatewayConfig.DEFAULT_STORE;
 
     private final String name;
     private final String bucket;

@@ -1,12 +1,15 @@
 package io.uploadgateway.upload;
 
 import io.micrometer.core.instrument.Counter;
+import io.uploadgateway.config.GatewayConfig;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.Startup;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -20,31 +23,45 @@ import java.util.concurrent.atomic.AtomicLong;
 @ApplicationScoped
 public class UploadMetrics {
 
-    private final Counter started;
-    private final Counter completed;
-    private final Counter aborted;
-    private final Counter expired;
-    private final Counter rejected;
-    private final Counter bytesCompleted;
-    private final Counter partsPresigned;
+    private final Map<String, Counters> byStore = new ConcurrentHashMap<>();
     private final AtomicLong stalled = new AtomicLong();
     private final Gauge stalledGauge;
     private final MeterRegistry registry;
 
-    public UploadMetrics(MeterRegistry registry) {
+    /** The counters of one store (tag {@code store}): every configured store's exist from startup. */
+    private record Counters(Counter started, Counter completed, Counter aborted, Counter expired, Counter rejected,
+                            Counter bytesCompleted, Counter partsPresigned) {
+
+        static Counters of(MeterRegistry registry, String store) {
+            return new Counters(
+                    counter(registry, "gateway.uploads.started", "Uploads started", store),
+                    counter(registry, "gateway.uploads.completed", "Uploads completed", store),
+                    counter(registry, "gateway.uploads.aborted",
+                            "Uploads aborted by clients or operators, or refused by the gateway over their limits", store),
+                    counter(registry, "gateway.uploads.expired", "Uploads expired by the janitor", store),
+                    counter(registry, "gateway.uploads.rejected",
+                            "Uploads whose bytes did not match their declared type (object deleted)", store),
+                    Counter.builder("gateway.bytes.completed").baseUnit("bytes").description("Bytes in completed uploads")
+                            .tag("store", store).register(registry),
+                    counter(registry, "gateway.parts.presigned", "Part URLs presigned", store));
+        }
+
+        private static Counter counter(MeterRegistry registry, String name, String description, String store) {
+            return Counter.builder(name).description(description).tag("store", store).register(registry);
+        }
+    }
+
+    public UploadMetrics(MeterRegistry registry, GatewayConfig config) {
         this.registry = registry;
-        started = Counter.builder("gateway.uploads.started").description("Uploads started").register(registry);
-        completed = Counter.builder("gateway.uploads.completed").description("Uploads completed").register(registry);
-        aborted = Counter.builder("gateway.uploads.aborted").description("Uploads aborted by clients or operators, or refused by the gateway over their limits").register(registry);
-        expired = Counter.builder("gateway.uploads.expired").description("Uploads expired by the janitor").register(registry);
-        rejected = Counter.builder("gateway.uploads.rejected")
-                .description("Uploads whose bytes did not match their declared type (object deleted)").register(registry);
-        bytesCompleted = Counter.builder("gateway.bytes.completed").baseUnit("bytes")
-                .description("Bytes in completed uploads").register(registry);
-        partsPresigned = Counter.builder("gateway.parts.presigned").description("Part URLs presigned").register(registry);
+        byStore.put(GatewayConfig.DEFAULT_STORE, Counters.of(registry, GatewayConfig.DEFAULT_STORE));
+        config.stores().keySet().forEach(store -> byStore.computeIfAbsent(store, name -> Counters.of(registry, name)));
         stalledGauge = Gauge.builder("gateway.uploads.stalled", stalled, AtomicLong::get)
                 .description("UPLOADING uploads idle longer than gateway.stalled-after, as of the last count")
                 .register(registry);
+    }
+
+    private Counters of(String store) {
+        return byStore.computeIfAbsent(store == null ? GatewayConfig.DEFAULT_STORE : store, name -> Counters.of(registry, name));
     }
 
     /**
@@ -63,24 +80,25 @@ public class UploadMetrics {
     }
 
     public void started(Upload upload) {
-        started.increment();
+        of(upload.store).started().increment();
     }
 
     /** An upload reached its final state (counted once its ending committed). */
     public void ended(Upload upload) {
+        Counters counters = of(upload.store);
         switch (upload.state) {
             case COMPLETED -> {
-                completed.increment();
-                bytesCompleted.increment(upload.size);
+                counters.completed().increment();
+                counters.bytesCompleted().increment(upload.size);
             }
-            case REJECTED -> rejected.increment();
-            case EXPIRED -> expired.increment();
-            case ABORTED -> aborted.increment();
+            case REJECTED -> counters.rejected().increment();
+            case EXPIRED -> counters.expired().increment();
+            case ABORTED -> counters.aborted().increment();
             default -> throw new IllegalStateException("upload " + upload.id + " has not ended: " + upload.state);
         }
     }
 
-    public void presigned(int count) {
-        partsPresigned.increment(count);
+    public void presigned(String store, int count) {
+        of(store).partsPresigned().increment(count);
     }
 }

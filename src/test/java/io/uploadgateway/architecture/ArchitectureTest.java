@@ -6,6 +6,10 @@ import com.tngtech.archunit.core.domain.JavaMethodCall;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+import io.uploadgateway.storage.MultipartStorage;
+import io.uploadgateway.storage.Store;
+import io.uploadgateway.storage.StoreCapabilities;
+import io.uploadgateway.storage.UrlSigner;
 import io.uploadgateway.upload.Ending;
 import io.uploadgateway.upload.Upload;
 import io.uploadgateway.upload.finish.Finisher;
@@ -22,6 +26,7 @@ import java.util.stream.Stream;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noFields;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -175,6 +180,21 @@ class ArchitectureTest {
     void onlyTheDevProfileWiringUsesTheEmbeddedStack() {
         noClasses().that().resideOutsideOfPackage(BASE + ".embedded..")
                 .should().dependOnClassesThat().resideInAnyPackage(BASE + ".embedded..", "io.zonky..", "org.gaul..", "org.jclouds..")
+                .check(main);
+    }
+
+    /**
+     * 15. Every step goes to the upload's store: no class of the use cases or the HTTP layer keeps a
+     * store, its calls, signer or capabilities in a field; each reaches them through {@code Stores} by
+     * the name the upload records.
+     */
+    @Test
+    void storesAreReachedByNameNeverHeld() {
+        noFields().that().areDeclaredInClassesThat().resideInAnyPackage(BASE + ".upload..", BASE + ".http..")
+                .should().haveRawType(MultipartStorage.class)
+                .orShould().haveRawType(UrlSigner.class)
+                .orShould().haveRawType(StoreCapabilities.class)
+                .orShould().haveRawType(Store.class)
                 .check(main);
     }
 

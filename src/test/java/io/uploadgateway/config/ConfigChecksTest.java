@@ -9,8 +9,10 @@ import org.junit.jupiter.api.Test;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Settings that cannot work together stop the gateway at startup, saying what to change. */
@@ -29,6 +31,37 @@ class ConfigChecksTest {
                 .withDefaultValues(all)
                 .build();
         return config.getConfigMapping(GatewayConfig.class);
+    }
+
+    @Test
+    void namedStoresAreReadFromPropertiesAndFromEnvironmentVariables() {
+        GatewayConfig properties = config(Map.of("gateway.stores.eu.bucket", "uploads-eu", "gateway.stores.eu.region", "eu-central-1"));
+        assertEquals("uploads-eu", properties.stores().get("eu").bucket());
+        assertEquals("uploads", properties.stores().get("eu").keyPrefix());
+        assertEquals(Optional.of("eu-central-1"), properties.stores().get("eu").region());
+        assertTrue(properties.stores().get("eu").postObject());
+
+        SmallRyeConfig env = new SmallRyeConfigBuilder()
+                .withMapping(GatewayConfig.class)
+                .withConverter(MemorySize.class, 100, new MemorySizeConverter())
+                .withDefaultValues(Map.of("gateway.bucket", "b"))
+                .withSources(new io.smallrye.config.EnvConfigSource(Map.of("GATEWAY_STORES_EU_BUCKET", "uploads-eu",
+                        "GATEWAY_STORES_EU_POST_OBJECT", "false"), 300))
+                .build();
+        NamedStoreConfig eu = env.getConfigMapping(GatewayConfig.class).stores().get("eu");
+        assertEquals("uploads-eu", eu.bucket());
+        assertFalse(eu.postObject());
+    }
+
+    @Test
+    void aNamedStoreNeedsAUsableNameBothCredentialsAndAPrefixForTheSweep() {
+        assertEquals(List.of(), problems(Map.of("gateway.stores.eu-1.bucket", "x")));
+        List<String> problems = problems(Map.of("gateway.stores.EU.bucket", "x", "gateway.stores.acme.bucket", "y",
+                "gateway.stores.acme.access-key-id", "id", "gateway.stores.bare.bucket", "z", "gateway.stores.bare.key-prefix", "/"));
+        assertEquals(3, problems.size(), problems.toString());
+        assertTrue(problems.stream().anyMatch(p -> p.startsWith("gateway.stores.EU: a store's name must match")), problems.toString());
+        assertTrue(problems.stream().anyMatch(p -> p.startsWith("gateway.stores.acme.access-key-id and")), problems.toString());
+        assertTrue(problems.stream().anyMatch(p -> p.startsWith("gateway.stores.bare.key-prefix is empty")), problems.toString());
     }
 
     @Test

@@ -12,6 +12,7 @@ import io.uploadgateway.support.FaultyS3;
 import io.uploadgateway.support.Gateway;
 import io.uploadgateway.support.TestClock;
 import io.uploadgateway.support.TestStack;
+import io.uploadgateway.support.Tokens;
 import io.uploadgateway.support.WebhookReceiver;
 import io.uploadgateway.support.WebhookReceiver.HookAnswer;
 import io.uploadgateway.upload.ObjectKeys;
@@ -25,6 +26,7 @@ import software.amazon.awssdk.services.s3.model.MultipartUpload;
 
 import java.net.URL;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -44,12 +46,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * One gateway, two stores: {@code default} (bucket {@value TestStack#BUCKET}) and {@code b} (bucket
  * {@value TestStack#BUCKET}{@code -b}, reached through a proxy of its own). The pre-create hook
- * routes one owner's uploads to {@code b}; the bytes land in that store's bucket (checked with
+ * routes one owner's uploads to {@code b} (and without the hook's word, a token's {@code tenant}
+ * claim does); the bytes land in that store's bucket (checked with
  * S3's own API), downloads come from it, the janitor expires and sweeps each store, and with
  * {@code b} down, the default store's uploads keep working while readiness says which is down.
  */
 @QuarkusTest
-@WithTestResource(value = TestStack.class, initArgs = @ResourceArg(name = TestStack.SECOND_STORE, value = "b"))
+@WithTestResource(value = TestStack.class, initArgs = {
+        @ResourceArg(name = TestStack.SECOND_STORE, value = "b"),
+        @ResourceArg(name = "gateway.store-claim", value = "tenant"),
+        @ResourceArg(name = "gateway.store-by-claim.acme", value = "b")})
 @WithTestResource(AppBackend.class)
 class TwoStoresTest {
 
@@ -93,8 +99,8 @@ class TwoStoresTest {
 
         JsonPath viewA = inDefault.get(idA).then().statusCode(200).body("state", equalTo("COMPLETED")).extract().jsonPath();
         JsonPath viewB = inB.get(idB).then().statusCode(200).body("state", equalTo("COMPLETED")).extract().jsonPath();
-        assertTrue(viewA.getString("location").contains(TestStack.BUCKET + "/"), viewA.prettify());
-        assertTrue(viewB.getString("location").contains(BUCKET_B + "/"), viewB.prettify());
+        assertTrue(viewA.getString("location").startsWith("s3://" + TestStack.BUCKET + "/"), viewA.prettify());
+        assertTrue(viewB.getString("location").startsWith("s3://" + BUCKET_B + "/"), viewB.prettify());
 
         // S3's own view: each object in its store's bucket, and only there.
         String keyA = viewA.getString("key");
@@ -120,6 +126,28 @@ class TwoStoresTest {
     }
 
     @Test
+    void withoutAStoreFromTheHookTheTokensTenantClaimChoosesIt() {
+        String owner = owner("tenant", null);
+        Gateway acme = Gateway.withToken(Tokens.sign(Tokens.claims(owner, Set.of("user"), Instant.now().plusSeconds(3600),
+                TestStack.ISSUER).audience(TestStack.AUDIENCE).claim("tenant", "acme")));
+        Gateway other = Gateway.withToken(Tokens.sign(Tokens.claims(owner, Set.of("user"), Instant.now().plusSeconds(3600),
+                TestStack.ISSUER).audience(TestStack.AUDIENCE).claim("tenant", "globex")));
+        byte[] body = Bytes.random(2000, 4);
+        String inB = uploadWhole(acme, "acme.bin", body);
+        String inDefault = uploadWhole(other, "globex.bin", body);
+        assertTrue(acme.get(inB).then().extract().<String>path("location").startsWith("s3://" + BUCKET_B + "/"));
+        assertTrue(other.get(inDefault).then().extract().<String>path("location").startsWith("s3://" + TestStack.BUCKET + "/"));
+
+        // The hook's answer wins over the claim.
+        String routed = "stores-hook-wins-" + UUID.randomUUID();
+        backend.hookAnswers(routed, HookAnswer.json(200, "{\"store\": \"default\"}"));
+        Gateway hookWins = Gateway.withToken(Tokens.sign(Tokens.claims(routed, Set.of("user"), Instant.now().plusSeconds(3600),
+                TestStack.ISSUER).audience(TestStack.AUDIENCE).claim("tenant", "acme")));
+        String id = uploadWhole(hookWins, "hook.bin", body);
+        assertTrue(hookWins.get(id).then().extract().<String>path("location").startsWith("s3://" + TestStack.BUCKET + "/"));
+    }
+
+    @Test
     void aHookNamingAStoreTheGatewayDoesNotHaveCreatesNothing() {
         String owner = owner("nowhere", "nowhere");
         Gateway client = Gateway.as(owner);
@@ -136,6 +164,8 @@ class TwoStoresTest {
                 .filter(p -> p.key().contains(idle)).findFirst().orElseThrow().uploadId();
         String orphanKey = ObjectKeys.forUpload(keys.root(stores.of("b")), "crashed", UUID.randomUUID(), "half.bin");
         String orphan = s3.createMultipartUpload(r -> r.bucket(BUCKET_B).key(orphanKey)).join().uploadId();
+        Gateway.withToken(Tokens.forAdmin("stores-operator")).api().get("/api/v1/admin/stats").then().statusCode(200)
+                .body("byStore.b.uploading", org.hamcrest.Matchers.greaterThanOrEqualTo(1));
 
         TestClock.advance(Duration.ofDays(8));
         Janitor.SweepReport report = VertxContextSupport.subscribeAndAwait(() -> janitor.sweep());

@@ -1,9 +1,12 @@
 package io.uploadgateway.http.session;
 
+import io.uploadgateway.config.GatewayConfig;
 import io.uploadgateway.problem.ErrorCode;
 import io.uploadgateway.upload.Scope;
 import jakarta.enterprise.context.RequestScoped;
 import org.eclipse.microprofile.jwt.JsonWebToken;
+
+import java.util.Optional;
 
 /**
  * Who is calling: the verified bearer token's {@code sub} owns every upload it creates. A
@@ -18,9 +21,16 @@ public class Caller {
     public static final int MAX_SUBJECT_LENGTH = 255;
 
     private final JsonWebToken token;
+    private final Optional<String> storeClaim;
 
-    public Caller(JsonWebToken token) {
+    public Caller(JsonWebToken token, GatewayConfig config) {
         this.token = token;
+        this.storeClaim = config.storeClaim();
+    }
+
+    /** The value of the token's claim that chooses the store ({@code gateway.store-claim}), if configured and a string. */
+    public String storeClaim() {
+        return storeClaim.map(token::getClaim).filter(String.class::isInstance).map(String.class::cast).orElse(null);
     }
 
     public String owner() {

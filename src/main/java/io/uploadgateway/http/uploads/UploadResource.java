@@ -136,7 +136,7 @@ public class UploadResource {
         }
         var command = CreateUpload.Command.planned(caller.owner(), request.filename(), request.size(), request.contentType(),
                 request.partSize(), request.metadata(), idempotencyKey, request.autoComplete(),
-                ChecksumChoice.parse(request.checksumAlgorithm()));
+                ChecksumChoice.parse(request.checksumAlgorithm())).withStoreClaim(caller.storeClaim());
         return creation.create(command).map(created -> {
             UploadView view = UploadView.of(created.upload(), locations.bucketOf(created.upload().upload()));
             URI location = URI.create("/api/v1/uploads/" + view.id());

@@ -138,7 +138,7 @@ public class CompanionS3Resource {
         }
         String type = request.type() == null || request.type().isBlank() ? null : request.type();
         var command = CreateUpload.Command.uppyMultipart(caller.owner(), request.filename(), type,
-                CompanionViews.storedMetadata(request.metadata()), size, partSize);
+                CompanionViews.storedMetadata(request.metadata()), size, partSize).withStoreClaim(caller.storeClaim());
         return creation.create(command).map(created -> new CreateResponse(created.upload().upload().id.toString(),
                 created.upload().upload().key, locations.bucketOf(created.upload().upload())));
     }
@@ -166,7 +166,7 @@ public class CompanionS3Resource {
         ObjectNode metadata = CompanionViews.queryMetadata(uri.getQueryParameters());
         String contentType = type == null || type.isBlank() ? null : type;
         var command = CreateUpload.Command.form(caller.owner(), filename, contentType, CompanionViews.storedMetadata(metadata),
-                CompanionViews.bytesHint(metadata, "size"));
+                CompanionViews.bytesHint(metadata, "size")).withStoreClaim(caller.storeClaim());
         return creation.create(command).map(created -> new ParamsResponse("POST", created.form().url(), created.form().fields(),
                 Math.max(0, Duration.between(clock.instant(), created.form().expiresAt()).toSeconds()),
                 created.upload().upload().id.toString(), created.upload().upload().key));

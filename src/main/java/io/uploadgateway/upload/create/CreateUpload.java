@@ -87,7 +87,14 @@ public class CreateUpload {
 
     /** What one entry point asks to create; built by the named constructors, one per entry point. */
     public record Command(UploadKind kind, String owner, String filename, Long size, String contentType, Long partSize,
-                         Map<String, String> metadata, String idempotencyKey, Boolean autoComplete, ChecksumChoice checksum) {
+                         Map<String, String> metadata, String idempotencyKey, Boolean autoComplete, ChecksumChoice checksum,
+                         String storeClaim) {
+
+        /** The same, with the value of the caller's token claim that chooses a store ({@code gateway.store-claim}). */
+        public Command withStoreClaim(String value) {
+            return new Command(kind, owner, filename, size, contentType, partSize, metadata, idempotencyKey, autoComplete, checksum,
+                    value);
+        }
 
         /**
          * The native API: a declared size (required), optionally a part size, an Idempotency-Key,
@@ -100,7 +107,7 @@ public class CreateUpload {
                 throw ApiProblem.invalid("size is required: the file's length in bytes");
             }
             return new Command(UploadKind.PLANNED, owner, filename, size, contentType, partSize, metadata, idempotencyKey,
-                    autoComplete, checksum);
+                    autoComplete, checksum, null);
         }
 
         /**
@@ -110,13 +117,13 @@ public class CreateUpload {
         public static Command uppyMultipart(String owner, String filename, String contentType, Map<String, String> metadata,
                                             Long size, Long partSize) {
             return new Command(size == null ? UploadKind.OPEN_SIZED : UploadKind.PLANNED, owner, filename, size, contentType,
-                    size == null ? null : partSize, metadata, null, false, ChecksumChoice.NONE);
+                    size == null ? null : partSize, metadata, null, false, ChecksumChoice.NONE, null);
         }
 
         /** Uppy's {@code /s3/params}: one presigned POST, of at most {@code size} bytes when the app said so. */
         public static Command form(String owner, String filename, String contentType, Map<String, String> metadata, Long size) {
             return new Command(UploadKind.SINGLE_REQUEST, owner, filename, size, contentType, null, metadata, null, false,
-                    ChecksumChoice.NONE);
+                    ChecksumChoice.NONE, null);
         }
     }
 
@@ -205,7 +212,7 @@ public class CreateUpload {
                         .map(reserved -> new Reserved(limits, reserved)))
                 .flatMap(reserved -> hook.check(intent).flatMap(allowed -> {
                     Map<String, String> metadata = withHookMetadata(checked.metadata(), allowed.metadata());
-                    Store store = storeNamed(allowed.store());
+                    Store store = storeFor(allowed.store(), command.storeClaim());
                     UUID id = UUID.randomUUID();
                     var file = new Upload.NewFile(id, command.owner(), store.name(),
                             ObjectKeys.forUpload(keys.root(store), command.owner(), id, command.filename()), command.filename(),
@@ -239,12 +246,14 @@ public class CreateUpload {
     }
 
     /**
-     * The store the hook named, else the default one. A store this gateway does not have is the
-     * application's mistake: nothing is created, and the client may retry once it is fixed.
+     * The store the hook named, else the one the caller's claim maps to ({@code gateway.store-by-claim},
+     * checked at startup), else the default one. A store the hook names that this gateway does not
+     * have is the application's mistake: nothing is created, and the client may retry once it is fixed.
      */
-    private Store storeNamed(Optional<String> named) {
+    private Store storeFor(Optional<String> named, String claim) {
         if (named.isEmpty()) {
-            return stores.byDefault();
+            String mapped = claim == null ? null : config.storeByClaim().get(claim);
+            return mapped == null ? stores.byDefault() : stores.of(mapped);
         }
         return stores.named(named.get()).orElseThrow(() -> ErrorCode.HOOK_UNAVAILABLE.problem("the application's pre-create"
                 + " check named a store this gateway does not have (\"" + (named.get().length() > 64 ? named.get().substring(0, 64) + "…"

@@ -18,6 +18,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.Set;
 import java.util.UUID;
 
@@ -43,19 +44,24 @@ public class OperatorLedger {
             select state, count(*) from uploads where ended_at >= :endedSince and state in (%2$s) group by state"""
             .formatted(SqlLiterals.OPEN_STATES, SqlLiterals.ENDED_STATES);
 
-    /** The stats' UPLOADING rows: how many are stalled, since when the most idle one is, and their bytes. */
+    /** The stats' UPLOADING rows, by store: how many, how many are stalled, since when the most idle one is, and their bytes. */
     static final String STATS_UPLOADING = """
-            select count(*) filter (where last_activity_at < :stalledBefore),
+            select store, count(*),
+                   count(*) filter (where last_activity_at < :stalledBefore),
                    min(last_activity_at) filter (where last_activity_at < :stalledBefore),
                    coalesce(sum(bytes_uploaded), 0)
-            from uploads where state = %s""".formatted(SqlLiterals.UPLOADING);
+            from uploads where state = %s group by store""".formatted(SqlLiterals.UPLOADING);
 
     /**
      * The ledger's vital signs. {@code byState} has every state, zero included: an open state counts
      * every upload in it, an ended state the uploads that ended at or after {@code endedSince}.
      */
     public record Stats(Map<UploadState, Long> byState, Instant endedSince, long stalled, long bytesInFlight,
-                        Instant oldestStalledAt) {
+                        Instant oldestStalledAt, Map<String, StoreStats> byStore) {
+    }
+
+    /** One store's UPLOADING uploads: how many, how many stalled, and the bytes they hold. */
+    public record StoreStats(long uploading, long stalled, long bytesInFlight) {
     }
 
     public Uni<Page> page(AdminListing.Filter filter) {
@@ -79,8 +85,8 @@ public class OperatorLedger {
                 .getResultList()
                 .flatMap(counts -> session.createNativeQuery(STATS_UPLOADING, Object[].class)
                         .setParameter("stalledBefore", stalledBefore)
-                        .getSingleResult()
-                        .map(active -> {
+                        .getResultList()
+                        .map(stores -> {
                             Map<UploadState, Long> byState = new LinkedHashMap<>();
                             for (UploadState state : UploadState.values()) {
                                 byState.put(state, 0L);
@@ -88,8 +94,19 @@ public class OperatorLedger {
                             for (Object[] row : counts) {
                                 byState.put(UploadState.valueOf((String) row[0]), ((Number) row[1]).longValue());
                             }
-                            return new Stats(byState, endedSince, ((Number) active[0]).longValue(), toLong(active[2]),
-                                    toInstant(active[1]));
+                            Map<String, StoreStats> byStore = new TreeMap<>();
+                            long stalled = 0;
+                            long bytes = 0;
+                            Instant oldest = null;
+                            for (Object[] row : stores) {
+                                StoreStats store = new StoreStats(toLong(row[1]), toLong(row[2]), toLong(row[4]));
+                                byStore.put((String) row[0], store);
+                                stalled += store.stalled();
+                                bytes += store.bytesInFlight();
+                                Instant idlest = toInstant(row[3]);
+                                oldest = oldest == null || (idlest != null && idlest.isBefore(oldest)) ? idlest : oldest;
+                            }
+                            return new Stats(byState, endedSince, stalled, bytes, oldest, byStore);
                         })));
     }
 

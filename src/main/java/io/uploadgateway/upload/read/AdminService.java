@@ -10,6 +10,7 @@ import io.uploadgateway.upload.UploadState;
 import io.uploadgateway.upload.ledger.AdminListing;
 import io.uploadgateway.upload.ledger.Keyset;
 import io.uploadgateway.upload.ledger.OperatorLedger;
+import io.uploadgateway.upload.ledger.OperatorLedger.StoreStats;
 import io.uploadgateway.upload.ledger.UploadLedger;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -55,7 +56,7 @@ public class AdminService {
      * upload in it; an ended state counts the uploads that ended in it at or after {@code endedSince}.
      */
     public record Stats(Map<String, Long> byState, Instant endedSince, long stalled, long bytesInFlight, Instant oldestStalledAt,
-                        EventBacklog events) {
+                        Map<String, StoreStats> byStore, EventBacklog events) {
     }
 
     /** The webhook backlog: events waiting (and since when the oldest waits) and events that gave up. */
@@ -89,10 +90,11 @@ public class AdminService {
             metrics.stalled(stats.stalled());
             Map<String, Long> byState = new LinkedHashMap<>();
             stats.byState().forEach((state, count) -> byState.put(state.name(), count));
-            return new Stats(byState, stats.endedSince(), stats.stalled(), stats.bytesInFlight(), stats.oldestStalledAt(), null);
+            return new Stats(byState, stats.endedSince(), stats.stalled(), stats.bytesInFlight(), stats.oldestStalledAt(),
+                    stats.byStore(), null);
         }).flatMap(stats -> events.backlog().map(backlog -> new Stats(stats.byState(), stats.endedSince(), stats.stalled(),
-                stats.bytesInFlight(),
-                stats.oldestStalledAt(), new EventBacklog(events.webhooksOn(), backlog.pending(), backlog.oldestPendingSince(),
-                events.ageSeconds(backlog.oldestPendingSince()), backlog.dead()))));
+                stats.bytesInFlight(), stats.oldestStalledAt(), stats.byStore(),
+                new EventBacklog(events.webhooksOn(), backlog.pending(), backlog.oldestPendingSince(),
+                        events.ageSeconds(backlog.oldestPendingSince()), backlog.dead()))));
     }
 }

@@ -91,7 +91,7 @@ public class LeaseParts {
             ChecksumAlgorithm algorithm = full.upload().checksumAlgorithm;
             checksums.check(id, full.upload().store, algorithm, leased);
             return checksums.keep(lookup, id, algorithm, leased).chain(() -> window.grant(full.upload().store, requested)).flatMap(grant -> {
-                List<SignedPart> parts = signer.sign(full.upload().key, full.upload().s3UploadId, plan, leased, algorithm, grant);
+                List<SignedPart> parts = signer.sign(full.upload().store, full.upload().key, full.upload().s3UploadId, plan, leased, algorithm, grant);
                 return lookAfterTransfer(full, parts, grant.lifetime()).map(ignored -> new Lease(
                         parts.isEmpty() ? clock.instant() : parts.get(0).url().expiresAt(), grant.window().cappedBy(), parts, nextAfter));
             });

@@ -39,7 +39,7 @@ public class PartSigner {
      * URL's headers then name them. Nothing else is ever signed: a part asked for without digests
      * gets a URL without any.
      */
-    public List<SignedPart> sign(String key, String s3UploadId, PartPlan plan, List<Asked> asked, ChecksumAlgorithm algorithm,
+    public List<SignedPart> sign(String store, String key, String s3UploadId, PartPlan plan, List<Asked> asked, ChecksumAlgorithm algorithm,
                                  Grant grant) {
         List<PartToSign> parts = new ArrayList<>(asked.size());
         for (Asked part : asked) {
@@ -56,7 +56,7 @@ public class PartSigner {
                     ? new SignedPart(n, null, null, SignedUrl.of(urls.get(i)))
                     : new SignedPart(n, (n - 1) * plan.partSize(), plan.sizeOf(n), SignedUrl.of(urls.get(i))));
         }
-        metrics.presigned(signed.size());
+        metrics.presigned(store, signed.size());
         return signed;
     }
 }
