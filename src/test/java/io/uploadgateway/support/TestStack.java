@@ -23,6 +23,10 @@ import java.util.Map;
  *   <li>{@value #S3}{@code =faulty}: an own stack with a {@link FaultyS3} proxy in front of its S3
  *       endpoint; the gateway (and so every presigned URL) talks to S3 through the proxy, which the
  *       test gets in a field of type {@link FaultyS3};</li>
+ *   <li>{@value #S3}{@code =s3mock}: the gateway (and so every presigned URL, and the test's injected
+ *       {@code S3AsyncClient}) talks to an Adobe {@link S3Mock} process of the application's own
+ *       instead of S3Proxy, on the shared PostgreSQL; the test gets it in a field of type
+ *       {@link S3Mock} (docs/storage-compatibility.md says what each store checks);</li>
  *   <li>{@value #POSTGRES}{@code =faulty}: an own stack with a {@link FaultyPostgres} proxy in front
  *       of its PostgreSQL for the gateway's reactive pools (Flyway migrates directly); the test gets
  *       it in a field of type {@link FaultyPostgres};</li>
@@ -56,10 +60,12 @@ public class TestStack implements QuarkusTestResourceLifecycleManager {
     private boolean expiringCredentials;
     private boolean faulty;
     private boolean faultyPostgres;
+    private boolean s3mock;
     private final Map<String, String> overrides = new HashMap<>();
     private EmbeddedStack stack;
     private FaultyS3 proxy;
     private FaultyPostgres postgresProxy;
+    private S3Mock mock;
 
     @Override
     public void init(Map<String, String> args) {
@@ -67,6 +73,7 @@ public class TestStack implements QuarkusTestResourceLifecycleManager {
         own = args.containsKey(OWN) || !exposeEtag;
         expiringCredentials = "expiring".equals(args.get(CREDENTIALS));
         faulty = "faulty".equals(args.get(S3));
+        s3mock = "s3mock".equals(args.get(S3));
         faultyPostgres = "faulty".equals(args.get(POSTGRES));
         own = args.containsKey(OWN) || !exposeEtag || faulty || faultyPostgres;
         args.forEach((name, value) -> {
@@ -89,6 +96,10 @@ public class TestStack implements QuarkusTestResourceLifecycleManager {
                 proxy = FaultyS3.start(stack.s3Endpoint());
                 config.put("quarkus.s3.endpoint-override", proxy.endpoint());
             }
+            if (s3mock) {
+                mock = S3Mock.start(BUCKET);
+                config.put("quarkus.s3.endpoint-override", mock.endpoint());
+            }
             if (faultyPostgres) {
                 postgresProxy = FaultyPostgres.start(stack.postgresPort());
                 config.put("quarkus.datasource.reactive.url", "postgresql://localhost:" + postgresProxy.port() + "/postgres");
@@ -102,6 +113,10 @@ public class TestStack implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public void stop() {
+        if (mock != null) {
+            mock.close();
+            mock = null;
+        }
         if (!own || stack == null) {
             return; // the shared stack lives as long as the test JVM
         }
@@ -123,6 +138,9 @@ public class TestStack implements QuarkusTestResourceLifecycleManager {
         injector.injectIntoFields(stack, new TestInjector.MatchesType(EmbeddedStack.class));
         if (proxy != null) {
             injector.injectIntoFields(proxy, new TestInjector.MatchesType(FaultyS3.class));
+        }
+        if (mock != null) {
+            injector.injectIntoFields(mock, new TestInjector.MatchesType(S3Mock.class));
         }
         if (postgresProxy != null) {
             injector.injectIntoFields(postgresProxy, new TestInjector.MatchesType(FaultyPostgres.class));
