@@ -24,11 +24,11 @@ import static org.awaitility.Awaitility.await;
  * {@code target/s3mock/} before the tests; its objects live in a temporary directory deleted on
  * {@link #close()}, its output goes to {@code target/s3mock/s3mock-<port>.log}.
  *
- * <p>What it checks and what it does not (verified by {@code S3MockCompatibilityTest} and
- * docs/storage-compatibility.md): it accepts any signature or none, ignores presign expiry and
- * POST policies, ignores {@code Content-MD5} on UploadPart, has no PutBucketCors; it checks
- * {@code x-amz-checksum-*} values, ETags and part order at completion, EntityTooSmall, and pages
- * ListParts.
+ * <p>What it checks and what it does not (pinned by {@code S3MockUploadsTest} and
+ * {@code S3MockCompanionTest}; docs/storage-compatibility.md): it accepts any signature or none,
+ * ignores presign expiry and POST policies, ignores {@code Content-MD5} on UploadPart, has no
+ * PutBucketCors; it checks {@code x-amz-checksum-*} values on UploadPart, part order, ETags and
+ * EntityTooSmall at completion, and pages ListParts.
  */
 public final class S3Mock implements AutoCloseable {
 

@@ -305,7 +305,60 @@ class S3MockUploadsTest {
         fay.complete(id).then().statusCode(200);
     }
 
+    /**
+     * What S3Mock checks in CompleteMultipartUpload, straight through the SDK: part order, each
+     * part's ETag, and EntityTooSmall, which it applies to every part it holds before the last one
+     * it holds, listed in the request or not.
+     */
+    @Test
+    void s3MockChecksPartOrderEtagsAndSizesAtCompletion() {
+        String key = "probe/" + UUID.randomUUID() + "/order.bin";
+        String uploadId = s3.createMultipartUpload(r -> r.bucket(TestStack.BUCKET).key(key)).join().uploadId();
+        byte[] big = Bytes.random(5 * MIB, 109);
+        byte[] small = Bytes.random(10, 110);
+        String e1 = s3.uploadPart(r -> r.bucket(TestStack.BUCKET).key(key).uploadId(uploadId).partNumber(1),
+                software.amazon.awssdk.core.async.AsyncRequestBody.fromBytes(big)).join().eTag();
+        String e2 = s3.uploadPart(r -> r.bucket(TestStack.BUCKET).key(key).uploadId(uploadId).partNumber(2),
+                software.amazon.awssdk.core.async.AsyncRequestBody.fromBytes(small)).join().eTag();
+        assertEquals("InvalidPartOrder", completeFails(key, uploadId, List.of(part(2, e2), part(1, e1))));
+        assertEquals("InvalidPart", completeFails(key, uploadId, List.of(part(1, e1), part(2, "\"" + "0".repeat(32) + "\""))));
+        assertEquals("InvalidPart", completeFails(key, uploadId, List.of(part(1, e1), part(3, e2))));
+
+        String tiny = "probe/" + UUID.randomUUID() + "/tiny.bin";
+        String tinyId = s3.createMultipartUpload(r -> r.bucket(TestStack.BUCKET).key(tiny)).join().uploadId();
+        String t1 = s3.uploadPart(r -> r.bucket(TestStack.BUCKET).key(tiny).uploadId(tinyId).partNumber(1),
+                software.amazon.awssdk.core.async.AsyncRequestBody.fromBytes(small)).join().eTag();
+        s3.uploadPart(r -> r.bucket(TestStack.BUCKET).key(tiny).uploadId(tinyId).partNumber(2),
+                software.amazon.awssdk.core.async.AsyncRequestBody.fromBytes(small)).join();
+        // Only part 1 listed, so it is the last part of the object; S3Mock still counts part 2.
+        assertEquals("EntityTooSmall", completeFails(tiny, tinyId, List.of(part(1, t1))));
+
+        String etag = s3.completeMultipartUpload(r -> r.bucket(TestStack.BUCKET).key(key).uploadId(uploadId)
+                .multipartUpload(m -> m.parts(part(1, e1), part(2, e2)))).join().eTag();
+        assertTrue(etag.matches("\"[0-9a-f]{32}-2\""), etag);
+        s3.abortMultipartUpload(r -> r.bucket(TestStack.BUCKET).key(tiny).uploadId(tinyId)).join();
+    }
+
     // ---------------------------------------------------------------- helpers
+
+    private static software.amazon.awssdk.services.s3.model.CompletedPart part(int n, String etag) {
+        return software.amazon.awssdk.services.s3.model.CompletedPart.builder().partNumber(n).eTag(etag).build();
+    }
+
+    /** The S3 error code CompleteMultipartUpload answers with these parts. */
+    private String completeFails(String key, String uploadId, List<software.amazon.awssdk.services.s3.model.CompletedPart> parts) {
+        try {
+            s3.completeMultipartUpload(r -> r.bucket(TestStack.BUCKET).key(key).uploadId(uploadId)
+                    .multipartUpload(m -> m.parts(parts))).join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof software.amazon.awssdk.services.s3.model.S3Exception s3e) {
+                assertEquals(400, s3e.statusCode());
+                return s3e.awsErrorDetails().errorCode();
+            }
+            throw e;
+        }
+        throw new AssertionError("S3Mock completed " + key + " with " + parts);
+    }
 
     private byte[] object(String key) {
         return s3.getObject(r -> r.bucket(TestStack.BUCKET).key(key), AsyncResponseTransformer.toBytes()).join().asByteArray();
