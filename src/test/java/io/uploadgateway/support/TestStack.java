@@ -31,6 +31,10 @@ import java.util.Map;
  *       name ({@code gateway.stores.<name>.*}): the bucket {@value #BUCKET}{@code -<name>} on the same
  *       S3Proxy, reached through a {@link FaultyS3} proxy of its own (so a test can take that store
  *       down alone), which the test gets in a field of type {@link FaultyS3};</li>
+ *   <li>{@value #S3}{@code =s3mock}: the gateway (and so every presigned URL, and the test's injected
+ *       {@code S3AsyncClient}) talks to an Adobe {@link S3Mock} process of the application's own
+ *       instead of S3Proxy, on the shared PostgreSQL; the test gets it in a field of type
+ *       {@link S3Mock} (docs/storage-compatibility.md says what each store checks);</li>
  *   <li>{@value #POSTGRES}{@code =faulty}: an own stack with a {@link FaultyPostgres} proxy in front
  *       of its PostgreSQL for the gateway's reactive pools (Flyway migrates directly); the test gets
  *       it in a field of type {@link FaultyPostgres};</li>
@@ -68,10 +72,12 @@ public class TestStack implements QuarkusTestResourceLifecycleManager {
     private boolean faultyPostgres;
     private boolean ignoresChecksums;
     private String secondStore;
+    private boolean s3mock;
     private final Map<String, String> overrides = new HashMap<>();
     private EmbeddedStack stack;
     private FaultyS3 proxy;
     private FaultyPostgres postgresProxy;
+    private S3Mock mock;
 
     @Override
     public void init(Map<String, String> args) {
@@ -80,6 +86,7 @@ public class TestStack implements QuarkusTestResourceLifecycleManager {
         expiringCredentials = "expiring".equals(args.get(CREDENTIALS));
         ignoresChecksums = "ignores-checksums".equals(args.get(STORE));
         faulty = "faulty".equals(args.get(S3)) || ignoresChecksums;
+        s3mock = "s3mock".equals(args.get(S3));
         faultyPostgres = "faulty".equals(args.get(POSTGRES));
         secondStore = args.get(SECOND_STORE);
         own = args.containsKey(OWN) || !exposeEtag || faulty || faultyPostgres || secondStore != null;
@@ -114,6 +121,10 @@ public class TestStack implements QuarkusTestResourceLifecycleManager {
                 config.put(store + "endpoint", proxy.endpoint());
                 config.put(store + "path-style", "true");
             }
+            if (s3mock) {
+                mock = S3Mock.start(BUCKET);
+                config.put("quarkus.s3.endpoint-override", mock.endpoint());
+            }
             if (faultyPostgres) {
                 postgresProxy = FaultyPostgres.start(stack.postgresPort());
                 config.put("quarkus.datasource.reactive.url", "postgresql://localhost:" + postgresProxy.port() + "/postgres");
@@ -127,6 +138,10 @@ public class TestStack implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public void stop() {
+        if (mock != null) {
+            mock.close();
+            mock = null;
+        }
         if (!own || stack == null) {
             return; // the shared stack lives as long as the test JVM
         }
@@ -148,6 +163,9 @@ public class TestStack implements QuarkusTestResourceLifecycleManager {
         injector.injectIntoFields(stack, new TestInjector.MatchesType(EmbeddedStack.class));
         if (proxy != null) {
             injector.injectIntoFields(proxy, new TestInjector.MatchesType(FaultyS3.class));
+        }
+        if (mock != null) {
+            injector.injectIntoFields(mock, new TestInjector.MatchesType(S3Mock.class));
         }
         if (postgresProxy != null) {
             injector.injectIntoFields(postgresProxy, new TestInjector.MatchesType(FaultyPostgres.class));
