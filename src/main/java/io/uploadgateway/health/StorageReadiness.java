@@ -1,5 +1,7 @@
 package io.uploadgateway.health;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.health.api.AsyncHealthCheck;
 import io.smallrye.mutiny.Uni;
@@ -7,15 +9,20 @@ import io.uploadgateway.storage.BucketBootstrap;
 import io.uploadgateway.storage.MultipartStorage.BucketProbe;
 import io.uploadgateway.storage.Store;
 import io.uploadgateway.storage.Stores;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Ready while a store's bucket answers (storage's bucket probe: HeadBucket, never blocking, cached
@@ -33,15 +40,32 @@ public class StorageReadiness implements AsyncHealthCheck {
     static final Duration TIMEOUT = Duration.ofSeconds(3);
     static final Duration CACHE_FOR = Duration.ofSeconds(3);
 
-    private final Uni<HealthCheckResponse> cached;
+    static final String UP_METRIC = "gateway.storage.up";
 
-    public StorageReadiness(Stores stores, ClockSkew clockSkew, BucketBootstrap bootstrap) {
+    private final Uni<HealthCheckResponse> cached;
+    /** Each store's last answer for {@link #UP_METRIC}: 1 up, 0 down, -1 not probed yet. */
+    private final Map<String, AtomicLong> upByStore = new LinkedHashMap<>();
+    private final List<Gauge> gauges = new ArrayList<>();
+    private final MeterRegistry registry;
+
+    public StorageReadiness(Stores stores, ClockSkew clockSkew, BucketBootstrap bootstrap, MeterRegistry registry) {
+        this.registry = registry;
         List<Store> all = List.copyOf(stores.all());
+        for (Store store : all) {
+            AtomicLong up = new AtomicLong(-1);
+            upByStore.put(store.name(), up);
+            gauges.add(Gauge.builder(UP_METRIC, up, value -> value.get() < 0 ? Double.NaN : value.get())
+                    .description("Whether the store's bucket answered, and has its managed CORS rule, at the last readiness probe")
+                    .tag("store", store.name()).register(registry));
+        }
         List<Uni<StoreState>> probes = all.stream()
                 .map(store -> Uni.createFrom().deferred(() -> store.storage().probeBucket(TIMEOUT))
                         .map(probe -> new StoreState(store, probe, bootstrap.corsProblem(store))))
                 .toList();
-        this.cached = Uni.combine().all().unis(probes).with(StoreState.class, states -> answer(states, clockSkew))
+        this.cached = Uni.combine().all().unis(probes).with(StoreState.class, states -> {
+                    states.forEach(state -> upByStore.get(state.store().name()).set(state.up() ? 1 : 0));
+                    return answer(states, clockSkew);
+                })
                 .memoize().atLeast(CACHE_FOR);
     }
 
@@ -76,6 +100,12 @@ public class StorageReadiness implements AsyncHealthCheck {
             states.forEach(state -> builder.withData("store." + state.store().name(), state.summary()));
         }
         return withSkew(builder, clockSkew.observe(first.probe().date())).build();
+    }
+
+    /** A gauge reads this bean, so it goes with it (as {@code UploadMetrics}' stalled gauge). */
+    @PreDestroy
+    void unregister() {
+        gauges.forEach(registry::remove);
     }
 
     @Override

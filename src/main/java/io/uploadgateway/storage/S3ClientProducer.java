@@ -1,7 +1,7 @@
 package io.uploadgateway.storage;
 
-import io.uploadgateway.config.StorageConfig;
 import io.uploadgateway.config.GatewayConfig;
+import io.uploadgateway.config.StorageConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;

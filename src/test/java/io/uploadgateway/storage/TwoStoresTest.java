@@ -49,7 +49,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * routes one owner's uploads to {@code b} (and without the hook's word, a token's {@code tenant}
  * claim does); the bytes land in that store's bucket (checked with
  * S3's own API), downloads come from it, the janitor expires and sweeps each store, and with
- * {@code b} down, the default store's uploads keep working while readiness says which is down.
+ * {@code b} down, the default store's uploads keep working while readiness and the metrics say which is down.
  */
 @QuarkusTest
 @WithTestResource(value = TestStack.class, initArgs = {
@@ -195,6 +195,9 @@ class TwoStoresTest {
                         json -> String.valueOf(bucketData(json).get("store.b")).startsWith("DOWN"));
         assertEquals("UP", ready.getString("status"), "ready while one store is: " + ready.prettify());
         assertTrue(String.valueOf(bucketData(ready).get("store.default")).startsWith("UP"), ready.prettify());
+        String metrics = given().get(management + "metrics").then().statusCode(200).extract().asString();
+        assertTrue(metrics.contains("gateway_storage_up{store=\"b\"} 0.0"), "the metric says which store is down");
+        assertTrue(metrics.contains("gateway_storage_up{store=\"default\"} 1.0"), "and which is up");
 
         storeB.mode(FaultyS3.Action.FORWARD);
         String back = uploadWhole(inB, "back.bin", body);

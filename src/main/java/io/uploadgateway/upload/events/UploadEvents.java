@@ -4,13 +4,12 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Uni;
-import io.uploadgateway.config.GatewayConfig;
 import io.uploadgateway.events.EventTypes;
 import io.uploadgateway.events.NewEvent;
 import io.uploadgateway.events.outbox.EventOutbox;
 import io.uploadgateway.upload.Upload;
-import io.uploadgateway.upload.read.UploadLocations;
 import io.uploadgateway.upload.UploadState;
+import io.uploadgateway.upload.read.UploadLocations;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Instant;

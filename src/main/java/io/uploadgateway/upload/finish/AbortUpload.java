@@ -85,22 +85,24 @@ public class AbortUpload {
     }
 
     private Uni<UploadWithParts> removeAll(Upload upload, UUID token) {
+        MultipartStorage storage = stores.storage(upload.store);
         Uni<?> removal = upload.kind.isMultipart()
                 // Gone from S3's multipart list: a completion storage finished but the ledger never recorded may have left the object.
-                ? stores.storage(upload.store).abortMultipartUpload(upload.key, upload.s3UploadId)
-                        .call(abortedNow -> abortedNow ? Uni.createFrom().voidItem() : stores.storage(upload.store).deleteObject(upload.key))
+                ? storage.abortMultipartUpload(upload.key, upload.s3UploadId)
+                        .call(abortedNow -> abortedNow ? Uni.createFrom().voidItem() : storage.deleteObject(upload.key))
                 // The staged object goes with the finish; a copy a completion made but never recorded goes now.
-                : stores.storage(upload.store).deleteObject(upload.key);
+                : storage.deleteObject(upload.key);
         return removal.chain(() -> finisher.finish(upload.id, token, Ending.aborted(), null));
     }
 
     private Uni<UploadWithParts> expire(Upload upload, UUID token) {
+        MultipartStorage storage = stores.storage(upload.store);
         Uni<UploadWithParts> ended = upload.kind.isMultipart()
-                ? stores.storage(upload.store).abortMultipartUpload(upload.key, upload.s3UploadId).flatMap(abortedNow -> abortedNow
+                ? storage.abortMultipartUpload(upload.key, upload.s3UploadId).flatMap(abortedNow -> abortedNow
                         ? expired(upload, token)
-                        : stores.storage(upload.store).headObject(upload.key).flatMap(object -> object.isPresent()
+                        : storage.headObject(upload.key).flatMap(object -> object.isPresent()
                                 ? completion.adopt(upload, token, object.get(),
-                                        () -> stores.storage(upload.store).deleteObject(upload.key).chain(() -> expired(upload, token)))
+                                        () -> storage.deleteObject(upload.key).chain(() -> expired(upload, token)))
                                 : expired(upload, token)))
                 // The form can no longer be used: what it sent is completed through the checks, or nothing arrived.
                 : completion.completeClaimed(upload, token, null)

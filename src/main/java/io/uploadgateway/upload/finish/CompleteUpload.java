@@ -4,14 +4,14 @@ import io.smallrye.mutiny.Uni;
 import io.uploadgateway.problem.ApiProblem;
 import io.uploadgateway.problem.ErrorCode;
 import io.uploadgateway.problem.Errors;
-import io.uploadgateway.storage.MultipartStorage;
-import io.uploadgateway.storage.Stores;
 import io.uploadgateway.storage.MultipartStorage.StoredObject;
 import io.uploadgateway.storage.MultipartStorage.StoredPart;
+import io.uploadgateway.storage.MultipartStorage;
 import io.uploadgateway.storage.StorageException;
+import io.uploadgateway.storage.Stores;
 import io.uploadgateway.upload.Ending;
-import io.uploadgateway.upload.PartReconciliation;
 import io.uploadgateway.upload.PartReconciliation.Verdict;
+import io.uploadgateway.upload.PartReconciliation;
 import io.uploadgateway.upload.Scope;
 import io.uploadgateway.upload.Upload;
 import io.uploadgateway.upload.UploadKind;
@@ -139,7 +139,8 @@ public class CompleteUpload {
     private Uni<UploadWithParts> assembleParts(Upload upload, UUID token, Map<Integer, String> reported) {
         // S3 forgets a completed multipart upload: ListParts then answers NoSuchUpload (AWS) or an
         // empty list (S3Proxy). Either way an earlier completion may have assembled the object.
-        return ledger.session(() -> ledger.parts(upload)).flatMap(recorded -> stores.storage(upload.store).listParts(upload.key, upload.s3UploadId)
+        return ledger.session(() -> ledger.parts(upload)).flatMap(recorded -> stores.storage(upload.store)
+                        .listParts(upload.key, upload.s3UploadId)
                 .flatMap(listed -> !listed.isEmpty() ? checkParts(upload, token, recorded, listed, reported)
                         : assembledEarlier(upload, token, () -> checkParts(upload, token, recorded, listed, reported)))
                 .onFailure(StorageException.NoSuchUpload.class)
@@ -167,9 +168,10 @@ public class CompleteUpload {
                     .with("mismatchedParts", verdict.mismatched());
         }
         long total = upload.kind == UploadKind.PLANNED ? upload.size : PartReconciliation.totalOf(verdict);
-        return withinLimits(upload, token, total, () -> stores.storage(upload.store).abortMultipartUpload(upload.key, upload.s3UploadId))
+        MultipartStorage storage = stores.storage(upload.store);
+        return withinLimits(upload, token, total, () -> storage.abortMultipartUpload(upload.key, upload.s3UploadId))
                 .chain(() -> withChecksums(upload, verdict.toComplete()))
-                .flatMap(parts -> stores.storage(upload.store).completeMultipartUpload(upload.key, upload.s3UploadId, parts, upload.checksumAlgorithm)
+                .flatMap(parts -> storage.completeMultipartUpload(upload.key, upload.s3UploadId, parts, upload.checksumAlgorithm)
                         .onFailure(StorageException.PartsRejected.class).transform(rejected -> ErrorCode.PART_MISMATCH.problem(
                                 "Storage refused to assemble the parts (" + ((StorageException.PartsRejected) rejected).s3Code()
                                         + "): " + rejected.getMessage()))
@@ -226,17 +228,18 @@ public class CompleteUpload {
      * still has the ETag that was checked, so a POST replayed later only ever changes staging.
      */
     private Uni<UploadWithParts> copyStaged(Upload upload, UUID token) {
-        return stores.storage(upload.store).headObject(upload.stagingKey).flatMap(staged -> {
+        MultipartStorage storage = stores.storage(upload.store);
+        return storage.headObject(upload.stagingKey).flatMap(staged -> {
             if (staged.isEmpty()) {
                 return Uni.createFrom().failure(ErrorCode.PARTS_MISSING.problem("upload " + upload.id + " is a single-request"
                         + " upload whose object is not in storage yet: POST the file with the fields from /s3/params, then"
                         + " complete again").with("missingParts", List.of()));
             }
             StoredObject object = staged.get();
-            return withinLimits(upload, token, object.size(), () -> stores.storage(upload.store).deleteObject(upload.stagingKey))
+            return withinLimits(upload, token, object.size(), () -> storage.deleteObject(upload.stagingKey))
                     .chain(() -> upload.stagingKey.equals(upload.key)
                             ? Uni.createFrom().item(object.etag()) // a form issued before staging keys wrote the upload's key itself
-                            : stores.storage(upload.store).copyObject(upload.stagingKey, object.etag(), upload.key, upload.contentType, upload.metadata)
+                            : storage.copyObject(upload.stagingKey, object.etag(), upload.key, upload.contentType, upload.metadata)
                                     .onFailure(StorageException.Changed.class).transform(changed -> ErrorCode.PART_MISMATCH.problem(
                                             "upload " + upload.id + ": its object was sent again while it was being completed;"
                                                     + " complete again")))
@@ -272,7 +275,8 @@ public class CompleteUpload {
                 return finisher.finish(upload.id, token, Ending.completed(object.etag(), object.size()), parts);
             }
             LOG.warnf("upload %s rejected: %s", upload.id, finding.problem());
-            return stores.storage(upload.store).deleteObject(upload.key).chain(() -> finisher.finish(upload.id, token, Ending.rejected(finding.detected()), null));
+            return stores.storage(upload.store).deleteObject(upload.key)
+                    .chain(() -> finisher.finish(upload.id, token, Ending.rejected(finding.detected()), null));
         });
     }
 

@@ -3,7 +3,6 @@ package io.uploadgateway.upload.finish;
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.config.GatewayConfig;
 import io.uploadgateway.reactive.Worker;
-import io.uploadgateway.storage.MultipartStorage;
 import io.uploadgateway.storage.Stores;
 import io.uploadgateway.upload.ContentPolicy;
 import io.uploadgateway.upload.Upload;

@@ -1,18 +1,17 @@
 package io.uploadgateway.upload.finish;
 
 import io.smallrye.mutiny.Uni;
-import io.uploadgateway.upload.events.UploadEvents;
-import io.uploadgateway.storage.MultipartStorage;
-import io.uploadgateway.storage.Stores;
 import io.uploadgateway.storage.MultipartStorage.StoredPart;
+import io.uploadgateway.storage.Stores;
 import io.uploadgateway.upload.Ending;
-import io.uploadgateway.upload.PartReconciliation;
 import io.uploadgateway.upload.PartReconciliation.Adoption;
+import io.uploadgateway.upload.PartReconciliation;
 import io.uploadgateway.upload.Upload;
 import io.uploadgateway.upload.UploadKind;
 import io.uploadgateway.upload.UploadMetrics;
 import io.uploadgateway.upload.UploadState;
 import io.uploadgateway.upload.UploadWithParts;
+import io.uploadgateway.upload.events.UploadEvents;
 import io.uploadgateway.upload.ledger.UploadLedger;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;

@@ -9,8 +9,8 @@ import io.uploadgateway.upload.UploadMetrics;
 import io.uploadgateway.upload.UploadState;
 import io.uploadgateway.upload.ledger.AdminListing;
 import io.uploadgateway.upload.ledger.Keyset;
-import io.uploadgateway.upload.ledger.OperatorLedger;
 import io.uploadgateway.upload.ledger.OperatorLedger.StoreStats;
+import io.uploadgateway.upload.ledger.OperatorLedger;
 import io.uploadgateway.upload.ledger.UploadLedger;
 import jakarta.enterprise.context.ApplicationScoped;
 

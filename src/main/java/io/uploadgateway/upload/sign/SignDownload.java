@@ -1,13 +1,13 @@
 package io.uploadgateway.upload.sign;
 
 import io.smallrye.mutiny.Uni;
+import io.uploadgateway.problem.ApiProblem;
+import io.uploadgateway.problem.ErrorCode;
 import io.uploadgateway.upload.ContentDisposition;
 import io.uploadgateway.upload.ContentPolicy;
 import io.uploadgateway.upload.Scope;
 import io.uploadgateway.upload.UploadState;
 import io.uploadgateway.upload.ledger.UploadLedger;
-import io.uploadgateway.problem.ApiProblem;
-import io.uploadgateway.problem.ErrorCode;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Duration;
