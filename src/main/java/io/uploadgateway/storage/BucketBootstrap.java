@@ -136,9 +136,17 @@ public class BucketBootstrap {
         }
     }
 
-    static LifecycleRule lifecycleRule(String keyRoot, GatewayConfig config) {
+    /**
+     * A rule's id for one store: the default store's rules keep the ids buckets already have; a named
+     * store's carry its name, so stores sharing a bucket (a key prefix each) keep each other's rules.
+     */
+    static String ruleId(String base, String store) {
+        return store.equals(Store.DEFAULT) ? base : base + "-" + store;
+    }
+
+    static LifecycleRule lifecycleRule(String store, String keyRoot, GatewayConfig config) {
         return LifecycleRule.builder()
-                .id(LIFECYCLE_RULE_ID)
+                .id(ruleId(LIFECYCLE_RULE_ID, store))
                 .status(ExpirationStatus.ENABLED)
                 .filter(f -> f.prefix(keyRoot))
                 .abortIncompleteMultipartUpload(a -> a.daysAfterInitiation(config.effectiveLifecycleAbortDays()))
@@ -146,9 +154,9 @@ public class BucketBootstrap {
     }
 
     /** Staging objects outlive their forms only when a POST was replayed after its upload ended: a backstop behind the janitor. */
-    static LifecycleRule stagingRule(String stagingRoot, GatewayConfig config) {
+    static LifecycleRule stagingRule(String store, String stagingRoot, GatewayConfig config) {
         return LifecycleRule.builder()
-                .id(STAGING_RULE_ID)
+                .id(ruleId(STAGING_RULE_ID, store))
                 .status(ExpirationStatus.ENABLED)
                 .filter(f -> f.prefix(stagingRoot))
                 .expiration(e -> e.days(config.effectiveLifecycleAbortDays()))
@@ -162,13 +170,14 @@ public class BucketBootstrap {
             List<LifecycleRule> rules = new ArrayList<>();
             try {
                 s3.getBucketLifecycleConfiguration(r -> r.bucket(store.bucket())).join().rules().stream()
-                        .filter(rule -> !LIFECYCLE_RULE_ID.equals(rule.id()) && !STAGING_RULE_ID.equals(rule.id()))
+                        .filter(rule -> !ruleId(LIFECYCLE_RULE_ID, store.name()).equals(rule.id())
+                                && !ruleId(STAGING_RULE_ID, store.name()).equals(rule.id()))
                         .forEach(rules::add);
             } catch (CompletionException none) {
                 // no lifecycle configuration yet
             }
-            rules.add(lifecycleRule(store.keyRoot(), config));
-            rules.add(stagingRule(store.stagingRoot(), config));
+            rules.add(lifecycleRule(store.name(), store.keyRoot(), config));
+            rules.add(stagingRule(store.name(), store.stagingRoot(), config));
             s3.putBucketLifecycleConfiguration(r -> r.bucket(store.bucket()).lifecycleConfiguration(l -> l.rules(rules))).join();
             LOG.infof("bucket %s: lifecycle rules abort incomplete multipart uploads and expire staging objects after %d days",
                     store.bucket(), config.effectiveLifecycleAbortDays());

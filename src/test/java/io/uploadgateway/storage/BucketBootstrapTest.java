@@ -22,12 +22,12 @@ class BucketBootstrapTest {
 
     @Test
     void incompleteMultipartUploadsAreAbortedAndStagingObjectsExpireOnlyUnderTheirPrefixes() {
-        LifecycleRule multipart = BucketBootstrap.lifecycleRule(CONFIG.keyRoot(), CONFIG);
+        LifecycleRule multipart = BucketBootstrap.lifecycleRule(Store.DEFAULT, CONFIG.keyRoot(), CONFIG);
         assertEquals("uploads/", multipart.filter().prefix());
         assertEquals(31, multipart.abortIncompleteMultipartUpload().daysAfterInitiation());
         assertNull(multipart.expiration(), "completed objects are never expired by the gateway's rules");
 
-        LifecycleRule staging = BucketBootstrap.stagingRule(CONFIG.stagingRoot(), CONFIG);
+        LifecycleRule staging = BucketBootstrap.stagingRule(Store.DEFAULT, CONFIG.stagingRoot(), CONFIG);
         assertEquals("uploads/staging/", staging.filter().prefix());
         assertEquals(31, staging.expiration().days());
     }
@@ -38,6 +38,16 @@ class BucketBootstrapTest {
         assertTrue(cors.allowedMethods().containsAll(List.of("PUT", "POST")), cors.toString());
         assertEquals(List.of("ETag"), cors.exposeHeaders());
         assertEquals(List.of("https://app.example.com"), cors.allowedOrigins());
+    }
+
+    @Test
+    void storesSharingABucketKeepEachOthersRules() {
+        LifecycleRule ours = BucketBootstrap.lifecycleRule(Store.DEFAULT, "uploads/", CONFIG);
+        LifecycleRule theirs = BucketBootstrap.lifecycleRule("acme", "acme/", CONFIG);
+        assertEquals("upload-gateway-abort-incomplete-multipart", ours.id(), "the default store keeps the id buckets already have");
+        assertEquals("upload-gateway-abort-incomplete-multipart-acme", theirs.id());
+        assertEquals("acme/", theirs.filter().prefix());
+        assertEquals("upload-gateway-expire-staging-acme", BucketBootstrap.stagingRule("acme", "acme/staging/", CONFIG).id());
     }
 
     @Test
