@@ -67,6 +67,7 @@ async function loadStats() {
     $('stat-bytes').textContent = formatBytes(stats.bytesInFlight ?? 0);
     $('stat-oldest').textContent = stats.oldestStalledAt ? `${ago(stats.oldestStalledAt)} ago` : '–';
     $('stats').hidden = false;
+    renderStores(stats.byStore);
     renderEventBacklog(stats.events);
   } catch {
     $('stats').hidden = true; // the listing is what matters; stats are a bonus
@@ -76,6 +77,25 @@ async function loadStats() {
   } catch {
     $('usage').hidden = true;
   }
+}
+
+/** With uploads in more than one store, one box per store: its uploads in flight and their bytes. */
+function renderStores(byStore) {
+  const names = Object.keys(byStore || {});
+  const box = $('store-stats');
+  box.replaceChildren(...names.map((name) => {
+    const stat = document.createElement('div');
+    stat.className = 'stat';
+    const label = document.createElement('div');
+    label.className = 'label';
+    label.textContent = `Store ${name}`;
+    const value = document.createElement('div');
+    value.className = 'value';
+    value.textContent = `${byStore[name].uploading} uploading · ${formatBytes(byStore[name].bytesInFlight)}`;
+    stat.append(label, value);
+    return stat;
+  }));
+  box.hidden = names.length < 2;
 }
 
 async function abort(upload, tr) {

@@ -21,17 +21,25 @@ import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The operators' page in a real browser: stalled uploads of every owner are listed, Abort aborts, usage is shown. */
 @QuarkusTest
 // A stack of its own: the page lists every owner's stalled uploads, most idle first, and the
 // shared stack holds hundreds from other tests, older than these.
-@WithTestResource(value = TestStack.class, initArgs = @ResourceArg(name = TestStack.OWN, value = "admin-page"))
+// A second store, chosen by the token's tenant claim: the page says which store an upload is in.
+@WithTestResource(value = TestStack.class, initArgs = {
+        @ResourceArg(name = TestStack.OWN, value = "admin-page"),
+        @ResourceArg(name = TestStack.SECOND_STORE, value = "eu"),
+        @ResourceArg(name = "gateway.store-claim", value = "tenant"),
+        @ResourceArg(name = "gateway.store-by-claim.acme", value = "eu")})
 class AdminPageBrowserTest {
 
     @TestHTTPResource("/admin.html")
@@ -48,6 +56,10 @@ class AdminPageBrowserTest {
         Gateway maria = Gateway.as(owner);
         String stalled = maria.start("wedding-video-4k.mov", 8L * 1024 * 1024 * 1024, null).getString("id");
         maria.uploadPart(stalled, 1, new byte[16 * 1024 * 1024]);
+        String tenant = "acme-" + UUID.randomUUID().toString().substring(0, 8);
+        Gateway acme = Gateway.withToken(Tokens.sign(Tokens.claims(tenant, Set.of("user"), Instant.now().plusSeconds(3600),
+                TestStack.ISSUER).audience(TestStack.AUDIENCE).claim("tenant", "acme")));
+        String inEu = acme.start("scan.tif", 1000, null).getString("id");
         TestClock.advance(Duration.ofHours(3)); // past gateway.stalled-after (PT1H) as the gateway sees it
 
         try (Chromium chromium = Chromium.start()) {
@@ -62,6 +74,12 @@ class AdminPageBrowserTest {
             WebElement listed = wait.until(ExpectedConditions.visibilityOfElementLocated(row));
             String text = listed.getText();
             assertTrue(text.contains(owner) && text.contains("wedding-video-4k.mov") && text.contains("1/512 parts"), text);
+            assertFalse(text.contains("store "), "the default store goes unsaid: " + text);
+            String euRow = wait.until(ExpectedConditions.visibilityOfElementLocated(
+                    By.xpath("//tr[.//*[contains(@class,'id') and text()='" + inEu + "']]"))).getText();
+            assertTrue(euRow.contains("store eu") && euRow.contains(tenant), euRow);
+            String stores = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("store-stats"))).getText();
+            assertTrue(stores.contains("Store eu") && stores.contains("Store default"), stores);
             Path shots = Path.of("target", "screenshots");
             Files.createDirectories(shots);
             Files.write(shots.resolve("admin-stalled.png"), driver.getScreenshotAs(OutputType.BYTES));

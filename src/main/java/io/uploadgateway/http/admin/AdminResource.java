@@ -70,12 +70,12 @@ public class AdminResource {
     }
 
     public record AdminUploadView(String id, String owner, String kind, String state, String filename, String contentType, Long size,
-                                  long bytesUploaded, long reservedBytes, int partsUploaded, Integer partCount, String key,
+                                  long bytesUploaded, long reservedBytes, int partsUploaded, Integer partCount, String store, String key,
                                   Instant createdAt, Instant updatedAt, Instant lastActivityAt, long idleSeconds, Instant expiresAt,
                                   Instant completedAt, boolean autoComplete, Instant nextCheckAt) {
         static AdminUploadView of(Upload u, Instant now) {
             return new AdminUploadView(u.id.toString(), u.owner, u.kind.name(), u.state.name(), u.filename, u.contentType, u.size,
-                    u.bytesUploaded, u.state.isOpen() ? u.reservedBytes : 0, u.partsUploaded, u.partCount, u.key, u.createdAt,
+                    u.bytesUploaded, u.state.isOpen() ? u.reservedBytes : 0, u.partsUploaded, u.partCount, u.store, u.key, u.createdAt,
                     u.updatedAt, u.lastActivityAt, Math.max(0, Duration.between(u.lastActivityAt, now).getSeconds()), u.expiresAt,
                     u.completedAt, u.autoComplete, u.nextCheckAt);
         }

@@ -12,6 +12,11 @@ export function stalledRow(upload, abort) {
   tr.querySelector('.owner').textContent = upload.owner || '–';
   tr.querySelector('.filename').textContent = upload.filename;
   tr.querySelector('.id').textContent = upload.id;
+  if (upload.store && upload.store !== 'default') {
+    const store = tr.querySelector('.store');
+    store.hidden = false;
+    store.textContent = `store ${upload.store}`;
+  }
   const partsUploaded = upload.partsUploaded ?? 0;
   // An upload started through the /s3 (Uppy) routes has no size or part count until it completes.
   tr.querySelector('.progress-text').textContent = upload.size == null
