@@ -1,8 +1,10 @@
 package io.uploadgateway.storage;
 
+import io.smallrye.mutiny.Uni;
 import io.uploadgateway.config.ConfigChecks;
 import io.uploadgateway.config.GatewayConfig;
 import io.uploadgateway.config.NamedStoreConfig;
+import io.uploadgateway.storage.presign.ChecksumAlgorithm;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -13,8 +15,10 @@ import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
 import software.amazon.awssdk.services.s3.S3ServiceClientConfiguration;
 
+import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -74,9 +78,14 @@ public class Stores {
         return store;
     }
 
-    /** The calls of the store an upload records ({@link #of}). */
+    /**
+     * The calls of the store an upload records. For a store no longer configured, calls that each
+     * fail as {@link #of} does: the upload's own steps answer {@code 409 storage_refused} while the
+     * janitor's batches go on with the other uploads.
+     */
     public MultipartStorage storage(String name) {
-        return of(name).storage();
+        Store store = byName.get(name);
+        return store != null ? store.storage() : new Unconfigured(name);
     }
 
     /** A configured store by name, if there is one. */
@@ -87,6 +96,72 @@ public class Stores {
     /** Every store, the default first. */
     public Collection<Store> all() {
         return byName.values();
+    }
+
+    /** Every call of a store this gateway does not have fails, as a {@link Uni}, never by throwing. */
+    private record Unconfigured(String name) implements MultipartStorage {
+
+        private <T> Uni<T> refused() {
+            return Uni.createFrom().failure(() -> new StorageException.Refused(StorageException.Refused.Kind.DENIED, "NoSuchStore",
+                    "store " + name + " is not configured on this gateway (gateway.stores." + name + ".*)", null));
+        }
+
+        @Override
+        public Uni<String> createMultipartUpload(String key, String contentType, Map<String, String> metadata,
+                                                 ChecksumAlgorithm checksumAlgorithm) {
+            return refused();
+        }
+
+        @Override
+        public Uni<List<StoredPart>> listParts(String key, String uploadId) {
+            return refused();
+        }
+
+        @Override
+        public Uni<String> completeMultipartUpload(String key, String uploadId, List<StoredPart> parts,
+                                                   ChecksumAlgorithm checksumAlgorithm) {
+            return refused();
+        }
+
+        @Override
+        public Uni<Boolean> abortMultipartUpload(String key, String uploadId) {
+            return refused();
+        }
+
+        @Override
+        public Uni<Optional<StoredObject>> headObject(String key) {
+            return refused();
+        }
+
+        @Override
+        public Uni<byte[]> readStart(String key, int length) {
+            return refused();
+        }
+
+        @Override
+        public Uni<Void> deleteObject(String key) {
+            return refused();
+        }
+
+        @Override
+        public Uni<String> copyObject(String from, String ifMatch, String to, String contentType, Map<String, String> metadata) {
+            return refused();
+        }
+
+        @Override
+        public Uni<List<StoredKey>> listObjects(String keyPrefix) {
+            return refused();
+        }
+
+        @Override
+        public Uni<List<PendingMultipartUpload>> listMultipartUploads(String keyPrefix) {
+            return refused();
+        }
+
+        @Override
+        public Uni<BucketProbe> probeBucket(Duration timeout) {
+            return Uni.createFrom().item(new BucketProbe(false, "store " + name + " is not configured", Optional.empty()));
+        }
     }
 
     @PreDestroy

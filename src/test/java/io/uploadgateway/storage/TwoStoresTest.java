@@ -179,6 +179,27 @@ class TwoStoresTest {
     }
 
     @Test
+    void anUploadWhoseStoreWasRemovedIsRefusedAndHoldsUpNoSweep() throws Throwable {
+        Gateway owner = Gateway.as(owner("gone", "b"));
+        String gone = owner.start("gone.bin", 100, null).getString("id");
+        try (var db = io.uploadgateway.support.Ledger.connect();
+             var update = db.prepareStatement("update uploads set store = 'gone' where id = ?::uuid")) {
+            update.setString(1, gone);
+            assertEquals(1, update.executeUpdate());
+        }
+        owner.get(gone).then().statusCode(200).body("location", org.hamcrest.Matchers.nullValue());
+        owner.presignResponse(gone, List.of(1), null).then().statusCode(409).body("code", equalTo("storage_refused"));
+        owner.complete(gone).then().statusCode(409).body("code", equalTo("storage_refused"));
+
+        Gateway other = Gateway.as(owner("idle-default", null));
+        String idle = other.start("idle.bin", 100, null).getString("id");
+        TestClock.advance(Duration.ofDays(8));
+        Janitor.SweepReport report = VertxContextSupport.subscribeAndAwait(() -> janitor.sweep());
+        assertTrue(report.expired().contains(idle), "the other uploads expire: " + report);
+        assertFalse(report.expired().contains(gone), report.toString());
+    }
+
+    @Test
     void withStoreBDownTheDefaultStoreKeepsWorkingAndReadinessSaysWhich() {
         Gateway inDefault = Gateway.as(owner("fine", null));
         Gateway inB = Gateway.as(owner("stuck", "b"));
