@@ -31,8 +31,9 @@ import java.util.UUID;
  * Asks the app backend before an upload is created: POSTs the signed intent (Standard Webhooks
  * headers and signature, type {@code upload.pre-create}) to {@code gateway.hook.pre-create-url} and
  * waits at most {@code pre-create-timeout}. A 2xx allows it, and may add metadata and name the
- * store the upload goes to ({@code {"metadata": {...}, "store": "eu"}}); a 4xx refuses it ({@code 403 rejected_by_hook} with the hook's
- * message); a timeout, a connection failure, a 5xx or an unreadable answer fails closed
+ * store the upload goes to ({@code {"metadata": {...}, "store": "eu"}}); a 4xx refuses it
+ * ({@code 403 rejected_by_hook} with the hook's message); a timeout, a connection failure, a 5xx
+ * or an unreadable answer fails closed
  * ({@code 503 hook_unavailable}). Called with no database connection held; off while the URL is unset.
  */
 @ApplicationScoped
