@@ -39,7 +39,10 @@ public class ConfigChecks {
 
     /** The longest a claimed transition (a completion, an abort, an expiry) may take from its claim to its finish. */
     public static Duration longestTransition(GatewayConfig config) {
-        return config.storage().callTimeout().multipliedBy(CALLS_PER_TRANSITION)
+        Duration longestCall = config.stores().values().stream()
+                .map(store -> store.bounds(config.storage()).callTimeout())
+                .reduce(config.storage().callTimeout(), (a, b) -> a.compareTo(b) >= 0 ? a : b);
+        return longestCall.multipliedBy(CALLS_PER_TRANSITION)
                 .plus(config.ledger().statementTimeout().multipliedBy(STATEMENTS_PER_TRANSITION));
     }
 
@@ -107,7 +110,7 @@ public class ConfigChecks {
         Duration transition = longestTransition(config);
         if (config.claims().staleAfter().compareTo(transition) < 0) {
             problems.add("GATEWAY_CLAIMS_STALE_AFTER (" + config.claims().staleAfter() + ") must be at least the longest a claimed"
-                    + " transition may take (" + transition + ": " + CALLS_PER_TRANSITION + " S3 calls of GATEWAY_STORAGE_CALL_TIMEOUT and "
+                    + " transition may take (" + transition + ": " + CALLS_PER_TRANSITION + " S3 calls of the longest call timeout of any store and "
                     + STATEMENTS_PER_TRANSITION + " of GATEWAY_LEDGER_STATEMENT_TIMEOUT), or a slow completion is taken over while it runs");
         }
         config.checksumAlgorithm().ifPresent(algorithm -> {

@@ -8,9 +8,9 @@ import java.util.Optional;
 /**
  * A store beside the default one ({@code gateway.stores.<name>.*}): its own bucket and key prefix,
  * and where it differs from the default store, its own endpoint, region, addressing and
- * credentials. Its capabilities are those of {@link StoreConfig}, under the same names. Call bounds
- * ({@code gateway.storage.*}) and the bucket flags ({@code gateway.create-bucket},
- * {@code gateway.manage-bucket}) apply to every store.
+ * credentials. Its capabilities are those of {@link StoreConfig}, under the same names; its call
+ * bounds are {@code gateway.storage.*} unless {@link #storage()} says otherwise. The bucket flags
+ * ({@code gateway.create-bucket}, {@code gateway.manage-bucket}) apply to every store.
  */
 public interface NamedStoreConfig extends StoreConfig {
 
@@ -33,4 +33,12 @@ public interface NamedStoreConfig extends StoreConfig {
     Optional<String> accessKeyId();
 
     Optional<String> secretAccessKey();
+
+    /** This store's own bounds on S3 calls, each where it differs from {@code gateway.storage.*}. */
+    StorageOverrides storage();
+
+    /** The bounds this store's calls run with. */
+    default StorageConfig bounds(StorageConfig base) {
+        return storage().over(base);
+    }
 }

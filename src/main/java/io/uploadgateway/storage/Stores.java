@@ -4,6 +4,7 @@ import io.smallrye.mutiny.Uni;
 import io.uploadgateway.config.ConfigChecks;
 import io.uploadgateway.config.GatewayConfig;
 import io.uploadgateway.config.NamedStoreConfig;
+import io.uploadgateway.config.StorageConfig;
 import io.uploadgateway.storage.presign.ChecksumAlgorithm;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -44,9 +45,10 @@ public class Stores {
                 return; // refused at startup by ConfigChecks, with every other problem
             }
             boolean namedPathStyle = named.pathStyle().orElse(pathStyle);
-            S3AsyncClient client = S3ClientProducer.finish(builder(named, defaults), config.storage(), namedPathStyle, false);
+            StorageConfig bounds = named.bounds(config.storage());
+            S3AsyncClient client = S3ClientProducer.finish(builder(named, defaults), bounds, namedPathStyle, false);
             byName.put(name, new Store(name, named.bucket(), GatewayConfig.rootOf(named.keyPrefix()), client, namedPathStyle, named,
-                    config.storage()));
+                    bounds));
         });
     }
 

@@ -93,6 +93,21 @@ class ConfigChecksTest {
         assertTrue(tooSoon.get(0).contains("GATEWAY_CLAIMS_STALE_AFTER (PT2M) must be at least"), tooSoon.get(0));
         assertEquals(List.of(), problems(Map.of("gateway.claims.stale-after", "PT20S", "gateway.storage.call-timeout", "PT3S",
                 "gateway.ledger.statement-timeout", "PT2S")));
+        // A store with longer calls makes the longest transition longer.
+        assertEquals(java.time.Duration.ofSeconds(5 * 90 + 2 * 5), ConfigChecks.longestTransition(config(Map.of(
+                "gateway.stores.far.bucket", "x", "gateway.stores.far.storage.call-timeout", "PT90S"))));
+    }
+
+    @Test
+    void aNamedStoreKeepsTheGatewaysCallBoundsExceptWhereItSetsItsOwn() {
+        GatewayConfig config = config(Map.of("gateway.storage.connect-timeout", "PT2S", "gateway.stores.far.bucket", "x",
+                "gateway.stores.far.storage.call-timeout", "PT90S", "gateway.stores.far.storage.max-connections", "8"));
+        StorageConfig far = config.stores().get("far").bounds(config.storage());
+        assertEquals(java.time.Duration.ofSeconds(90), far.callTimeout());
+        assertEquals(8, far.maxConnections());
+        assertEquals(java.time.Duration.ofSeconds(2), far.connectTimeout(), "the gateway's own setting");
+        assertEquals(config.storage().attemptTimeout(), far.attemptTimeout(), "the gateway's default");
+        assertEquals(config.storage().minThroughputBytesPerSecond(), far.minThroughputBytesPerSecond());
     }
 
     @Test

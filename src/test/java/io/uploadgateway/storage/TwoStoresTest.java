@@ -49,13 +49,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * routes one owner's uploads to {@code b} (and without the hook's word, a token's {@code tenant}
  * claim does); the bytes land in that store's bucket (checked with
  * S3's own API), downloads come from it, the janitor expires and sweeps each store, and with
- * {@code b} down, the default store's uploads keep working while readiness and the metrics say which is down.
+ * {@code b} hung (its own 3 s call bound ends its calls), the default store's uploads keep working while
+ * readiness and the metrics say which is down.
  */
 @QuarkusTest
 @WithTestResource(value = TestStack.class, initArgs = {
         @ResourceArg(name = TestStack.SECOND_STORE, value = "b"),
         @ResourceArg(name = "gateway.store-claim", value = "tenant"),
-        @ResourceArg(name = "gateway.store-by-claim.acme", value = "b")})
+        @ResourceArg(name = "gateway.store-by-claim.acme", value = "b"),
+        @ResourceArg(name = "gateway.stores.b.storage.call-timeout", value = "PT3S")})
 @WithTestResource(AppBackend.class)
 class TwoStoresTest {
 
@@ -203,10 +205,14 @@ class TwoStoresTest {
     void withStoreBDownTheDefaultStoreKeepsWorkingAndReadinessSaysWhich() {
         Gateway inDefault = Gateway.as(owner("fine", null));
         Gateway inB = Gateway.as(owner("stuck", "b"));
-        storeB.mode(FaultyS3.Action.RESET);
+        storeB.mode(FaultyS3.Action.HANG);
 
+        // Store b's own call bound (3 s; the gateway's is 30 s) ends the hung create.
+        long started = System.nanoTime();
         inB.api().body(Map.of("filename", "b.bin", "size", 100)).post("/api/v1/uploads")
                 .then().statusCode(503).body("code", equalTo("storage_unavailable"));
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        assertTrue(took.compareTo(Duration.ofSeconds(15)) < 0, "bounded by store b's call timeout, not the gateway's 30 s: " + took);
         byte[] body = Bytes.random(1000, 3);
         String id = uploadWhole(inDefault, "fine.bin", body);
         inDefault.get(id).then().body("state", equalTo("COMPLETED"));
