@@ -126,10 +126,7 @@ public class BucketBootstrap {
             LOG.infof("bucket %s: CORS rule set (%s from %s, ETag exposed)", store.bucket(), rule.allowedMethods(),
                     config.corsAllowedOrigins());
         } catch (CompletionException e) {
-            String reason = e.getCause() instanceof S3Exception s3e
-                    ? "HTTP " + s3e.statusCode() + (s3e.awsErrorDetails() == null ? "" : " " + s3e.awsErrorDetails().errorCode())
-                    : String.valueOf(e.getCause());
-            String problem = "could not set the bucket's CORS rule (" + reason + "): browsers need PUT allowed and ETag"
+            String problem = "could not set the bucket's CORS rule (" + S3MultipartStorage.reason(e) + "): browsers need PUT allowed and ETag"
                     + " exposed; set it by hand and turn gateway.manage-bucket off, or fix the store";
             corsProblems.put(store.name(), problem);
             LOG.errorf("bucket %s: %s", store.bucket(), problem);

@@ -212,13 +212,23 @@ public class S3MultipartStorage implements MultipartStorage {
                 .onFailure().recoverWithItem(failure -> {
                     Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                             ? failure.getCause() : failure;
-                    if (cause instanceof S3Exception s3e && s3e.awsErrorDetails() != null) {
-                        String code = s3e.awsErrorDetails().errorCode();
-                        return new BucketProbe(false, "HTTP " + s3e.statusCode() + (code == null ? "" : " " + code),
-                                date(s3e.awsErrorDetails().sdkHttpResponse()));
-                    }
-                    return new BucketProbe(false, describe(cause), Optional.empty());
+                    Optional<String> date = cause instanceof S3Exception s3e && s3e.awsErrorDetails() != null
+                            ? date(s3e.awsErrorDetails().sdkHttpResponse()) : Optional.empty();
+                    return new BucketProbe(false, reason(cause), date);
                 });
+    }
+
+    /**
+     * A short, secret-free reason for a failed call, for logs and readiness: {@code HTTP 501
+     * NotImplemented} for S3's answer, else what kept the answer from coming.
+     */
+    static String reason(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (cause instanceof S3Exception s3e) {
+            String code = s3e.awsErrorDetails() == null ? null : s3e.awsErrorDetails().errorCode();
+            return "HTTP " + s3e.statusCode() + (code == null ? "" : " " + code);
+        }
+        return describe(cause);
     }
 
     private static Optional<String> date(SdkHttpResponse response) {

@@ -139,7 +139,7 @@ public class StoreCapabilities {
             if (refused != null && (refused.statusCode() == 400 || refused.statusCode() == 501)) {
                 return false; // the store will not even start an upload of this algorithm
             }
-            throw new ProbeFailed("CreateMultipartUpload: " + describe(e));
+            throw new ProbeFailed("CreateMultipartUpload: " + S3MultipartStorage.reason(e));
         }
         try {
             s3.uploadPart(wrongChecksum(key, uploadId, algorithm), AsyncRequestBody.fromBytes(PROBE_BYTES)).join();
@@ -149,14 +149,14 @@ public class StoreCapabilities {
             if (refused != null && refused.statusCode() == 400) {
                 return true;
             }
-            throw new ProbeFailed("UploadPart: " + describe(e));
+            throw new ProbeFailed("UploadPart: " + S3MultipartStorage.reason(e));
         } finally {
             try {
                 s3.abortMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId)
                         .overrideConfiguration(o -> o.apiCallTimeout(PROBE_CALL_TIMEOUT))).join();
             } catch (CompletionException e) {
                 // the bucket's lifecycle rule removes it
-                LOG.debugf("bucket %s: could not abort the probe's upload %s: %s", bucket, key, describe(e));
+                LOG.debugf("bucket %s: could not abort the probe's upload %s: %s", bucket, key, S3MultipartStorage.reason(e));
             }
         }
     }
@@ -180,15 +180,6 @@ public class StoreCapabilities {
     /** The store's answer, if an S3 error ended the call. */
     private static S3Exception refusal(CompletionException e) {
         return e.getCause() instanceof S3Exception s3e ? s3e : null;
-    }
-
-    private static String describe(CompletionException e) {
-        Throwable cause = e.getCause() == null ? e : e.getCause();
-        if (cause instanceof S3Exception s3e) {
-            String code = s3e.awsErrorDetails() == null ? null : s3e.awsErrorDetails().errorCode();
-            return "HTTP " + s3e.statusCode() + (code == null ? "" : " " + code);
-        }
-        return cause.getClass().getSimpleName();
     }
 
     private static String names(Set<ChecksumAlgorithm> algorithms) {

@@ -61,7 +61,7 @@ public class UploadMetrics {
     }
 
     private Counters of(String store) {
-        return byStore.computeIfAbsent(store == null ? GatewayConfig.DEFAULT_STORE : store, name -> Counters.of(registry, name));
+        return byStore.computeIfAbsent(store, name -> Counters.of(registry, name));
     }
 
     /**

@@ -125,6 +125,17 @@ class TwoStoresTest {
         var data = completed.get(completed.size() - 1).event().path("data");
         assertEquals("b", data.path("store").asText());
         assertEquals(BUCKET_B, data.path("bucket").asText());
+
+        // The upload counters are tagged by store.
+        String metrics = given().get(management + "metrics").then().statusCode(200).extract().asString();
+        assertTrue(completedIn(metrics, "b") >= 1 && completedIn(metrics, "default") >= 1, metrics.lines()
+                .filter(line -> line.startsWith("gateway_uploads_completed_total")).toList().toString());
+    }
+
+    private static double completedIn(String metrics, String store) {
+        var line = java.util.regex.Pattern.compile("(?m)^gateway_uploads_completed_total\\{[^}]*store=\"" + store + "\"[^}]*} (\\S+)$")
+                .matcher(metrics);
+        return line.find() ? Double.parseDouble(line.group(1)) : -1;
     }
 
     @Test

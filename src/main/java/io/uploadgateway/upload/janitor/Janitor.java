@@ -242,8 +242,8 @@ public class Janitor {
     private Uni<List<String>> refuseOversized(Instant now) {
         return ledger.transaction(() -> operators.takeSizeChecks(now, config.janitorBatchSize()))
                 .flatMap(taken -> Multi.createFrom().iterable(taken)
-                        .onItem().transformToUniAndConcatenate(upload -> Uni.createFrom()
-                                .deferred(() -> stores.storage(upload.store).listParts(upload.key, upload.s3UploadId))
+                        .onItem().transformToUniAndConcatenate(upload -> stores.storage(upload.store)
+                                .listParts(upload.key, upload.s3UploadId)
                                 .map(parts -> parts.stream().mapToLong(MultipartStorage.StoredPart::size).sum())
                                 .flatMap(total -> reservations.excess(upload, total).flatMap(reason -> reason == null
                                         ? Uni.createFrom().<String>nullItem()

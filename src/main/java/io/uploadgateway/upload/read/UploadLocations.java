@@ -1,5 +1,6 @@
 package io.uploadgateway.upload.read;
 
+import io.uploadgateway.storage.Store;
 import io.uploadgateway.storage.Stores;
 import io.uploadgateway.upload.Upload;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -15,6 +16,6 @@ public class UploadLocations {
     }
 
     public String bucketOf(Upload upload) {
-        return stores.named(upload.store).map(store -> store.bucket()).orElse(null);
+        return stores.named(upload.store).map(Store::bucket).orElse(null);
     }
 }

@@ -89,9 +89,10 @@ public class LeaseParts {
             List<Asked> leased = page.size() > MAX_PAGE ? page.subList(0, MAX_PAGE) : page;
             Integer nextAfter = page.size() > MAX_PAGE ? leased.get(leased.size() - 1).partNumber() : null;
             ChecksumAlgorithm algorithm = full.upload().checksumAlgorithm;
-            checksums.check(id, full.upload().store, algorithm, leased);
-            return checksums.keep(lookup, id, algorithm, leased).chain(() -> window.grant(full.upload().store, requested)).flatMap(grant -> {
-                List<SignedPart> parts = signer.sign(full.upload().store, full.upload().key, full.upload().s3UploadId, plan, leased, algorithm, grant);
+            String store = full.upload().store;
+            checksums.check(id, store, algorithm, leased);
+            return checksums.keep(lookup, id, algorithm, leased).chain(() -> window.grant(store, requested)).flatMap(grant -> {
+                List<SignedPart> parts = signer.sign(store, full.upload().key, full.upload().s3UploadId, plan, leased, algorithm, grant);
                 return lookAfterTransfer(full, parts, grant.lifetime()).map(ignored -> new Lease(
                         parts.isEmpty() ? clock.instant() : parts.get(0).url().expiresAt(), grant.window().cappedBy(), parts, nextAfter));
             });

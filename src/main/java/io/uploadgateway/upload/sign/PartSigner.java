@@ -39,8 +39,8 @@ public class PartSigner {
      * URL's headers then name them. Nothing else is ever signed: a part asked for without digests
      * gets a URL without any.
      */
-    public List<SignedPart> sign(String store, String key, String s3UploadId, PartPlan plan, List<Asked> asked, ChecksumAlgorithm algorithm,
-                                 Grant grant) {
+    public List<SignedPart> sign(String store, String key, String s3UploadId, PartPlan plan, List<Asked> asked,
+                                 ChecksumAlgorithm algorithm, Grant grant) {
         List<PartToSign> parts = new ArrayList<>(asked.size());
         for (Asked part : asked) {
             int n = part.partNumber();

@@ -89,7 +89,8 @@ public class SignParts {
             return reserved.chain(() -> touchIfStale(upload))
                     .chain(() -> checksums.keep(lookup, id, upload.checksumAlgorithm(), asked))
                     .chain(() -> window.grant(upload.store(), requested))
-                    .map(grant -> signer.sign(upload.store(), upload.key(), upload.s3UploadId(), plan, asked, upload.checksumAlgorithm(), grant));
+                    .map(grant -> signer.sign(upload.store(), upload.key(), upload.s3UploadId(), plan, asked, upload.checksumAlgorithm(),
+                            grant));
         });
     }
 
