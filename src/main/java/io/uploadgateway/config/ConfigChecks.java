@@ -121,6 +121,37 @@ public class ConfigChecks {
                         + " the store would refuse every part; unset one of them");
             }
         });
+        problems.addAll(processingProblems(config));
+        return problems;
+    }
+
+    static List<String> processingProblems(GatewayConfig config) {
+        List<String> problems = new ArrayList<>();
+        ProcessingConfig processing = config.processing();
+        if (!List.of("move", "delete").contains(processing.quarantine())) {
+            problems.add("GATEWAY_PROCESSING_QUARANTINE (" + processing.quarantine() + ") must be move or delete");
+        }
+        if (!List.of("quarantine", "skip").contains(config.scan().overLimit())) {
+            problems.add("GATEWAY_SCAN_OVER_LIMIT (" + config.scan().overLimit() + ") must be quarantine or skip");
+        }
+        if (config.scan().chunkSize().asLongValue() < 1 || config.scan().chunkSize().asLongValue() > 64L * 1024 * 1024) {
+            problems.add("GATEWAY_SCAN_CHUNK_SIZE must be between 1 byte and 64M (each scan holds one chunk in memory)");
+        }
+        if (processing.concurrency() < 1 || processing.batchSize() < 1) {
+            problems.add("GATEWAY_PROCESSING_CONCURRENCY and GATEWAY_PROCESSING_BATCH_SIZE must be at least 1");
+        }
+        Duration longestStep = config.scan().timeout().compareTo(processing.webhook().timeout()) > 0
+                ? config.scan().timeout() : processing.webhook().timeout();
+        if (config.processes() && processing.lease().compareTo(longestStep.plus(config.storage().callTimeout().multipliedBy(3))) <= 0) {
+            problems.add("GATEWAY_PROCESSING_LEASE (" + processing.lease() + ") must outlast the longest step (" + longestStep
+                    + ") and the quarantine's storage calls (3 × " + config.storage().callTimeout() + "): a replica still at work"
+                    + " would be taken over");
+        }
+        if (processing.webhook().url().filter(url -> !url.isBlank()).isPresent()
+                && processing.webhook().secret().or(() -> config.webhook().secret()).isEmpty()) {
+            problems.add("GATEWAY_PROCESSING_WEBHOOK_SECRET (or GATEWAY_WEBHOOK_SECRET) is required with GATEWAY_PROCESSING_WEBHOOK_URL:"
+                    + " the app must be able to tell the gateway's calls from anyone else's");
+        }
         return problems;
     }
 }

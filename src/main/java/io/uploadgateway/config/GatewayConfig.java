@@ -109,6 +109,18 @@ public interface GatewayConfig {
 
     AutoCompleteConfig autoComplete();
 
+    /** The processing stage after completion (its steps: {@link #scan()}, a webhook). */
+    ProcessingConfig processing();
+
+    /** The virus scan step ({@code gateway.scan.clamd}). */
+    ScanConfig scan();
+
+    /** Whether any processing step is configured: then a completion leads to PROCESSING, not straight to COMPLETED. */
+    default boolean processes() {
+        return scan().clamd().filter(address -> !address.isBlank()).isPresent()
+                || processing().webhook().url().filter(url -> !url.isBlank()).isPresent();
+    }
+
     /** Part size chosen when the client does not ask for one (raised when the upload needs more than 10,000 parts). */
     @WithDefault("16M")
     MemorySize defaultPartSize();

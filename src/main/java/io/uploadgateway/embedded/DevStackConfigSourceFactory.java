@@ -6,6 +6,7 @@ import io.smallrye.config.ConfigValue;
 import io.smallrye.config.PropertiesConfigSource;
 import org.eclipse.microprofile.config.spi.ConfigSource;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -27,10 +28,11 @@ public class DevStackConfigSourceFactory implements ConfigSourceFactory {
                 || configured(context, "quarkus.datasource.reactive.url") || configured(context, "quarkus.s3.endpoint-override")) {
             return List.of();
         }
-        return List.of(new PropertiesConfigSource(startOnce(), "upload-gateway dev stack", 500));
+        return List.of(new PropertiesConfigSource(startOnce(configured(context, "gateway.scan.clamd")),
+                "upload-gateway dev stack", 500));
     }
 
-    private static synchronized Map<String, String> startOnce() {
+    private static synchronized Map<String, String> startOnce(boolean scannerConfigured) {
         if (started == null) {
             Path dataDir = Path.of(System.getProperty("user.dir"), "target", "dev-stack");
             try {
@@ -46,14 +48,39 @@ public class DevStackConfigSourceFactory implements ConfigSourceFactory {
                         // the JVM is going away
                     }
                 }, "dev-stack-shutdown"));
-                System.out.printf("%nupload-gateway dev stack: PostgreSQL on port %d, S3 (S3Proxy) at %s, data in %s%n%n",
-                        stack.postgresPort(), stack.s3Endpoint(), dataDir);
+                String scanner = scannerConfigured ? "the configured clamd" : startClamd(dataDir.resolve("clamd"), config);
+                System.out.printf("%nupload-gateway dev stack: PostgreSQL on port %d, S3 (S3Proxy) at %s, scan step: %s, data in %s%n%n",
+                        stack.postgresPort(), stack.s3Endpoint(), scanner, dataDir);
                 started = Map.copyOf(config);
             } catch (Exception e) {
                 throw new IllegalStateException("could not start the embedded dev stack (PostgreSQL + S3Proxy) in " + dataDir, e);
             }
         }
         return started;
+    }
+
+    /**
+     * The machine's clamd, if it has one, with the EICAR test signature only ({@link EmbeddedClamd}):
+     * dev mode then shows the processing stage; without it there is no scan step, and the log says so.
+     */
+    private static String startClamd(Path dir, Map<String, String> config) {
+        if (EmbeddedClamd.installed().isEmpty()) {
+            return "none (no clamd on this machine: apt-get install clamav-daemon)";
+        }
+        try {
+            EmbeddedClamd clamd = EmbeddedClamd.start(dir, 25L * 1024 * 1024);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    clamd.close();
+                } catch (InterruptedException ignored) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "dev-clamd-shutdown"));
+            config.put("gateway.scan.clamd", clamd.address());
+            return "clamd at " + clamd.address() + " (knows the EICAR test signature only)";
+        } catch (IOException | InterruptedException e) {
+            return "none (clamd did not start: " + e.getMessage() + ")";
+        }
     }
 
     private static boolean configured(ConfigSourceContext context, String key) {

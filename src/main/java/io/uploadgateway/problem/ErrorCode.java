@@ -24,6 +24,8 @@ public enum ErrorCode {
     PARTS_MISSING(409, "Parts missing", "Complete found planned parts that storage does not hold yet; `missingParts` lists them."),
     PART_MISMATCH(409, "Parts do not match", "Storage holds other bytes than expected for some parts; `mismatchedParts` says which and how."),
     UPLOAD_BUSY(409, "Upload busy", "Another call is completing or aborting this upload right now; ask again after `Retry-After` seconds."),
+    UPLOAD_PROCESSING(409, "Upload is processing", "The upload's object is assembled but its processing steps (virus scan, the app's verdict) have not cleared it yet: ask again after `Retry-After` seconds."),
+    UPLOAD_QUARANTINED(409, "Upload is quarantined", "A processing step failed the upload (`quarantineReason` says which and why): it is never served unless an operator releases it."),
     STORAGE_REFUSED(409, "Storage refused", "Object storage refused the operation for good (access denied, no such bucket, bad credentials or clock): retrying will not help until an operator fixes the bucket or the gateway's credentials."),
     WEBHOOKS_OFF(409, "Webhooks are off", "Redelivery needs webhooks, and this gateway has no webhook URL configured."),
     TOO_LARGE(413, "Upload too large", "The declared size exceeds the gateway's maximum upload size; or, at completion, an upload holds more than it may (an upload started without a size over that maximum, or over what it reserved with no room left in its owner's bytes quota; a form's object over what the form allowed): it is then aborted and its bytes removed."),

@@ -43,7 +43,12 @@ public interface MultipartStorage {
     Uni<Optional<StoredObject>> headObject(String key);
 
     /** The object's first {@code length} bytes (fewer if it is shorter): a ranged GetObject. */
-    Uni<byte[]> readStart(String key, int length);
+    default Uni<byte[]> readStart(String key, int length) {
+        return readRange(key, 0, length);
+    }
+
+    /** {@code length} bytes of the object from {@code offset} (fewer at its end): a ranged GetObject. */
+    Uni<byte[]> readRange(String key, long offset, int length);
 
     /** DeleteObject; deleting a missing object is not an error. */
     Uni<Void> deleteObject(String key);

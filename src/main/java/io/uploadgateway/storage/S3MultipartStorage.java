@@ -148,8 +148,8 @@ public class S3MultipartStorage implements MultipartStorage {
     }
 
     @Override
-    public Uni<byte[]> readStart(String key, int length) {
-        return call("GetObject", () -> s3.getObject(r -> r.bucket(bucket).key(key).range("bytes=0-" + (length - 1)),
+    public Uni<byte[]> readRange(String key, long offset, int length) {
+        return call("GetObject", () -> s3.getObject(r -> r.bucket(bucket).key(key).range("bytes=" + offset + "-" + (offset + length - 1)),
                 AsyncResponseTransformer.toBytes()))
                 .map(bytes -> bytes.asByteArray());
     }

@@ -136,7 +136,7 @@ public class Stores {
         }
 
         @Override
-        public Uni<byte[]> readStart(String key, int length) {
+        public Uni<byte[]> readRange(String key, long offset, int length) {
             return refused();
         }
 

@@ -18,6 +18,14 @@ public record Ending(UploadState state, String etag, Long size, String detectedC
         return new Ending(UploadState.COMPLETED, etag, size, null);
     }
 
+    /**
+     * This completion held back for the processing stage: the object is assembled with its ETag and
+     * size, but PROCESSING, not served, until its steps pass. Any other ending stays as it is.
+     */
+    public Ending heldForProcessing() {
+        return state == UploadState.COMPLETED ? new Ending(UploadState.PROCESSING, etag, size, null) : this;
+    }
+
     /** The object's bytes are not of the declared (or an accepted) type: the object was deleted. */
     public static Ending rejected(String detectedContentType) {
         return new Ending(UploadState.REJECTED, null, null, detectedContentType);

@@ -50,6 +50,15 @@ public final class ObjectKeys {
         return UPLOAD_ID.matcher(id).matches() ? Optional.of(UUID.fromString(id)) : Optional.empty();
     }
 
+    /**
+     * Where a quarantined object is kept: {@code <root>quarantine/} and the rest of its key, so
+     * nothing that serves or sweeps uploads' keys meets it ({@code quarantine} is no deployment id:
+     * those are twelve characters).
+     */
+    public static String quarantineFor(String root, String key) {
+        return root + "quarantine/" + (key.startsWith(root) ? key.substring(root.length()) : key);
+    }
+
     /** {@code <root><owner segment>/<uploadId>/<sanitised filename>}; the upload id keeps every key unique. */
     public static String forUpload(String root, String owner, UUID uploadId, String filename) {
         return root + ownerSegment(owner) + "/" + uploadId + "/" + Filenames.sanitise(filename);

@@ -151,6 +151,30 @@ public class Upload extends PanacheEntityBase {
     @Column(name = "checksum_algorithm")
     public ChecksumAlgorithm checksumAlgorithm;
 
+    /**
+     * The processing stage's record: each step's verdict, then any operator's release or delete, in
+     * order (null until a step ran).
+     */
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(columnDefinition = "jsonb")
+    public ProcessingRecord processing;
+
+    /** Failed attempts of the current processing step (scanner unavailable, verdict pending); 0 after a verdict. */
+    @Column(name = "processing_attempts")
+    public int processingAttempts;
+
+    /** The runner that took this PROCESSING upload; its lease ends at {@link #nextCheckAt}. */
+    @Column(name = "processing_token")
+    public UUID processingToken;
+
+    /** Why the upload is QUARANTINED. */
+    @Column(name = "quarantine_reason")
+    public String quarantineReason;
+
+    /** Where a QUARANTINED upload's object is kept; null when it was deleted. */
+    @Column(name = "quarantine_key")
+    public String quarantineKey;
+
     /** The claim of a transition that waits on S3 (COMPLETING, ABORTING); null otherwise. */
     @Column(name = "claim_token")
     public UUID claimToken;
@@ -330,7 +354,7 @@ public class Upload extends PanacheEntityBase {
      */
     public void end(Ending ending, Instant now) {
         requireState(UploadState.COMPLETING, UploadState.ABORTING);
-        if (ending.state() == UploadState.COMPLETED) {
+        if (ending.state() == UploadState.COMPLETED || ending.state() == UploadState.PROCESSING) {
             size = ending.size();
             etag = ending.etag();
             completedAt = now;
@@ -339,9 +363,108 @@ public class Upload extends PanacheEntityBase {
         state = ending.state();
         endedAt = now;
         clearClaim();
-        nextCheckAt = null;
+        // A PROCESSING upload is due to the processing stage at once.
+        nextCheckAt = state == UploadState.PROCESSING ? now : null;
         updatedAt = now;
         expiresAt = null;
+    }
+
+    // --- the processing stage: PROCESSING → COMPLETED or QUARANTINED (docs/api.md, "Processing")
+
+    /** The stage's runner takes this PROCESSING upload with {@code token} until {@code leaseEnds} (then another may). */
+    public void processingTaken(UUID token, Instant leaseEnds, Instant now) {
+        requireState(UploadState.PROCESSING);
+        processingToken = token;
+        nextCheckAt = leaseEnds;
+        updatedAt = now;
+    }
+
+    /** Whether {@code token} is the runner that holds this upload. */
+    public boolean processedBy(UUID token) {
+        return state == UploadState.PROCESSING && processingToken != null && processingToken.equals(token);
+    }
+
+    /** The processing record's outcomes in order; null before any (the views and events then leave it out). */
+    public List<StepOutcome> outcomes() {
+        return processing == null ? null : processing.steps();
+    }
+
+    /** The outcome {@code step} already recorded on this upload, or null: a step runs once per upload. */
+    public StepOutcome outcomeOf(String step) {
+        return processing == null ? null : processing.steps().stream().filter(o -> o.step().equals(step)).findFirst().orElse(null);
+    }
+
+    /** A step's verdict, recorded; the next step (or the same, after a failure: quarantine) comes next. */
+    public void stepDone(StepOutcome outcome, Instant now) {
+        requireState(UploadState.PROCESSING);
+        record(outcome, now);
+        processingAttempts = 0;
+    }
+
+    /** The current step could not give a verdict yet: the runner lets go and it is tried again at {@code at}. */
+    public void stepLater(Instant at, Instant now) {
+        requireState(UploadState.PROCESSING);
+        processingAttempts++;
+        processingToken = null;
+        nextCheckAt = at;
+        updatedAt = now;
+    }
+
+    /** Every step passed: the upload is served (COMPLETED). */
+    public void ready(Instant now) {
+        requireState(UploadState.PROCESSING);
+        state = UploadState.COMPLETED;
+        leaveProcessing(now);
+    }
+
+    /** A step failed it: QUARANTINED, its object kept at {@code keptAt} (null: deleted). */
+    public void quarantine(String reason, String keptAt, Instant now) {
+        requireState(UploadState.PROCESSING);
+        state = UploadState.QUARANTINED;
+        quarantineReason = reason;
+        quarantineKey = keptAt;
+        leaveProcessing(now);
+    }
+
+    /**
+     * An operator overrides the verdict of a QUARANTINED upload whose object is back at its key
+     * (with {@code etagAtKey}, a copy's own): it is served.
+     */
+    public void release(String operator, String etagAtKey, Instant now) {
+        requireState(UploadState.QUARANTINED);
+        record(StepOutcome.of("operator", StepOutcome.Verdict.RELEASED, operator, now), now);
+        state = UploadState.COMPLETED;
+        etag = etagAtKey;
+        quarantineKey = null;
+    }
+
+    /** The app posted its verdict for {@code outcome.step()} (a webhook step's callback): recorded once, and looked at now. */
+    public void verdictArrived(StepOutcome outcome, Instant now) {
+        requireState(UploadState.PROCESSING);
+        if (outcomeOf(outcome.step()) == null) {
+            record(outcome, now);
+            processingAttempts = 0;
+            nextCheckAt = now;
+        }
+    }
+
+    /** An operator deleted a QUARANTINED upload's object. */
+    public void quarantineDeleted(String operator, Instant now) {
+        requireState(UploadState.QUARANTINED);
+        record(StepOutcome.of("operator", StepOutcome.Verdict.DELETED, operator, now), now);
+        quarantineKey = null;
+    }
+
+    private void record(StepOutcome outcome, Instant now) {
+        processing = (processing == null ? new ProcessingRecord(List.of()) : processing).with(outcome);
+        updatedAt = now;
+    }
+
+    private void leaveProcessing(Instant now) {
+        processingToken = null;
+        processingAttempts = 0;
+        nextCheckAt = null;
+        updatedAt = now;
     }
 
     private void clearClaim() {

@@ -30,7 +30,7 @@ public class UploadMetrics {
 
     /** The counters of one store (tag {@code store}): every configured store's exist from startup. */
     private record Counters(Counter started, Counter completed, Counter aborted, Counter expired, Counter rejected,
-                            Counter bytesCompleted, Counter partsPresigned) {
+                            Counter quarantined, Counter bytesCompleted, Counter partsPresigned) {
 
         static Counters of(MeterRegistry registry, String store) {
             return new Counters(
@@ -41,6 +41,7 @@ public class UploadMetrics {
                     counter(registry, "gateway.uploads.expired", "Uploads expired by the janitor", store),
                     counter(registry, "gateway.uploads.rejected",
                             "Uploads whose bytes did not match their declared type (object deleted)", store),
+                    counter(registry, "gateway.uploads.quarantined", "Uploads a processing step failed (not served)", store),
                     Counter.builder("gateway.bytes.completed").baseUnit("bytes").description("Bytes in completed uploads")
                             .tag("store", store).register(registry),
                     counter(registry, "gateway.parts.presigned", "Part URLs presigned", store));
@@ -83,10 +84,16 @@ public class UploadMetrics {
         of(upload.store).started().increment();
     }
 
-    /** An upload reached its final state (counted once its ending committed). */
+    /**
+     * An upload reached its final state, or the processing stage (counted once the change
+     * committed): a PROCESSING upload counts when its steps settle it.
+     */
     public void ended(Upload upload) {
         Counters counters = of(upload.store);
         switch (upload.state) {
+            case PROCESSING -> {
+            }
+            case QUARANTINED -> counters.quarantined().increment();
             case COMPLETED -> {
                 counters.completed().increment();
                 counters.bytesCompleted().increment(upload.size);

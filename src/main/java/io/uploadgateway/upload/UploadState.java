@@ -6,7 +6,10 @@ package io.uploadgateway.upload;
  * ABORTING → ABORTED} (client or operator abort) and {@code UPLOADING → ABORTING → EXPIRED} (the
  * janitor). A claim whose S3 work fails before S3 changed anything returns to {@code UPLOADING}.
  * A completion whose bytes contradict the declared content type ends {@code REJECTED}: the object
- * is deleted.
+ * is deleted. With processing steps configured ({@code gateway.scan.clamd}, a processing webhook), a
+ * completion ends {@code PROCESSING} instead: the object is assembled but not served until every
+ * step passed ({@code PROCESSING → COMPLETED}) or one failed it ({@code PROCESSING → QUARANTINED};
+ * an operator may release it to {@code COMPLETED}).
  */
 public enum UploadState {
     UPLOADING,
@@ -15,7 +18,9 @@ public enum UploadState {
     ABORTING,
     ABORTED,
     EXPIRED,
-    REJECTED;
+    REJECTED,
+    PROCESSING,
+    QUARANTINED;
 
     /** Whether an upload in this state is still in the bucket's multipart list (not yet completed or aborted). */
     public boolean isOpen() {

@@ -2,6 +2,7 @@ package io.uploadgateway.support;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.uploadgateway.embedded.DevKeys;
+import io.uploadgateway.embedded.EmbeddedClamd;
 import io.uploadgateway.embedded.EmbeddedStack;
 
 import java.nio.file.Files;
@@ -38,6 +39,10 @@ import java.util.Map;
  *   <li>{@value #POSTGRES}{@code =faulty}: an own stack with a {@link FaultyPostgres} proxy in front
  *       of its PostgreSQL for the gateway's reactive pools (Flyway migrates directly); the test gets
  *       it in a field of type {@link FaultyPostgres};</li>
+ *   <li>{@value #SCAN}{@code =clamd}: the gateway scans with a clamd of the class's own
+ *       ({@link EmbeddedClamd}: the machine's {@code clamav-daemon}, knowing the EICAR test
+ *       signature, taking streams up to 8 MiB), which the test gets in a field of type
+ *       {@link EmbeddedClamd} (to stop and start it, and count its scans);</li>
  *   <li>any {@code gateway.*} or {@code quarkus.*} key: that configuration value, for drills that
  *       shorten timeouts (e.g. {@code gateway.storage.call-timeout=PT3S}).</li>
  * </ul>
@@ -53,6 +58,9 @@ public class TestStack implements QuarkusTestResourceLifecycleManager {
     public static final String POSTGRES = "postgres";
     public static final String STORE = "store";
     public static final String SECOND_STORE = "second-store";
+    public static final String SCAN = "scan";
+    /** The StreamMaxLength of a test's clamd. */
+    public static final long CLAMD_STREAM_MAX = 8L * 1024 * 1024;
     public static final String ISSUER = "upload-gateway-test";
     /** The audience test tokens are issued for (mp.jwt.verify.audiences of the test stack). */
     public static final String AUDIENCE = "upload-gateway-test";
@@ -78,6 +86,8 @@ public class TestStack implements QuarkusTestResourceLifecycleManager {
     private FaultyS3 proxy;
     private FaultyPostgres postgresProxy;
     private S3Mock mock;
+    private boolean scan;
+    private EmbeddedClamd clamd;
 
     @Override
     public void init(Map<String, String> args) {
@@ -89,6 +99,7 @@ public class TestStack implements QuarkusTestResourceLifecycleManager {
         s3mock = "s3mock".equals(args.get(S3));
         faultyPostgres = "faulty".equals(args.get(POSTGRES));
         secondStore = args.get(SECOND_STORE);
+        scan = "clamd".equals(args.get(SCAN));
         own = args.containsKey(OWN) || !exposeEtag || faulty || faultyPostgres || secondStore != null;
         args.forEach((name, value) -> {
             if (name.startsWith("gateway.") || name.startsWith("quarkus.")) {
@@ -125,6 +136,10 @@ public class TestStack implements QuarkusTestResourceLifecycleManager {
                 mock = S3Mock.start(BUCKET);
                 config.put("quarkus.s3.endpoint-override", mock.endpoint());
             }
+            if (scan) {
+                clamd = EmbeddedClamd.start(Files.createTempDirectory("gateway-test-clamd"), CLAMD_STREAM_MAX);
+                config.put("gateway.scan.clamd", clamd.address());
+            }
             if (faultyPostgres) {
                 postgresProxy = FaultyPostgres.start(stack.postgresPort());
                 config.put("quarkus.datasource.reactive.url", "postgresql://localhost:" + postgresProxy.port() + "/postgres");
@@ -141,6 +156,14 @@ public class TestStack implements QuarkusTestResourceLifecycleManager {
         if (mock != null) {
             mock.close();
             mock = null;
+        }
+        if (clamd != null) {
+            try {
+                clamd.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            clamd = null;
         }
         if (!own || stack == null) {
             return; // the shared stack lives as long as the test JVM
@@ -166,6 +189,9 @@ public class TestStack implements QuarkusTestResourceLifecycleManager {
         }
         if (mock != null) {
             injector.injectIntoFields(mock, new TestInjector.MatchesType(S3Mock.class));
+        }
+        if (clamd != null) {
+            injector.injectIntoFields(clamd, new TestInjector.MatchesType(EmbeddedClamd.class));
         }
         if (postgresProxy != null) {
             injector.injectIntoFields(postgresProxy, new TestInjector.MatchesType(FaultyPostgres.class));

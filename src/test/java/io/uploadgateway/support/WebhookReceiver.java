@@ -87,6 +87,8 @@ public final class WebhookReceiver implements AutoCloseable {
     private final Map<String, Integer> failuresLeft = new ConcurrentHashMap<>();
     private volatile Function<Delivery, Integer> rule = delivery -> 204;
     private final Map<String, HookAnswer> hookByOwner = new ConcurrentHashMap<>();
+    private final List<Delivery> processingCalls = new CopyOnWriteArrayList<>();
+    private final Map<String, HookAnswer> processingByFilename = new ConcurrentHashMap<>();
     private volatile HttpServer server;
     private final HttpServer hookServer;
 
@@ -95,6 +97,7 @@ public final class WebhookReceiver implements AutoCloseable {
         this.key = StandardWebhooks.key(secret);
         hookServer = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
         hookServer.createContext("/hook", this::hook);
+        hookServer.createContext("/processing", this::processing);
         hookServer.setExecutor(threads);
         hookServer.start();
     }
@@ -123,6 +126,21 @@ public final class WebhookReceiver implements AutoCloseable {
 
     public String hookUrl() {
         return "http://127.0.0.1:" + hookServer.getAddress().getPort() + "/hook";
+    }
+
+    /** Where the processing webhook step asks for the app's verdict. */
+    public String processingUrl() {
+        return "http://127.0.0.1:" + hookServer.getAddress().getPort() + "/processing";
+    }
+
+    /** How the processing webhook answers for uploads of this filename (default: 202, the verdict comes later). */
+    public void processingAnswers(String filename, HookAnswer answer) {
+        processingByFilename.put(filename, answer);
+    }
+
+    /** The processing webhook's calls about this upload. */
+    public List<Delivery> processingCallsOf(String uploadId) {
+        return processingCalls.stream().filter(c -> uploadId.equals(c.uploadId())).toList();
     }
 
     /** Listening (again) on its port. */
@@ -248,6 +266,14 @@ public final class WebhookReceiver implements AutoCloseable {
         if (!answer.delay().isZero()) {
             pause(answer.delay()); // a receiver slow to answer
         }
+        respond(exchange, received.signatureValid() ? answer.status() : 401, answer.contentType(), answer.body());
+    }
+
+    private void processing(HttpExchange exchange) throws IOException {
+        Delivery received = read(exchange);
+        processingCalls.add(received);
+        HookAnswer answer = processingByFilename.getOrDefault(received.event().path("data").path("filename").asText(),
+                new HookAnswer(202, null, "", Duration.ZERO));
         respond(exchange, received.signatureValid() ? answer.status() : 401, answer.contentType(), answer.body());
     }
 

@@ -4,13 +4,17 @@ import io.uploadgateway.upload.read.AdminService;
 
 import io.smallrye.mutiny.Uni;
 import io.uploadgateway.problem.ApiProblem;
+import io.uploadgateway.http.session.Caller;
 import io.uploadgateway.upload.Scope;
+import io.uploadgateway.upload.StepOutcome;
 import io.uploadgateway.upload.Upload;
 import io.uploadgateway.upload.UploadState;
 import io.uploadgateway.upload.finish.AbortUpload;
+import io.uploadgateway.upload.process.ProcessingAdmin;
 import io.uploadgateway.http.Problems;
 import io.uploadgateway.http.RequestParams;
 import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -63,22 +67,33 @@ public class AdminResource {
     private final AbortUpload abortion;
     private final Clock clock;
 
-    public AdminResource(AdminService admin, AbortUpload abortion, Clock clock) {
+    private final ProcessingAdmin processing;
+    private final Caller caller;
+
+    public AdminResource(AdminService admin, AbortUpload abortion, ProcessingAdmin processing, Caller caller, Clock clock) {
         this.admin = admin;
         this.abortion = abortion;
+        this.processing = processing;
+        this.caller = caller;
         this.clock = clock;
     }
 
     public record AdminUploadView(String id, String owner, String kind, String state, String filename, String contentType, Long size,
                                   long bytesUploaded, long reservedBytes, int partsUploaded, Integer partCount, String store, String key,
                                   Instant createdAt, Instant updatedAt, Instant lastActivityAt, long idleSeconds, Instant expiresAt,
-                                  Instant completedAt, boolean autoComplete, Instant nextCheckAt) {
+                                  Instant completedAt, boolean autoComplete, Instant nextCheckAt, List<StepOutcome> processing,
+                                  int processingAttempts, String quarantineReason, String quarantineKey) {
         static AdminUploadView of(Upload u, Instant now) {
             return new AdminUploadView(u.id.toString(), u.owner, u.kind.name(), u.state.name(), u.filename, u.contentType, u.size,
                     u.bytesUploaded, u.state.isOpen() ? u.reservedBytes : 0, u.partsUploaded, u.partCount, u.store, u.key, u.createdAt,
                     u.updatedAt, u.lastActivityAt, Math.max(0, Duration.between(u.lastActivityAt, now).getSeconds()), u.expiresAt,
-                    u.completedAt, u.autoComplete, u.nextCheckAt);
+                    u.completedAt, u.autoComplete, u.nextCheckAt, u.outcomes(), u.processingAttempts, u.quarantineReason,
+                    u.quarantineKey);
         }
+    }
+
+    /** The app's verdict for the webhook processing step. */
+    public record VerdictRequest(String verdict, String reason) {
     }
 
     public record AdminPage(List<AdminUploadView> items, String nextCursor) {
@@ -118,6 +133,47 @@ public class AdminResource {
     @Problems({NOT_FOUND, UPLOAD_NOT_ACTIVE, UPLOAD_BUSY, STORAGE_REFUSED})
     public Uni<AdminUploadView> abort(@PathParam("id") String id) {
         return abortion.abort(Scope.operator(), RequestParams.uploadId(id))
+                .map(upload -> AdminUploadView.of(upload, clock.instant()));
+    }
+
+    @POST
+    @Path("/uploads/{id}/release")
+    @Operation(operationId = "adminReleaseUpload", summary = "Serve a QUARANTINED upload after all (idempotent; audited)",
+            description = "Puts its object back at its key; the upload is COMPLETED, its processing record ends with RELEASED and the"
+                    + " operator's name, and upload.released is sent.")
+    @APIResponse(responseCode = "200", description = "The upload, now COMPLETED",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = AdminUploadView.class)))
+    @Problems({NOT_FOUND, UPLOAD_NOT_ACTIVE, STORAGE_REFUSED})
+    public Uni<AdminUploadView> release(@PathParam("id") String id) {
+        return processing.release(RequestParams.uploadId(id), caller.owner()).map(upload -> AdminUploadView.of(upload, clock.instant()));
+    }
+
+    @POST
+    @Path("/uploads/{id}/delete")
+    @Operation(operationId = "adminDeleteQuarantined", summary = "Delete a QUARANTINED upload's object (idempotent; audited)",
+            description = "The upload stays QUARANTINED with no object; its processing record ends with DELETED and the operator's"
+                    + " name, and upload.deleted is sent.")
+    @APIResponse(responseCode = "200", description = "The upload, QUARANTINED without its object",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = AdminUploadView.class)))
+    @Problems({NOT_FOUND, UPLOAD_NOT_ACTIVE, STORAGE_REFUSED})
+    public Uni<AdminUploadView> deleteQuarantined(@PathParam("id") String id) {
+        return processing.delete(RequestParams.uploadId(id), caller.owner()).map(upload -> AdminUploadView.of(upload, clock.instant()));
+    }
+
+    @POST
+    @Path("/uploads/{id}/verdict")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(operationId = "adminPostVerdict", summary = "The app's verdict for the webhook processing step (its callback)",
+            description = "{\"verdict\": \"pass\"|\"fail\", \"reason\": \"…\"} for a PROCESSING upload whose webhook step answered 202;"
+                    + " recorded once (a repeat, or a verdict for an upload past that step, is answered as it is).")
+    @APIResponse(responseCode = "200", description = "The upload, with the verdict recorded",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = AdminUploadView.class)))
+    @Problems({NOT_FOUND, UPLOAD_NOT_ACTIVE})
+    public Uni<AdminUploadView> verdict(@PathParam("id") String id, VerdictRequest request) {
+        if (request == null) {
+            throw ApiProblem.invalid("a body {\"verdict\": \"pass\"|\"fail\", \"reason\": \"…\"} is required");
+        }
+        return processing.verdict(RequestParams.uploadId(id), request.verdict(), request.reason())
                 .map(upload -> AdminUploadView.of(upload, clock.instant()));
     }
 

@@ -72,6 +72,8 @@ import static io.uploadgateway.problem.ErrorCode.UNAUTHORIZED;
 import static io.uploadgateway.problem.ErrorCode.UNSUPPORTED_CONTENT_TYPE;
 import static io.uploadgateway.problem.ErrorCode.UPLOAD_BUSY;
 import static io.uploadgateway.problem.ErrorCode.UPLOAD_NOT_ACTIVE;
+import static io.uploadgateway.problem.ErrorCode.UPLOAD_PROCESSING;
+import static io.uploadgateway.problem.ErrorCode.UPLOAD_QUARANTINED;
 
 /**
  * The native v1 API ({@code docs/api.md}): a thin map from HTTP to the upload use cases, each
@@ -248,7 +250,7 @@ public class UploadResource {
             description = "The URL makes S3 answer with Content-Disposition carrying the original filename (RFC 6266 filename*).")
     @APIResponse(responseCode = "200", description = "The URL and when it expires",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = DownloadResponse.class)))
-    @Problems({INVALID_REQUEST, NOT_FOUND, UPLOAD_NOT_ACTIVE})
+    @Problems({INVALID_REQUEST, NOT_FOUND, UPLOAD_NOT_ACTIVE, UPLOAD_PROCESSING, UPLOAD_QUARANTINED})
     public Uni<DownloadResponse> download(@Parameter(description = "Upload id (UUID)", schema = @Schema(type = SchemaType.STRING, format = "uuid")) @PathParam("id") String id,
                                           @Parameter(description = "1..604800, default and ceiling from config", schema = @Schema(type = SchemaType.INTEGER, minimum = "1", maximum = "604800")) @QueryParam("expiresInSeconds") String expiresInSeconds,
                                           @Parameter(description = "attachment (default) or inline", schema = @Schema(enumeration = {"attachment", "inline"})) @QueryParam("disposition") String disposition) {

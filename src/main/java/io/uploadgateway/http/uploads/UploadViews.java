@@ -1,6 +1,7 @@
 package io.uploadgateway.http.uploads;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.uploadgateway.upload.StepOutcome;
 import io.uploadgateway.upload.Upload;
 import io.uploadgateway.upload.UploadPart;
 import io.uploadgateway.upload.UploadState;
@@ -55,15 +56,16 @@ public final class UploadViews {
                              Instant updatedAt, Instant expiresAt, Instant completedAt, long bytesUploaded,
                              int partsUploaded, List<PartView> parts, List<Integer> missingParts, String etag,
                              String location, String detectedContentType, boolean autoComplete, Instant nextCheckAt,
-                             String checksumAlgorithm, Instant partsPrunedAt) {
+                             String checksumAlgorithm, Instant partsPrunedAt, List<StepOutcome> processing,
+                             String quarantineReason) {
 
         static UploadView of(UploadWithParts full, String bucket) {
             Upload u = full.upload();
             return new UploadView(u.id.toString(), u.kind.name(), u.state.name(), u.filename, u.contentType, u.size, u.partSize,
                     u.partCount, u.key, u.metadata, u.createdAt, u.updatedAt, u.expiresAt, u.completedAt,
                     u.bytesUploaded, u.partsUploaded, full.parts().stream().map(PartView::of).toList(),
-                    full.missingParts(), u.etag, location(u, bucket), u.detectedContentType, u.autoComplete, u.nextCheckAt,
-                    checksumOf(u), u.partsPrunedAt);
+                    full.missingParts(), u.etag, location(u, bucket), u.detectedContentType, u.autoComplete, nextCheckOf(u),
+                    checksumOf(u), u.partsPrunedAt, u.outcomes(), u.quarantineReason);
         }
 
         /** A listing item: the upload without its parts. */
@@ -71,7 +73,12 @@ public final class UploadViews {
             return new UploadView(u.id.toString(), u.kind.name(), u.state.name(), u.filename, u.contentType, u.size, u.partSize,
                     u.partCount, u.key, u.metadata, u.createdAt, u.updatedAt, u.expiresAt, u.completedAt,
                     u.bytesUploaded, u.partsUploaded, null, null, u.etag, location(u, bucket), u.detectedContentType,
-                    u.autoComplete, u.nextCheckAt, checksumOf(u), u.partsPrunedAt);
+                    u.autoComplete, nextCheckOf(u), checksumOf(u), u.partsPrunedAt, u.outcomes(), u.quarantineReason);
+        }
+
+        /** When the gateway next looks whether an auto-complete upload is complete (the processing stage's times are its own). */
+        private static Instant nextCheckOf(Upload u) {
+            return u.state == UploadState.UPLOADING ? u.nextCheckAt : null;
         }
 
         private static String checksumOf(Upload u) {

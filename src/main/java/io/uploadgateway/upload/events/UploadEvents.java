@@ -1,5 +1,6 @@
 package io.uploadgateway.upload.events;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -7,6 +8,7 @@ import io.smallrye.mutiny.Uni;
 import io.uploadgateway.events.EventTypes;
 import io.uploadgateway.events.NewEvent;
 import io.uploadgateway.events.outbox.EventOutbox;
+import io.uploadgateway.upload.StepOutcome;
 import io.uploadgateway.upload.Upload;
 import io.uploadgateway.upload.UploadState;
 import io.uploadgateway.upload.read.UploadLocations;
@@ -33,7 +35,13 @@ public class UploadEvents implements EventTypes {
         COMPLETED("upload.completed", UploadState.COMPLETED),
         ABORTED("upload.aborted", UploadState.ABORTED),
         EXPIRED("upload.expired", UploadState.EXPIRED),
-        REJECTED("upload.rejected", UploadState.REJECTED);
+        REJECTED("upload.rejected", UploadState.REJECTED),
+        PROCESSING("upload.processing", UploadState.PROCESSING),
+        QUARANTINED("upload.quarantined", UploadState.QUARANTINED),
+        /** An operator overrode a quarantine: the upload is COMPLETED (served) now; not the event of a state. */
+        RELEASED("upload.released", null),
+        /** An operator deleted a quarantined upload's object; not the event of a state. */
+        DELETED("upload.deleted", null);
 
         private final String wireName;
         private final UploadState reports;
@@ -50,7 +58,7 @@ public class UploadEvents implements EventTypes {
 
         /** The event that reports an upload now in {@code state}. */
         public static Type reporting(UploadState state) {
-            return Arrays.stream(values()).filter(type -> type.reports == state).findFirst()
+            return Arrays.stream(values()).filter(type -> type.reports != null && type.reports == state).findFirst()
                     .orElseThrow(() -> new IllegalArgumentException("no event reports the state " + state));
         }
     }
@@ -59,11 +67,17 @@ public class UploadEvents implements EventTypes {
     public record Envelope(String type, Instant timestamp, Data data) {
     }
 
-    /** The upload as it is after the change the event reports. */
+    /**
+     * The upload as it is after the change the event reports. {@code processing} (each step's verdict,
+     * an operator's release or delete) and {@code quarantineReason} appear once the processing stage
+     * ran ({@code null} fields are left out).
+     */
     @JsonPropertyOrder({"id", "owner", "store", "bucket", "key", "filename", "size", "contentType", "etag", "metadata", "state",
-            "createdAt", "completedAt"})
+            "createdAt", "completedAt", "processing", "quarantineReason"})
     public record Data(String id, String owner, String store, String bucket, String key, String filename, Long size, String contentType,
-                       String etag, Map<String, String> metadata, String state, Instant createdAt, Instant completedAt) {
+                       String etag, Map<String, String> metadata, String state, Instant createdAt, Instant completedAt,
+                       @JsonInclude(JsonInclude.Include.NON_NULL) List<StepOutcome> processing,
+                       @JsonInclude(JsonInclude.Include.NON_NULL) String quarantineReason) {
     }
 
     private final EventOutbox outbox;
@@ -83,14 +97,27 @@ public class UploadEvents implements EventTypes {
 
     /** Writes the event reporting the upload's current state, in the caller's (ORM) transaction. */
     public Uni<Void> record(Upload upload, Instant at) {
-        return Uni.createFrom().item(() -> event(upload, at)).flatMap(outbox::record);
+        return record(upload, Type.reporting(upload.state), at);
+    }
+
+    /** Writes the event {@code type} about the upload as it is now, in the caller's (ORM) transaction. */
+    public Uni<Void> record(Upload upload, Type type, Instant at) {
+        return Uni.createFrom().item(() -> event(upload, type, at)).flatMap(outbox::record);
     }
 
     /** The event reporting the upload's current state, for the transaction that made it so. */
     public NewEvent event(Upload upload, Instant at) {
-        Type type = Type.reporting(upload.state);
+        return event(upload, Type.reporting(upload.state), at);
+    }
+
+    private NewEvent event(Upload upload, Type type, Instant at) {
+        return outbox.event(upload.id, type.wireName(), json(upload, type, at), at);
+    }
+
+    /** The JSON of the event {@code type} about the upload as it is now: what webhooks deliver (and a processing webhook is asked). */
+    public String json(Upload upload, Type type, Instant at) {
         try {
-            return outbox.event(upload.id, type.wireName(), json.writeValueAsString(envelope(type, upload, at)), at);
+            return json.writeValueAsString(envelope(type, upload, at));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("could not write the " + type.wireName() + " event", e);
         }
@@ -106,6 +133,6 @@ public class UploadEvents implements EventTypes {
         return new Envelope(type.wireName(), at, new Data(upload.id.toString(), upload.owner, upload.store,
                 locations.bucketOf(upload), upload.key,
                 upload.filename, upload.size, upload.contentType, upload.etag, metadata, upload.state.name(),
-                upload.createdAt, upload.completedAt));
+                upload.createdAt, upload.completedAt, upload.outcomes(), upload.quarantineReason));
     }
 }

@@ -82,7 +82,8 @@ public class CompleteUpload {
 
             @Override
             public Uni<UploadWithParts> answerFor(Upload upload) {
-                if (upload.state == UploadState.COMPLETED || upload.state == UploadState.REJECTED) {
+                if (upload.state == UploadState.COMPLETED || upload.state == UploadState.REJECTED
+                        || upload.state == UploadState.PROCESSING || upload.state == UploadState.QUARANTINED) {
                     return ledger.withParts(upload);
                 }
                 throw Errors.notUploading(upload.id, upload.state);

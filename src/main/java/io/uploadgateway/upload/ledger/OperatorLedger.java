@@ -225,6 +225,24 @@ public class OperatorLedger {
     }
 
     /**
+     * Up to {@code batch} PROCESSING uploads due a step (their runner's lease, if any, ran out),
+     * taken with {@code token} until {@code leaseEnds} in the same transaction ({@code SKIP LOCKED}:
+     * one replica takes one upload; partial index {@code uploads_processing_due}).
+     */
+    public Uni<List<Upload>> takeDueProcessing(Instant now, int batch, UUID token, Instant leaseEnds) {
+        return Panache.getSession().flatMap(session -> session.createNativeQuery("""
+                        select u.* from uploads u
+                        where u.state = %s and u.next_check_at <= :now
+                        order by u.next_check_at
+                        limit :batch
+                        for update skip locked""".formatted(SqlLiterals.PROCESSING), Upload.class)
+                .setParameter("now", now)
+                .setParameter("batch", batch)
+                .getResultList())
+                .invoke(due -> due.forEach(upload -> upload.processingTaken(token, leaseEnds, now)));
+    }
+
+    /**
      * Up to {@code batch} open-sized uploads that hold a reservation, least recently added up first,
      * marked as added up now in the same transaction ({@code SKIP LOCKED}: one replica looks at one).
      */

@@ -27,6 +27,8 @@ final class SqlLiterals {
 
     static final String UPLOADING = literal(UploadState.UPLOADING);
 
+    static final String PROCESSING = literal(UploadState.PROCESSING);
+
     static final String SINGLE_REQUEST = literal(UploadKind.SINGLE_REQUEST);
 
     static final String OPEN_SIZED = literal(UploadKind.OPEN_SIZED);

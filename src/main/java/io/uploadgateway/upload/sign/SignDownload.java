@@ -23,6 +23,8 @@ public class SignDownload {
 
     private final UploadLedger ledger;
     private final SigningWindow window;
+    /** A scan of a typical upload takes seconds; polling faster only adds load. */
+    static final String PROCESSING_RETRY_AFTER = "5";
 
     public SignDownload(UploadLedger ledger, SigningWindow window) {
         this.ledger = ledger;
@@ -37,6 +39,15 @@ public class SignDownload {
         Duration requested = window.requested(expiresInSeconds);
         return ledger.session(() -> ledger.find(scope, id))
                 .flatMap(upload -> {
+                    if (upload.state == UploadState.PROCESSING) {
+                        throw ErrorCode.UPLOAD_PROCESSING.problem("upload " + id + " is PROCESSING: its processing steps have not "
+                                + "cleared it yet; ask again in " + PROCESSING_RETRY_AFTER + " s")
+                                .withHeader("Retry-After", PROCESSING_RETRY_AFTER);
+                    }
+                    if (upload.state == UploadState.QUARANTINED) {
+                        throw ErrorCode.UPLOAD_QUARANTINED.problem("upload " + id + " is QUARANTINED (" + upload.quarantineReason
+                                + "); it is not served").with("quarantineReason", upload.quarantineReason);
+                    }
                     if (upload.state != UploadState.COMPLETED) {
                         throw ErrorCode.UPLOAD_NOT_ACTIVE.problem("upload " + id + " is " + upload.state + "; only COMPLETED uploads can be downloaded");
                     }

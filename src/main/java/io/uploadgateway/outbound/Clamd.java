@@ -1,0 +1,214 @@
+package io.uploadgateway.outbound;
+
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.NetSocket;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A ClamAV daemon over its TCP socket, on Vert.x's non-blocking client: {@code zPING} and
+ * {@code zINSTREAM}. Written by hand because the protocol is three lines (a command, chunks each
+ * prefixed by their length as four big-endian bytes, a zero-length chunk; one answer ending in
+ * NUL) and the Java clients on Maven Central block a thread per scan. A scan holds one chunk at a
+ * time: the next is asked for only when the previous one has been written to the socket.
+ */
+public final class Clamd {
+
+    /** What clamd said about a stream. */
+    public enum Finding {
+        /** {@code stream: OK} */
+        CLEAN,
+        /** {@code stream: <signature> FOUND}: the detail is the signature's name. */
+        INFECTED,
+        /** {@code INSTREAM size limit exceeded}: the stream passed clamd's {@code StreamMaxLength}. */
+        TOO_LARGE
+    }
+
+    public record Verdict(Finding finding, String detail) {
+    }
+
+    /** clamd could not be reached, did not answer in time, or answered something a scan cannot use: try again later. */
+    public static final class Unavailable extends RuntimeException {
+        public Unavailable(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    private static final Pattern FOUND = Pattern.compile("^(?:stream: )?(.+) FOUND$");
+    private static final Pattern ADDRESS = Pattern.compile("^(\\[[0-9a-fA-F:]+]|[^:\\s]+):(\\d{1,5})$");
+
+    private final String host;
+    private final int port;
+    private final Duration callTimeout;
+    private final NetClient client;
+
+    /** A client of clamd at {@code address} ({@code host:port}); every read and write is bounded by {@code callTimeout}. */
+    public Clamd(Vertx vertx, String address, Duration callTimeout) {
+        String problem = addressProblem(address);
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
+        }
+        Matcher m = ADDRESS.matcher(address.strip());
+        m.matches();
+        this.host = m.group(1).startsWith("[") ? m.group(1).substring(1, m.group(1).length() - 1) : m.group(1);
+        this.port = Integer.parseInt(m.group(2));
+        this.callTimeout = callTimeout;
+        int millis = (int) Math.max(1, callTimeout.toMillis());
+        this.client = vertx.createNetClient(new NetClientOptions().setConnectTimeout(millis)
+                .setIdleTimeout(millis).setIdleTimeoutUnit(TimeUnit.MILLISECONDS));
+    }
+
+    /** Null when {@code address} is a {@code host:port} clamd can listen on, else what is wrong with it. */
+    public static String addressProblem(String address) {
+        Matcher m = address == null ? null : ADDRESS.matcher(address.strip());
+        if (m == null || !m.matches() || Integer.parseInt(m.group(2)) < 1 || Integer.parseInt(m.group(2)) > 65535) {
+            return "must be host:port (clamd's TCPAddr and TCPSocket), got '" + address + "'";
+        }
+        return null;
+    }
+
+    /** {@code host:port}, for logs. */
+    public String address() {
+        return host + ":" + port;
+    }
+
+    /** {@code zPING}: answers when clamd said PONG. */
+    public Uni<Void> ping() {
+        return exchange(socket -> socket.write(Buffer.buffer("zPING\0")), callTimeout).invoke(answer -> {
+            if (!answer.equals("PONG")) {
+                throw new Unavailable("clamd at " + address() + " answered '" + answer + "' to PING", null);
+            }
+        }).replaceWithVoid();
+    }
+
+    /**
+     * Scans {@code size} bytes that {@code chunks} hands over from an offset ({@code zINSTREAM}),
+     * within {@code deadline}. Fails with {@link Unavailable} when clamd cannot give a verdict.
+     */
+    public Uni<Verdict> scan(long size, Duration deadline, Function<Long, Uni<byte[]>> chunks) {
+        return exchange(socket -> socket.write(Buffer.buffer("zINSTREAM\0")).compose(sent -> stream(socket, 0, size, chunks)),
+                deadline)
+                .map(Clamd::verdict);
+    }
+
+    static Verdict verdict(String answer) {
+        if (answer.equals("stream: OK")) {
+            return new Verdict(Finding.CLEAN, null);
+        }
+        Matcher found = FOUND.matcher(answer);
+        if (found.matches()) {
+            return new Verdict(Finding.INFECTED, found.group(1));
+        }
+        if (answer.contains("size limit exceeded")) {
+            return new Verdict(Finding.TOO_LARGE, answer);
+        }
+        throw new Unavailable("clamd could not scan the stream: " + answer, null);
+    }
+
+    private Future<Void> stream(NetSocket socket, long offset, long size, Function<Long, Uni<byte[]>> chunks) {
+        if (offset >= size) {
+            return socket.write(Buffer.buffer(new byte[4])); // the zero-length chunk: the stream's end
+        }
+        Promise<byte[]> chunk = Promise.promise();
+        chunks.apply(offset).subscribe().with(chunk::complete, chunk::fail);
+        return chunk.future().compose(bytes -> {
+            if (bytes.length == 0) {
+                return Future.failedFuture(new IllegalStateException("the object ended at " + offset + " of " + size + " bytes"));
+            }
+            Buffer frame = Buffer.buffer(4 + bytes.length).appendInt(bytes.length).appendBytes(bytes);
+            return socket.write(frame).compose(written -> stream(socket, offset + bytes.length, size, chunks));
+        });
+    }
+
+    /**
+     * One connection: {@code send} writes the command (and its stream), the answer is read up to its
+     * NUL. An answer clamd sends before the stream ended (its size limit) wins over the failed writes.
+     */
+    private Uni<String> exchange(Function<NetSocket, Future<Void>> send, Duration deadline) {
+        return Uni.createFrom().<String>emitter(emitter -> {
+            Buffer answer = Buffer.buffer();
+            Promise<String> done = Promise.promise();
+            AtomicReference<NetSocket> open = new AtomicReference<>();
+            AtomicBoolean over = new AtomicBoolean();
+            emitter.onTermination(() -> {
+                over.set(true);
+                NetSocket socket = open.get();
+                if (socket != null) {
+                    socket.close();
+                }
+            });
+            client.connect(port, host).onComplete(connected -> {
+                if (connected.failed()) {
+                    done.tryFail(new Unavailable("clamd at " + address() + " is unreachable: " + connected.cause().getMessage(),
+                            connected.cause()));
+                    return;
+                }
+                NetSocket socket = connected.result();
+                open.set(socket);
+                if (over.get()) {
+                    socket.close();
+                    return;
+                }
+                socket.handler(data -> {
+                    answer.appendBuffer(data);
+                    int end = indexOfNul(answer);
+                    if (end >= 0) {
+                        done.tryComplete(answer.getString(0, end, StandardCharsets.UTF_8.name()).strip());
+                        socket.close();
+                    }
+                });
+                socket.closeHandler(closed -> settleOnClose(done, answer));
+                socket.exceptionHandler(failure -> done.tryFail(new Unavailable("clamd at " + address() + ": " + failure, failure)));
+                send.apply(socket).onFailure(failure -> {
+                    if (answer.length() == 0) {
+                        done.tryFail(new Unavailable("clamd at " + address() + " stopped reading the stream: " + failure, failure));
+                    }
+                    // else: clamd answered (and closed) before the stream ended; that answer settles it.
+                });
+            });
+            done.future().onComplete(result -> {
+                if (result.succeeded()) {
+                    emitter.complete(result.result());
+                } else {
+                    emitter.fail(result.cause());
+                }
+            });
+        }).ifNoItem().after(deadline).failWith(() -> new Unavailable("clamd at " + address() + " gave no answer within "
+                + deadline.toSeconds() + " s", null));
+    }
+
+    private void settleOnClose(Promise<String> done, Buffer answer) {
+        if (answer.length() > 0) {
+            done.tryComplete(answer.toString(StandardCharsets.UTF_8).strip());
+        } else {
+            done.tryFail(new Unavailable("clamd at " + address() + " closed the connection without an answer", null));
+        }
+    }
+
+    private static int indexOfNul(Buffer buffer) {
+        for (int i = 0; i < buffer.length(); i++) {
+            if (buffer.getByte(i) == 0) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Closes the connections (at shutdown). */
+    public void close() {
+        client.close();
+    }
+}
