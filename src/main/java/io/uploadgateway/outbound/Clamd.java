@@ -50,6 +50,9 @@ public final class Clamd {
     private static final Pattern FOUND = Pattern.compile("^(?:stream: )?(.+) FOUND$");
     private static final Pattern ADDRESS = Pattern.compile("^(\\[[0-9a-fA-F:]+]|[^:\\s]+):(\\d{1,5})$");
 
+    private static final long ANSWER_GRACE_MILLIS = 500;
+
+    private final Vertx vertx;
     private final String host;
     private final int port;
     private final Duration callTimeout;
@@ -63,6 +66,7 @@ public final class Clamd {
         }
         Matcher m = ADDRESS.matcher(address.strip());
         m.matches();
+        this.vertx = vertx;
         this.host = m.group(1).startsWith("[") ? m.group(1).substring(1, m.group(1).length() - 1) : m.group(1);
         this.port = Integer.parseInt(m.group(2));
         this.callTimeout = callTimeout;
@@ -170,13 +174,16 @@ public final class Clamd {
                         socket.close();
                     }
                 });
-                socket.closeHandler(closed -> settleOnClose(done, answer));
-                socket.exceptionHandler(failure -> done.tryFail(new Unavailable("clamd at " + address() + ": " + failure, failure)));
+                AtomicReference<Throwable> writeFailed = new AtomicReference<>();
+                // clamd answers and closes before the stream ended when it refuses it (its size
+                // limit): the writes then fail, and the answer read before the close settles it.
+                socket.closeHandler(closed -> settleOnClose(done, answer, writeFailed.get()));
+                socket.exceptionHandler(failure -> writeFailed.compareAndSet(null, failure));
                 send.apply(socket).onFailure(failure -> {
-                    if (answer.length() == 0) {
-                        done.tryFail(new Unavailable("clamd at " + address() + " stopped reading the stream: " + failure, failure));
-                    }
-                    // else: clamd answered (and closed) before the stream ended; that answer settles it.
+                    writeFailed.compareAndSet(null, failure);
+                    // A stream that failed on this side (storage did not answer) ends the connection
+                    // too; a moment later, so an answer clamd already sent is read first.
+                    vertx.setTimer(ANSWER_GRACE_MILLIS, ignored -> socket.close());
                 });
             });
             done.future().onComplete(result -> {
@@ -190,11 +197,15 @@ public final class Clamd {
                 + deadline.toSeconds() + " s", null));
     }
 
-    private void settleOnClose(Promise<String> done, Buffer answer) {
+    private void settleOnClose(Promise<String> done, Buffer answer, Throwable writeFailed) {
         if (answer.length() > 0) {
-            done.tryComplete(answer.toString(StandardCharsets.UTF_8).strip());
+            done.tryComplete(answer.toString(StandardCharsets.UTF_8).replace("\0", "").strip());
         } else {
-            done.tryFail(new Unavailable("clamd at " + address() + " closed the connection without an answer", null));
+            // Mid-stream, most likely clamd's StreamMaxLength (it then resets the connection, and its
+            // answer is lost with it): gateway.scan.max-size must not exceed it. Never a verdict.
+            done.tryFail(new Unavailable("clamd at " + address() + " closed the connection without an answer"
+                    + (writeFailed == null ? "" : " while the stream was sent (" + writeFailed.getMessage()
+                    + "; is GATEWAY_SCAN_MAX_SIZE above clamd's StreamMaxLength?)"), writeFailed));
         }
     }
 

@@ -32,9 +32,9 @@ public class OperatorLedger {
     private static final int KEY_LOOKUP_CHUNK = 500;
 
     /**
-     * The stats' counts by state: every open upload (the open states as constants, so the partial
-     * {@code uploads_owner_open} or a range of an index on state serves), and the uploads that ended
-     * since {@code :endedSince} (a range of the partial index {@code uploads_ended}). Never the whole
+     * The stats' counts by state: every upload in flight (the open states and PROCESSING, as
+     * constants, so the partial {@code uploads_owner_open} or a range of an index on state serves),
+     * and the uploads that settled since {@code :endedSince} (a range of the partial index {@code uploads_ended}). Never the whole
      * table: {@code select state, count(*) from uploads group by state} read all 10 M index
      * entries at 10 M uploads (3.1 s, docs/benchmarks.md, "The ledger at scale").
      */
@@ -42,7 +42,7 @@ public class OperatorLedger {
             select state, count(*) from uploads where state in (%1$s) group by state
             union all
             select state, count(*) from uploads where ended_at >= :endedSince and state in (%2$s) group by state"""
-            .formatted(SqlLiterals.OPEN_STATES, SqlLiterals.ENDED_STATES);
+            .formatted(SqlLiterals.IN_FLIGHT_STATES, SqlLiterals.SETTLED_STATES);
 
     /** The stats' UPLOADING rows, by store: how many, how many are stalled, since when the most idle one is, and their bytes. */
     static final String STATS_UPLOADING = """
@@ -53,8 +53,9 @@ public class OperatorLedger {
             from uploads where state = %s group by store""".formatted(SqlLiterals.UPLOADING);
 
     /**
-     * The ledger's vital signs. {@code byState} has every state, zero included: an open state counts
-     * every upload in it, an ended state the uploads that ended at or after {@code endedSince}.
+     * The ledger's vital signs. {@code byState} has every state, zero included: a state in flight
+     * (open, or PROCESSING) counts every upload in it, a settled state the uploads that ended at or
+     * after {@code endedSince}.
      */
     public record Stats(Map<UploadState, Long> byState, Instant endedSince, long stalled, long bytesInFlight,
                         Instant oldestStalledAt, Map<String, StoreStats> byStore) {
@@ -312,13 +313,14 @@ public class OperatorLedger {
 
     /**
      * Deletes up to {@code batch} upload rows that ended before {@code endedBefore}, oldest ending
-     * first (with any part rows they still have); answers how many. In the caller's transaction.
+     * first (with any part rows they still have); answers how many. A PROCESSING upload stays,
+     * however old: its steps still owe it a verdict. In the caller's transaction.
      */
     public Uni<Integer> deleteEnded(Instant endedBefore, int batch) {
         return Panache.getSession().flatMap(session -> session.createNativeQuery("""
                         delete from uploads where id in (
-                            select id from uploads where ended_at < :endedBefore
-                            order by ended_at limit :batch for update skip locked)""")
+                            select id from uploads where ended_at < :endedBefore and state <> %s
+                            order by ended_at limit :batch for update skip locked)""".formatted(SqlLiterals.PROCESSING))
                 .setParameter("endedBefore", endedBefore)
                 .setParameter("batch", batch)
                 .executeUpdate());

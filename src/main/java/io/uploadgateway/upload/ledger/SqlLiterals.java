@@ -21,8 +21,14 @@ final class SqlLiterals {
     static final String OPEN_STATES = Arrays.stream(UploadState.values()).filter(UploadState::isOpen)
             .map(SqlLiterals::literal).collect(Collectors.joining(", "));
 
-    /** The ended states as an SQL list: every state that is not open. */
-    static final String ENDED_STATES = Arrays.stream(UploadState.values()).filter(state -> !state.isOpen())
+    /** The states an upload is still on its way in: the open ones and PROCESSING (assembled, not served yet). */
+    static final String IN_FLIGHT_STATES = Arrays.stream(UploadState.values())
+            .filter(state -> state.isOpen() || state == UploadState.PROCESSING)
+            .map(SqlLiterals::literal).collect(Collectors.joining(", "));
+
+    /** The states an upload is settled in: every one not in flight. */
+    static final String SETTLED_STATES = Arrays.stream(UploadState.values())
+            .filter(state -> !state.isOpen() && state != UploadState.PROCESSING)
             .map(SqlLiterals::literal).collect(Collectors.joining(", "));
 
     static final String UPLOADING = literal(UploadState.UPLOADING);
