@@ -430,7 +430,7 @@ public class Upload extends PanacheEntityBase {
      * An operator overrides the verdict of a QUARANTINED upload whose object is back at its key
      * (with {@code etagAtKey}, a copy's own): it is served.
      */
-    public void release(String operator, String etagAtKey, Instant now) {
+    public void releaseFromQuarantine(String operator, String etagAtKey, Instant now) {
         requireState(UploadState.QUARANTINED);
         record(StepOutcome.of("operator", StepOutcome.Verdict.RELEASED, operator, now), now);
         state = UploadState.COMPLETED;

@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -90,12 +91,14 @@ class ArchitectureTest {
                 .check(main);
     }
 
-    /** 7. Only outbound calls the app backend. */
+    /** 7. Only outbound calls the app backend and the scanner. */
     @Test
-    void onlyOutboundCallsTheAppBackend() {
+    void onlyOutboundCallsTheAppBackendAndTheScanner() {
         noClasses().that().resideOutsideOfPackage(BASE + ".outbound..")
                 .should().dependOnClassesThat().haveFullyQualifiedName("io.vertx.core.http.HttpClient")
                 .orShould().dependOnClassesThat().haveFullyQualifiedName("io.vertx.core.http.HttpClientRequest")
+                .orShould().dependOnClassesThat().haveFullyQualifiedName("io.vertx.core.net.NetClient")
+                .orShould().dependOnClassesThat().haveFullyQualifiedName("io.vertx.core.net.NetSocket")
                 .check(main);
     }
 
@@ -116,8 +119,8 @@ class ArchitectureTest {
      */
     @Test
     void noQuerySpellsAStateOrAKindAsALiteral() throws IOException {
-        Pattern literal = Pattern.compile("'(UPLOADING|COMPLETING|COMPLETED|ABORTING|ABORTED|EXPIRED|REJECTED"
-                + "|PLANNED|OPEN_SIZED|SINGLE_REQUEST)'");
+        Pattern literal = Pattern.compile("'(UPLOADING|COMPLETING|COMPLETED|ABORTING|ABORTED|EXPIRED|REJECTED|PROCESSING"
+                + "|QUARANTINED|PLANNED|OPEN_SIZED|SINGLE_REQUEST)'");
         try (Stream<java.nio.file.Path> files = Files.walk(java.nio.file.Path.of("src/main/java"))) {
             List<String> offenders = files.filter(f -> f.toString().endsWith(".java"))
                     .filter(f -> {
@@ -156,6 +159,20 @@ class ArchitectureTest {
     void onlyTheFinisherEndsAnUpload() {
         noClasses().that().doNotHaveFullyQualifiedName(Finisher.class.getName())
                 .should().callMethod(Upload.class, "end", Ending.class, Instant.class)
+                .check(main);
+    }
+
+    /**
+     * 16. Only the processing stage moves an upload through it: Upload's processing transitions are
+     * called from {@code upload.process} alone (each inside a change it hands to the Finisher).
+     */
+    @Test
+    void onlyTheProcessingStageMovesAnUploadThroughIt() {
+        Set<String> transitions = Set.of("ready", "quarantine", "releaseFromQuarantine", "quarantineDeleted", "stepDone", "stepLater",
+                "verdictArrived");
+        noClasses().that().resideOutsideOfPackage(BASE + ".upload.process..").and().doNotHaveFullyQualifiedName(Upload.class.getName())
+                .should().callMethodWhere(DescribedPredicate.describe("a processing transition of Upload",
+                        call -> call.getTarget().getOwner().isEquivalentTo(Upload.class) && transitions.contains(call.getTarget().getName())))
                 .check(main);
     }
 

@@ -145,4 +145,27 @@ class ConfigChecksTest {
                 refused.get(0));
         assertEquals(1, problems(Map.of("gateway.retention.batch-size", "0")).size());
     }
+
+    @Test
+    void processingStepsAreOffUnlessAScannerOrAWebhookIsConfigured() {
+        assertFalse(config(Map.of()).processes());
+        assertFalse(config(Map.of("gateway.scan.clamd", " ")).processes());
+        assertTrue(config(Map.of("gateway.scan.clamd", "clamav:3310")).processes());
+        assertTrue(config(Map.of("gateway.processing.webhook.url", "https://app.example/verdicts",
+                "gateway.webhook.secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")).processes());
+    }
+
+    @Test
+    void processingSettingsThatCannotWorkAreRefused() {
+        assertEquals(List.of(), problems(Map.of("gateway.scan.clamd", "clamav:3310")));
+        List<String> problems = problems(Map.of("gateway.scan.clamd", "clamav:3310", "gateway.processing.quarantine", "keep",
+                "gateway.scan.over-limit", "allow", "gateway.processing.lease", "PT5M", "gateway.scan.timeout", "PT10M",
+                "gateway.processing.webhook.url", "https://app.example/verdicts"));
+        assertEquals(4, problems.size(), problems.toString());
+        assertTrue(problems.get(0).contains("GATEWAY_PROCESSING_QUARANTINE (keep) must be move or delete"), problems.get(0));
+        assertTrue(problems.get(1).contains("GATEWAY_SCAN_OVER_LIMIT (allow)"), problems.get(1));
+        assertTrue(problems.get(2).startsWith("GATEWAY_PROCESSING_LEASE (PT5M) must outlast the longest step (PT10M)"), problems.get(2));
+        assertTrue(problems.get(3).startsWith("GATEWAY_PROCESSING_WEBHOOK_SECRET (or GATEWAY_WEBHOOK_SECRET) is required"),
+                problems.get(3));
+    }
 }

@@ -29,6 +29,13 @@ class ObjectKeysTest {
     }
 
     @Test
+    void aQuarantinedObjectIsKeptUnderTheRootsQuarantinePrefix() {
+        String key = ObjectKeys.forUpload(ROOT, "alice", ID, "x.bin");
+        assertEquals("uploads/quarantine/" + key.substring(ROOT.length()), ObjectKeys.quarantineFor(ROOT, key));
+        assertEquals("quarantine/elsewhere/x.bin", ObjectKeys.quarantineFor("", "elsewhere/x.bin"));
+    }
+
+    @Test
     void theSegmentIsStableForOneOwner() {
         assertEquals(ObjectKeys.ownerSegment("auth0|123"), ObjectKeys.ownerSegment("auth0|123"));
     }

@@ -50,7 +50,7 @@ public class ProcessingAdmin {
             requireKept(upload, "release");
             return quarantine.bringBack(upload).flatMap(etag -> finisher.amend(id, u -> {
                 requireKept(u, "release");
-                u.release(operator, etag, now());
+                u.releaseFromQuarantine(operator, etag, now());
             }, UploadEvents.Type.RELEASED));
         });
     }
