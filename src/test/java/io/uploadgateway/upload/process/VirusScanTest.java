@@ -12,6 +12,8 @@ import io.uploadgateway.support.Gateway;
 import io.uploadgateway.support.TestStack;
 import io.uploadgateway.support.Tokens;
 import io.uploadgateway.support.WebhookReceiver;
+import io.uploadgateway.upload.ledger.OperatorLedger;
+import io.uploadgateway.upload.ledger.UploadLedger;
 import jakarta.inject.Inject;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -23,12 +25,15 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.regex.Pattern;
 import java.util.concurrent.CompletionException;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -70,6 +75,15 @@ class VirusScanTest {
     @Inject
     ProcessingStage stage;
 
+    @Inject
+    UploadLedger ledger;
+
+    @Inject
+    OperatorLedger operators;
+
+    @Inject
+    Clock clock;
+
     EmbeddedClamd clamd;
 
     WebhookReceiver app;
@@ -96,10 +110,11 @@ class VirusScanTest {
         List<String> types = app.awaitAccepted(id, seen -> seen.stream().anyMatch(d -> d.type().equals("upload.completed")), SETTLED)
                 .stream().map(WebhookReceiver.Delivery::type).toList();
         assertEquals(List.of("upload.created", "upload.processing", "upload.completed"), types);
-        given().get(metrics).then()
-                .body(containsString("gateway_processing_verdicts_total{step=\"scan\",verdict=\"PASSED\"}"))
-                .body(containsString("gateway_scanner_up 1.0"))
-                .body(containsString("gateway_processing_duration_seconds_count"));
+        String exported = given().get(metrics).then().statusCode(200).extract().asString();
+        assertTrue(Pattern.compile("(?m)^gateway_processing_verdicts_total\\{step=\"scan\",verdict=\"PASSED\",?} [1-9]")
+                .matcher(exported).find(), "a scan verdict counted");
+        assertTrue(Pattern.compile("(?m)^gateway_processing_duration_seconds_count [1-9]").matcher(exported).find());
+        assertTrue(exported.contains("gateway_scanner_up 1.0"));
     }
 
     @Test
@@ -196,6 +211,26 @@ class VirusScanTest {
     }
 
     @Test
+    void anUploadADeadReplicaTookIsTakenOverOnceItsLeaseEnded() throws Exception {
+        Gateway client = Gateway.as("scan-takeover-" + UUID.randomUUID());
+        String id = upload(client, "orphaned.bin", random(50_000));
+        Instant leaseEnds = clock.instant().plusSeconds(3);
+        clamd.stop();
+        try {
+            client.complete(id).then().statusCode(200).body("state", equalTo("PROCESSING"));
+            // A replica takes it and dies before any verdict: its lease is all that is left of it.
+            Awaitility.await("taken by the replica that will die").atMost(SETTLED).pollInterval(Duration.ofMillis(50))
+                    .until(() -> takenByAReplicaThatDies(leaseEnds).contains(id));
+        } finally {
+            clamd.start();
+        }
+        JsonPath done = awaitState(client, id, "COMPLETED");
+        Instant scannedAt = Instant.parse(done.getString("processing[0].at"));
+        assertFalse(scannedAt.isBefore(leaseEnds), "scanned at " + scannedAt + ", the lease ended at " + leaseEnds);
+        assertEquals(1, done.getList("processing").size());
+    }
+
+    @Test
     void runnersOfSeveralReplicasScanEachUploadOnce() throws Exception {
         Gateway client = Gateway.as("scan-replicas-" + UUID.randomUUID());
         List<String> ids = new ArrayList<>();
@@ -231,6 +266,17 @@ class VirusScanTest {
             List<WebhookReceiver.Delivery> events = app.awaitAccepted(id,
                     seen -> seen.stream().anyMatch(d -> d.type().equals("upload.completed")), SETTLED);
             assertEquals(1, events.stream().filter(d -> d.type().equals("upload.completed")).count());
+        }
+    }
+
+    /** What a runner takes (every upload due within the next minute) with a lease to {@code leaseEnds}: their ids. */
+    private List<String> takenByAReplicaThatDies(Instant leaseEnds) {
+        try {
+            return VertxContextSupport.subscribeAndAwait(() -> ledger.transaction(() -> operators.takeDueProcessing(
+                    clock.instant().plusSeconds(60), 1000, UUID.randomUUID(), leaseEnds)))
+                    .stream().map(taken -> taken.id.toString()).toList();
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
         }
     }
 
