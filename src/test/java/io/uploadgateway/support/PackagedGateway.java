@@ -36,6 +36,12 @@ public record PackagedGateway(String name, int port, int managementPort, Process
      * {@code logDir/instance-<name>.log}.
      */
     public static PackagedGateway start(String name, Map<String, String> given, Path logDir) throws IOException {
+        return start(name, given, logDir, List.of("-Xmx384m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+    }
+
+    /** As {@link #start(String, Map, Path)}, with these JVM options (a benchmark's heap bound, its JIT). */
+    public static PackagedGateway start(String name, Map<String, String> given, Path logDir, List<String> jvmOptions)
+            throws IOException {
         Map<String, String> config = new java.util.LinkedHashMap<>(given);
         int port = Integer.parseInt(config.get("quarkus.http.port"));
         int managementPort = Integer.parseInt(config.computeIfAbsent("quarkus.management.port", ignored -> {
@@ -47,7 +53,7 @@ public record PackagedGateway(String name, int port, int managementPort, Process
         }));
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(List.of("-Xmx384m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+        command.addAll(jvmOptions);
         config.forEach((key, value) -> command.add("-D" + key + "=" + value));
         command.addAll(List.of("-jar", Path.of("target", "quarkus-app", "quarkus-run.jar").toString()));
 
