@@ -1,8 +1,10 @@
 /**
- * Admin page: stalled uploads of every owner, with an abort button, the webhook backlog and the
- * owners' quota usage. API (docs/api.md): GET /api/v1/admin/uploads?stalled=true[&idleLongerThan=PT1H][&cursor=],
- * POST /api/v1/admin/uploads/{id}/abort, GET /api/v1/admin/stats, GET /api/v1/admin/usage. A
- * gateway without the admin API answers 404: the page says so instead of showing an empty list.
+ * Admin page: stalled uploads of every owner, with an abort button, the uploads the processing
+ * stage holds back (PROCESSING, and QUARANTINED with release and delete buttons), the webhook
+ * backlog and the owners' quota usage. API (docs/api.md): GET /api/v1/admin/uploads?stalled=true[&idleLongerThan=PT1H][&cursor=],
+ * GET /api/v1/admin/uploads?state=PROCESSING|QUARANTINED[&cursor=], POST /api/v1/admin/uploads/{id}/abort|release|delete,
+ * GET /api/v1/admin/stats, GET /api/v1/admin/usage. A gateway without the admin API answers 404:
+ * the page says so instead of showing an empty list.
  */
 import { UploadClient, GatewayError } from './upload-client.js';
 import { TokenSource } from './auth.js';
@@ -10,12 +12,16 @@ import { formatBytes } from './format.js';
 import { $, hidePageError, showPageError } from './ui/dom.js';
 import { signIn } from './ui/sign-in.js';
 import { ago, stalledRow } from './ui/stalled-row.js';
+import { heldRow } from './ui/held-row.js';
 import { renderEventBacklog } from './ui/event-backlog.js';
 import { renderUsage } from './ui/usage-table.js';
 
 const tokens = new TokenSource({ admin: true });
 const api = new UploadClient({ getToken: tokens.getToken, maxAttempts: 2 });
 let cursor = null;
+/** The held-back listings' next cursors by state: '' before the first page, null after the last. */
+let heldCursors = {};
+const HELD_STATES = ['PROCESSING', 'QUARANTINED'];
 
 signIn({
   tokens,
@@ -29,6 +35,7 @@ signIn({
 $('refresh').addEventListener('click', () => load(true));
 $('idle').addEventListener('change', () => load(true));
 $('more').addEventListener('click', () => load(false));
+$('held-more').addEventListener('click', () => loadHeld(false));
 
 async function load(fromStart) {
   hidePageError();
@@ -56,7 +63,37 @@ async function load(fromStart) {
   cursor = page.nextCursor || null;
   $('more').hidden = !cursor;
   $('empty').hidden = $('rows').children.length > 0;
+  if (fromStart) loadHeld(true);
   loadStats();
+}
+
+/** The uploads the processing stage holds back: PROCESSING ones first, then QUARANTINED ones. */
+async function loadHeld(fromStart) {
+  if (fromStart) heldCursors = Object.fromEntries(HELD_STATES.map((state) => [state, '']));
+  const states = HELD_STATES.filter((state) => heldCursors[state] !== null);
+  let pages;
+  try {
+    pages = await Promise.all(states.map((state) => {
+      const query = new URLSearchParams({ state, limit: '50' });
+      if (heldCursors[state]) query.set('cursor', heldCursors[state]);
+      return api.request('GET', `/api/v1/admin/uploads?${query}`, undefined, { what: 'Listing held-back uploads' });
+    }));
+  } catch (e) {
+    explain(e);
+    return;
+  }
+  const rows = $('held-rows');
+  if (fromStart) rows.replaceChildren();
+  states.forEach((state, i) => {
+    for (const upload of pages[i].items || []) {
+      // Processing rows stay above the quarantined ones when more pages come.
+      rows.insertBefore(heldRow(upload, act), state === 'PROCESSING' ? rows.querySelector('tr[data-state=quarantined]') : null);
+    }
+    heldCursors[state] = pages[i].nextCursor || null;
+  });
+  $('held-more').hidden = states.every((state) => heldCursors[state] === null);
+  $('held-empty').hidden = rows.children.length > 0;
+  $('held').hidden = false;
 }
 
 async function loadStats() {
@@ -66,6 +103,11 @@ async function loadStats() {
     $('stat-uploading').textContent = (stats.byState && stats.byState.UPLOADING) ?? 0;
     $('stat-bytes').textContent = formatBytes(stats.bytesInFlight ?? 0);
     $('stat-oldest').textContent = stats.oldestStalledAt ? `${ago(stats.oldestStalledAt)} ago` : '–';
+    for (const state of HELD_STATES) {
+      const counted = stats.byState && state in stats.byState; // a gateway that knows the processing stage
+      $(`stat-${state.toLowerCase()}-box`).hidden = !counted;
+      $(`stat-${state.toLowerCase()}`).textContent = counted ? String(stats.byState[state]) : '–';
+    }
     $('stats').hidden = false;
     renderStores(stats.byStore);
     renderEventBacklog(stats.events);
@@ -103,6 +145,23 @@ async function abort(upload, tr) {
     await api.request('POST', `/api/v1/admin/uploads/${encodeURIComponent(upload.id)}/abort`, undefined, { what: 'Aborting the upload' });
     tr.remove();
     $('empty').hidden = $('rows').children.length > 0;
+    loadStats();
+    return true;
+  } catch (e) {
+    explain(e);
+    return false;
+  }
+}
+
+/** Releases a quarantined upload (it leaves the list: it is served now) or deletes its object (the row says so). */
+async function act(action, upload, tr) {
+  hidePageError();
+  try {
+    const after = await api.request('POST', `/api/v1/admin/uploads/${encodeURIComponent(upload.id)}/${action}`, undefined,
+      { what: action === 'release' ? 'Releasing the upload' : 'Deleting the quarantined object' });
+    if (after.state === 'QUARANTINED') tr.replaceWith(heldRow(after, act));
+    else tr.remove();
+    $('held-empty').hidden = $('held-rows').children.length > 0;
     loadStats();
     return true;
   } catch (e) {

@@ -9,7 +9,7 @@
  * `window.uploader` exposes the page's uploads ({items: [{file, upload, row, ...}]}) to host
  * pages and browser automation.
  */
-import { UploadClient } from './upload-client.js';
+import { GatewayError, UploadClient } from './upload-client.js';
 import { TokenSource } from './auth.js';
 import { $, hidePageError, showPageError } from './ui/dom.js';
 import { signIn } from './ui/sign-in.js';
@@ -20,6 +20,8 @@ import { renderRemembered } from './ui/remembered-list.js';
 import { formatBytes } from './format.js';
 
 const MAX_ACTIVE_FILES = 2;
+/** How often the page asks whether a completed upload the gateway still processes is served yet. */
+const PROCESSING_POLL_MS = 2000;
 
 const tokens = new TokenSource();
 const options = readOptions();
@@ -77,7 +79,8 @@ function addFiles(fileList) {
       showPageError(`"${file.name}" is empty; there is nothing to upload.`);
       continue;
     }
-    const duplicate = items.find((item) => sameFile(item.file, file) && !['cancelled', 'completed'].includes(stateOf(item)));
+    const duplicate = items.find((item) => sameFile(item.file, file)
+      && !['cancelled', 'completed', 'quarantined'].includes(stateOf(item)));
     if (duplicate) {
       if (['paused', 'error'].includes(stateOf(duplicate))) startItem(duplicate);
       continue;
@@ -101,7 +104,27 @@ function wire(item) {
     item.note = `Resumed: ${formatBytes(e.detail.bytesDone)} were already uploaded`;
     showRemembered();
   });
-  upload.addEventListener('complete', () => { fetchDownloadLink(item).catch(() => {}); showRemembered(); });
+  upload.addEventListener('complete', () => { whenServed(item); showRemembered(); });
+}
+
+/**
+ * The download link once the upload is served: at once, or, while the gateway's processing steps
+ * (virus scan, the app's verdict) hold it back (PROCESSING), after asking every few seconds until
+ * it is COMPLETED or QUARANTINED (shown as not accepted), or the page forgot it.
+ */
+async function whenServed(item) {
+  while (stateOf(item) === 'scanning') {
+    await new Promise((resolve) => setTimeout(resolve, PROCESSING_POLL_MS));
+    if (!items.includes(item)) return;
+    try {
+      await item.upload.refresh();
+    } catch (e) {
+      if (e instanceof GatewayError && e.status === 404) return; // gone: nothing more to learn
+      // Otherwise (network, gateway busy) ask again next time.
+    }
+  }
+  render();
+  if (stateOf(item) === 'completed') fetchDownloadLink(item).catch(() => {});
 }
 
 // ------------------------------------------------------------------------------------ running files

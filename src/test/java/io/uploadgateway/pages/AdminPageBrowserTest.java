@@ -27,6 +27,7 @@ import java.util.Set;
 import java.util.UUID;
 
 import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -91,7 +92,7 @@ class AdminPageBrowserTest {
         maria.get(stalled).then().statusCode(200).body("state", equalTo("ABORTED"));
     }
 
-    /** A phone's upload that waits for server-side completion says so; owners' usage sits beside their limits. */
+    /** A phone's upload that waits for server-side completion says so; owners' usage sits beside their limits; nothing is held back. */
     @Test
     void showsServerSideCompletionAndQuotaUsage() throws Exception {
         String owner = "phone-" + UUID.randomUUID().toString().substring(0, 8);
@@ -117,6 +118,9 @@ class AdminPageBrowserTest {
             By usage = By.xpath("//tbody[@id='usage-rows']/tr[.//*[contains(@class,'owner') and text()='" + owner + "']]");
             String used = wait.until(ExpectedConditions.visibilityOfElementLocated(usage)).getText();
             assertTrue(used.contains("1 of 3") && used.contains("limits set for this owner"), used);
+            // This gateway has no processing steps: nothing is ever held back.
+            String held = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("held-empty"))).getText();
+            assertEquals("Nothing is held back.", held);
             Files.write(Path.of("target", "screenshots").resolve("admin-usage.png"), driver.getScreenshotAs(OutputType.BYTES));
         }
     }

@@ -41,14 +41,15 @@ export function renderRow(item, isRemembered) {
   if (state === 'uploading' && p.partCount > 1) label = `Uploading · ${p.partsDone} of ${p.partCount} parts`;
   row.querySelector('.file-status').textContent = label;
   row.querySelector('.bar-fill').style.width = `${(p.fraction * 100).toFixed(2)}%`;
-  const bytes = state === 'completed' ? formatBytes(p.bytesTotal)
+  const bytes = upload.state === 'completed' ? formatBytes(p.bytesTotal)
     : `${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}`;
   row.querySelector('.file-bytes').textContent = bytes;
   row.querySelector('.file-speed').textContent = state === 'uploading' && p.speed > 0 ? formatSpeed(p.speed) : '';
   row.querySelector('.file-eta').textContent = state === 'uploading' && p.eta !== null
-    ? `${formatDuration(p.eta)} left` : (item.note && state !== 'completed' ? item.note : '');
+    ? `${formatDuration(p.eta)} left` : (item.note && upload.state !== 'completed' ? item.note : '');
   const error = row.querySelector('.file-error');
-  const message = upload.error && ['error', 'cancelled'].includes(upload.state) ? upload.error.message : '';
+  let message = upload.error && ['error', 'cancelled'].includes(upload.state) ? upload.error.message : '';
+  if (state === 'quarantined') message = `Not accepted: ${upload.result.quarantineReason || 'the gateway refused the file'}`;
   error.textContent = message;
   error.hidden = !message;
 }

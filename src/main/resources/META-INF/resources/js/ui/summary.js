@@ -26,10 +26,14 @@ export function renderSummary(items) {
   const running = visible.filter((item) => ACTIVE_STATES.has(item.upload.state) || stateOf(item) === 'queued').length;
   const failed = count('error');
   const paused = count('paused');
+  const scanning = count('scanning');
+  const refused = count('quarantined');
   const files = (n) => `${n} ${n === 1 ? 'file' : 'files'}`;
   let title;
   if (running > 0) title = `Uploading ${files(running)}`;
+  else if (scanning > 0) title = `Scanning ${files(scanning)}`;
   else if (failed > 0) title = `${files(failed)} failed`;
+  else if (refused > 0) title = `${files(refused)} not accepted`;
   else if (paused > 0) title = `${files(paused)} paused`;
   else title = `${completed === 1 ? 'File' : `All ${completed} files`} uploaded`;
   if (running > 0 && completed > 0) title += ` · ${completed} done`;
@@ -41,5 +45,6 @@ export function renderSummary(items) {
   $('summary-title').textContent = title;
   $('summary-stats').textContent = parts.join(' · ');
   $('summary-bar').style.width = `${total ? (done / total * 100).toFixed(2) : 0}%`;
-  summary.dataset.state = running > 0 ? 'uploading' : failed > 0 ? 'error' : paused > 0 ? 'paused' : 'completed';
+  summary.dataset.state = running > 0 ? 'uploading' : scanning > 0 ? 'scanning'
+    : failed + refused > 0 ? 'error' : paused > 0 ? 'paused' : 'completed';
 }

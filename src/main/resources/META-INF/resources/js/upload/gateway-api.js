@@ -114,6 +114,11 @@ export class GatewayApi {
       { ...options, what: 'Starting the upload', headers: { 'Idempotency-Key': idempotencyKey } });
   }
 
+  /** The upload as the gateway's ledger has it (no look at S3). */
+  get(id, options) {
+    return this.request('GET', uploadPath(id), undefined, { ...options, what: 'Reading the upload' });
+  }
+
   /** The upload, reconciled with S3 first (S3 wins): its state and missingParts. */
   sync(id, options) {
     return this.request('GET', `${uploadPath(id)}?sync=true`, undefined,

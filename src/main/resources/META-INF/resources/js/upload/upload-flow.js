@@ -9,6 +9,9 @@ import { throwIfAborted } from './signals.js';
 import { idempotencyKey } from './gateway-api.js';
 import { uploadRecord } from './resume-store.js';
 
+/** States of an upload whose object the gateway already assembled (PROCESSING: not served until its steps cleared it). */
+const ASSEMBLED = new Set(['COMPLETED', 'PROCESSING', 'QUARANTINED']);
+
 export class UploadFlow {
   #upload;
   #client;
@@ -88,7 +91,7 @@ export class UploadFlow {
             this.#emit('resumed', { ...upload.resumedFrom, upload: resource });
             return false;
           }
-          if (resource.state === 'COMPLETED' && resource.size === upload.size) {
+          if (ASSEMBLED.has(resource.state) && resource.size === upload.size) {
             // The page went away between completing and forgetting: nothing left to send.
             upload.result = resource;
             upload.partCount = resource.partCount;
@@ -111,7 +114,7 @@ export class UploadFlow {
     }
     // Resuming in this page: S3 may hold parts we never recorded, or the upload may be gone.
     const resource = await this.#sync(signal);
-    if (resource.state === 'COMPLETED') {
+    if (ASSEMBLED.has(resource.state)) {
       upload.result = resource;
       return true;
     }

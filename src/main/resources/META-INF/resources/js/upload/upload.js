@@ -6,7 +6,9 @@
  *
  * States: idle → preparing → uploading ⇄ waiting (offline) → completing → completed; paused,
  * cancelled and error can be reached from any running state; paused and error go back to
- * preparing with resume().
+ * preparing with resume(). Completed means the object is assembled; a gateway with processing
+ * steps (virus scan, the app's verdict) serves it only once they cleared it: `result.state` is
+ * then PROCESSING, and refresh() tells when it is COMPLETED (served) or QUARANTINED (never served).
  */
 import { GatewayError, UploadError } from './errors.js';
 import { NetworkWatch } from './network.js';
@@ -38,7 +40,7 @@ export class Upload extends EventTarget {
     this.checksumAlgorithm = null; // the additional checksum the gateway created the upload with
     this.bytesDone = 0;
     this.resumedFrom = null;   // {partsDone, bytesDone, missingParts} when this upload continued an earlier one
-    this.result = null;        // the Upload resource once completed
+    this.result = null;        // the Upload resource once completed (refresh() reads it again)
     this.error = null;
     /** What happened on the wire, for host pages and tests: every part PUT, refusal, presign call. */
     this.stats = { partPuts: 0, partPutNumbers: [], refusals: 0, failures: 0, presignCalls: 0, presignedUrls: 0 };
@@ -129,6 +131,18 @@ export class Upload extends EventTarget {
       return Promise.reject(new UploadError('The upload is not complete yet.', { code: 'not_completed' }));
     }
     return this.#client.api.downloadUrl(this.id, { disposition, expiresInSeconds });
+  }
+
+  /**
+   * Reads the completed upload again (no look at S3) into `result`: after a complete answered
+   * PROCESSING, whether the gateway's processing steps made it COMPLETED or QUARANTINED yet.
+   */
+  async refresh() {
+    if (!this.id || this.state !== 'completed') {
+      throw new UploadError('The upload is not complete yet.', { code: 'not_completed' });
+    }
+    this.result = await this.#client.api.get(this.id);
+    return this.result;
   }
 
   /** bytes done, total, speed (bytes/s over the last seconds), eta (s) and part counts. */
