@@ -135,7 +135,7 @@ public class ConfigChecks {
             problems.add("GATEWAY_SCAN_OVER_LIMIT (" + config.scan().overLimit() + ") must be quarantine or skip");
         }
         if (config.scan().chunkSize().asLongValue() < 1 || config.scan().chunkSize().asLongValue() > 64L * 1024 * 1024) {
-            problems.add("GATEWAY_SCAN_CHUNK_SIZE must be between 1 byte and 64M (each scan holds one chunk in memory)");
+            problems.add("GATEWAY_SCAN_CHUNK_SIZE must be between 1 byte and 64M (each scan holds two chunks in memory)");
         }
         if (processing.concurrency() < 1 || processing.batchSize() < 1) {
             problems.add("GATEWAY_PROCESSING_CONCURRENCY and GATEWAY_PROCESSING_BATCH_SIZE must be at least 1");

@@ -20,7 +20,7 @@ public interface ProcessingConfig {
     @WithDefault("8")
     int batchSize();
 
-    /** Steps one replica runs at once (each holds at most one scan chunk in memory). */
+    /** Steps one replica runs at once (a scan holds at most two chunks in memory). */
     @WithDefault("2")
     int concurrency();
 

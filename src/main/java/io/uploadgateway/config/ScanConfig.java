@@ -23,7 +23,7 @@ public interface ScanConfig {
     @WithDefault("quarantine")
     String overLimit();
 
-    /** Bytes read from storage and sent to clamd at a time: what one scan holds in memory. */
+    /** Bytes read from storage and sent to clamd at a time; one scan holds two (one sent while the next is read). */
     @WithDefault("1M")
     MemorySize chunkSize();
 

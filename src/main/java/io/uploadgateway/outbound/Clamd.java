@@ -22,8 +22,9 @@ import java.util.regex.Pattern;
  * A ClamAV daemon over its TCP socket, on Vert.x's non-blocking client: {@code zPING} and
  * {@code zINSTREAM}. Written by hand because the protocol is three lines (a command, chunks each
  * prefixed by their length as four big-endian bytes, a zero-length chunk; one answer ending in
- * NUL) and the Java clients on Maven Central block a thread per scan. A scan holds one chunk at a
- * time: the next is asked for only when the previous one has been written to the socket.
+ * NUL) and the Java clients on Maven Central block a thread per scan. A scan holds at most two
+ * chunks: the one being written and the next being read, asked for once the one before it was
+ * handed to the socket.
  */
 public final class Clamd {
 
@@ -103,7 +104,10 @@ public final class Clamd {
      * within {@code deadline}. Fails with {@link Unavailable} when clamd cannot give a verdict.
      */
     public Uni<Verdict> scan(long size, Duration deadline, Function<Long, Uni<byte[]>> chunks) {
-        return exchange(socket -> socket.write(Buffer.buffer("zINSTREAM\0")).compose(sent -> stream(socket, 0, size, chunks)),
+        return exchange(socket -> {
+                    Future<byte[]> first = size > 0 ? read(chunks, 0) : null;
+                    return socket.write(Buffer.buffer("zINSTREAM\0")).compose(sent -> stream(socket, 0, size, chunks, first));
+                },
                 deadline)
                 .map(Clamd::verdict);
     }
@@ -122,19 +126,29 @@ public final class Clamd {
         throw new Unavailable("clamd could not scan the stream: " + answer, null);
     }
 
-    private Future<Void> stream(NetSocket socket, long offset, long size, Function<Long, Uni<byte[]>> chunks) {
+    /**
+     * Sends the chunk {@code current} (read from {@code offset}) while the next one is read: a scan
+     * holds at most two chunks, and neither clamd nor the store waits for the other.
+     */
+    private Future<Void> stream(NetSocket socket, long offset, long size, Function<Long, Uni<byte[]>> chunks, Future<byte[]> current) {
         if (offset >= size) {
             return socket.write(Buffer.buffer(new byte[4])); // the zero-length chunk: the stream's end
         }
-        Promise<byte[]> chunk = Promise.promise();
-        chunks.apply(offset).subscribe().with(chunk::complete, chunk::fail);
-        return chunk.future().compose(bytes -> {
+        return current.compose(bytes -> {
             if (bytes.length == 0) {
                 return Future.failedFuture(new IllegalStateException("the object ended at " + offset + " of " + size + " bytes"));
             }
-            Buffer frame = Buffer.buffer(4 + bytes.length).appendInt(bytes.length).appendBytes(bytes);
-            return socket.write(frame).compose(written -> stream(socket, offset + bytes.length, size, chunks));
+            long next = offset + bytes.length;
+            Future<byte[]> ahead = next < size ? read(chunks, next) : null;
+            socket.write(Buffer.buffer(4).appendInt(bytes.length));
+            return socket.write(Buffer.buffer(bytes)).compose(written -> stream(socket, next, size, chunks, ahead));
         });
+    }
+
+    private static Future<byte[]> read(Function<Long, Uni<byte[]>> chunks, long offset) {
+        Promise<byte[]> chunk = Promise.promise();
+        chunks.apply(offset).subscribe().with(chunk::complete, chunk::fail);
+        return chunk.future();
     }
 
     /**

@@ -70,16 +70,22 @@ class ClamdTest {
     }
 
     @Test
-    void oneChunkAtATimeIsAskedFor() {
+    void chunksAreReadOneAtATimeEachWhileThePreviousIsSent() {
+        // A read takes a moment (as a ranged GET does): were reads ever started ahead of the one
+        // in flight, a scan would hold more than two chunks (the one sent, the one read).
         byte[] bytes = new byte[1_000_000];
-        AtomicInteger inFlight = new AtomicInteger();
+        AtomicInteger reading = new AtomicInteger();
         AtomicInteger most = new AtomicInteger();
+        AtomicInteger reads = new AtomicInteger();
         clamd.scan(bytes.length, WITHIN, offset -> {
-            most.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+            reads.incrementAndGet();
+            most.accumulateAndGet(reading.incrementAndGet(), Math::max);
             return Uni.createFrom().item(() -> Arrays.copyOfRange(bytes, offset.intValue(),
-                    (int) Math.min(bytes.length, offset + 100_000))).invoke(inFlight::decrementAndGet);
+                            (int) Math.min(bytes.length, offset + 100_000)))
+                    .onItem().delayIt().by(Duration.ofMillis(2)).invoke(reading::decrementAndGet);
         }).await().atMost(WITHIN);
         assertEquals(1, most.get());
+        assertEquals(10, reads.get());
     }
 
     @Test

@@ -12,7 +12,7 @@ import java.time.Clock;
 
 /**
  * The virus scan: the object streamed from its store to clamd ({@code INSTREAM}) through this
- * worker, one chunk ({@code gateway.scan.chunk-size}) in memory at a time. clamd's word is the
+ * worker, at most two chunks ({@code gateway.scan.chunk-size}) in memory: one sent while the next is read. clamd's word is the
  * verdict: OK passes, a signature fails the upload. An object over {@code gateway.scan.max-size}
  * (or over clamd's own stream limit) follows {@code gateway.scan.over-limit}: quarantined, or the
  * scan skipped and recorded as SKIPPED. clamd unreachable, slow or confused, or the store
