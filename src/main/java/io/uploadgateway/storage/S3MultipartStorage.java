@@ -6,7 +6,6 @@ import io.uploadgateway.storage.presign.ChecksumAlgorithm;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import org.jboss.logging.Logger;
-import software.amazon.awssdk.core.async.AsyncResponseTransformer;
 import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.http.SdkHttpResponse;
@@ -150,8 +149,7 @@ public class S3MultipartStorage implements MultipartStorage {
     @Override
     public Uni<byte[]> readRange(String key, long offset, int length) {
         return call("GetObject", () -> s3.getObject(r -> r.bucket(bucket).key(key).range("bytes=" + offset + "-" + (offset + length - 1)),
-                AsyncResponseTransformer.toBytes()))
-                .map(bytes -> bytes.asByteArray());
+                new ExactBytes(length)));
     }
 
     @Override
