@@ -106,7 +106,15 @@ public final class Clamd {
     public Uni<Verdict> scan(long size, Duration deadline, Function<Long, Uni<byte[]>> chunks) {
         return exchange(socket -> {
                     Future<byte[]> first = size > 0 ? read(chunks, 0) : null;
-                    return socket.write(Buffer.buffer("zINSTREAM\0")).compose(sent -> stream(socket, 0, size, chunks, first));
+                    Promise<Void> sent = Promise.promise();
+                    socket.write(Buffer.buffer("zINSTREAM\0")).onComplete(command -> {
+                        if (command.failed()) {
+                            sent.tryFail(command.cause());
+                        } else {
+                            stream(socket, 0, size, chunks, first, sent);
+                        }
+                    });
+                    return sent.future();
                 },
                 deadline)
                 .map(Clamd::verdict);
@@ -127,21 +135,44 @@ public final class Clamd {
     }
 
     /**
-     * Sends the chunk {@code current} (read from {@code offset}) while the next one is read: a scan
-     * holds at most two chunks, and neither clamd nor the store waits for the other.
+     * Sends the chunks from {@code offset}, {@code current} being read, then the stream's end, and
+     * completes {@code sent}. While a chunk is written the next one is read, so neither clamd nor
+     * the store waits for the other; the one after that is asked for only once the socket took the
+     * chunk and its write queue has room again ({@code drainHandler}): a scan holds at most two
+     * chunks however large the object and however slow clamd. Each step only registers a callback
+     * for the next (no chain of futures), so nothing keeps a chunk once it was written.
      */
-    private Future<Void> stream(NetSocket socket, long offset, long size, Function<Long, Uni<byte[]>> chunks, Future<byte[]> current) {
+    private static void stream(NetSocket socket, long offset, long size, Function<Long, Uni<byte[]>> chunks, Future<byte[]> current,
+                               Promise<Void> sent) {
         if (offset >= size) {
-            return socket.write(Buffer.buffer(new byte[4])); // the zero-length chunk: the stream's end
+            socket.write(Buffer.buffer(new byte[4])).onComplete(sent); // the zero-length chunk: the stream's end
+            return;
         }
-        return current.compose(bytes -> {
+        current.onComplete(read -> {
+            if (read.failed()) {
+                sent.tryFail(read.cause());
+                return;
+            }
+            byte[] bytes = read.result();
             if (bytes.length == 0) {
-                return Future.failedFuture(new IllegalStateException("the object ended at " + offset + " of " + size + " bytes"));
+                sent.tryFail(new IllegalStateException("the object ended at " + offset + " of " + size + " bytes"));
+                return;
             }
             long next = offset + bytes.length;
             Future<byte[]> ahead = next < size ? read(chunks, next) : null;
             socket.write(Buffer.buffer(4).appendInt(bytes.length));
-            return socket.write(Buffer.buffer(bytes)).compose(written -> stream(socket, next, size, chunks, ahead));
+            socket.write(Buffer.buffer(bytes)).onComplete(written -> {
+                if (written.failed()) {
+                    sent.tryFail(written.cause());
+                } else if (socket.writeQueueFull()) {
+                    socket.drainHandler(drained -> {
+                        socket.drainHandler(null);
+                        stream(socket, next, size, chunks, ahead, sent);
+                    });
+                } else {
+                    stream(socket, next, size, chunks, ahead, sent);
+                }
+            });
         });
     }
 
