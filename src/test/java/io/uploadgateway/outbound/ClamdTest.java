@@ -9,11 +9,14 @@ import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.lang.ref.WeakReference;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.zip.ZipEntry;
@@ -86,6 +89,30 @@ class ClamdTest {
         }).await().atMost(WITHIN);
         assertEquals(1, most.get());
         assertEquals(10, reads.get());
+    }
+
+    @Test
+    void aChunkOnceSentIsNotKeptUntilTheStreamEnds() {
+        // What bounds a scan's memory: a chunk written to clamd can be collected, however long the
+        // object (an earlier version kept every chunk alive until the stream's end).
+        int chunk = 100_000;
+        int count = 15;
+        List<WeakReference<byte[]>> handedOut = new CopyOnWriteArrayList<>();
+        List<Integer> keptWhenAsked = new CopyOnWriteArrayList<>();
+        Clamd.Verdict verdict = clamd.scan((long) chunk * count, WITHIN, offset -> {
+            int n = (int) (offset / chunk);
+            if (n >= 4) {
+                System.gc();
+                if (handedOut.get(n - 4).get() != null) {
+                    keptWhenAsked.add(n - 4);
+                }
+            }
+            byte[] bytes = new byte[chunk];
+            handedOut.add(new WeakReference<>(bytes));
+            return Uni.createFrom().item(bytes);
+        }).await().atMost(WITHIN);
+        assertEquals(Clamd.Finding.CLEAN, verdict.finding());
+        assertEquals(List.of(), keptWhenAsked, "chunks still reachable three chunks later");
     }
 
     @Test
