@@ -139,10 +139,11 @@ public final class Clamd {
      * completes {@code sent}. While a chunk is written the next one is read, so neither clamd nor
      * the store waits for the other; the one after that is asked for only once the socket took the
      * chunk and its write queue has room again ({@code drainHandler}): a scan holds at most two
-     * chunks however large the object and however slow clamd. Each step only registers a callback
-     * for the next (no chain of futures), so nothing keeps a chunk once it was written.
+     * chunks however large the object and however slow clamd. Each step only schedules the next, on
+     * the event loop as a task of its own (no chain of futures, no recursion when a write completes
+     * at once), so nothing keeps a chunk once it was written and the stack stays flat.
      */
-    private static void stream(NetSocket socket, long offset, long size, Function<Long, Uni<byte[]>> chunks, Future<byte[]> current,
+    private void stream(NetSocket socket, long offset, long size, Function<Long, Uni<byte[]>> chunks, Future<byte[]> current,
                                Promise<Void> sent) {
         if (offset >= size) {
             socket.write(Buffer.buffer(new byte[4])).onComplete(sent); // the zero-length chunk: the stream's end
@@ -167,10 +168,10 @@ public final class Clamd {
                 } else if (socket.writeQueueFull()) {
                     socket.drainHandler(drained -> {
                         socket.drainHandler(null);
-                        stream(socket, next, size, chunks, ahead, sent);
+                        vertx.runOnContext(ignored -> stream(socket, next, size, chunks, ahead, sent));
                     });
                 } else {
-                    stream(socket, next, size, chunks, ahead, sent);
+                    vertx.runOnContext(ignored -> stream(socket, next, size, chunks, ahead, sent));
                 }
             });
         });

@@ -94,7 +94,8 @@ class ClamdTest {
     @Test
     void aChunkOnceSentIsNotKeptUntilTheStreamEnds() {
         // What bounds a scan's memory: a chunk written to clamd can be collected, however long the
-        // object (an earlier version kept every chunk alive until the stream's end).
+        // object. Small chunks on loopback are written at once; an earlier version then went on
+        // recursively, and every chunk stayed on the stack until the stream's end.
         int chunk = 100_000;
         int count = 15;
         List<WeakReference<byte[]>> handedOut = new CopyOnWriteArrayList<>();
