@@ -47,8 +47,10 @@ public final class Errors {
                 + " (this upload may have " + partCount + " part" + (partCount == 1 ? "" : "s") + ")");
     }
 
-    public static ApiProblem alreadyCompleted(UUID id) {
-        return ErrorCode.UPLOAD_NOT_ACTIVE.problem("upload " + id + " is already completed; a completed upload cannot be aborted");
+    /** An abort of an upload whose object is assembled (COMPLETED, or held by the processing stage). */
+    public static ApiProblem alreadyCompleted(UUID id, Object state) {
+        return ErrorCode.UPLOAD_NOT_ACTIVE.problem("upload " + id + " is already completed (" + state + "); a completed upload"
+                + " cannot be aborted");
     }
 
     public static ApiProblem goneFromStorage(UUID id) {

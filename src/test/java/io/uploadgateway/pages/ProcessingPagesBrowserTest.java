@@ -61,13 +61,13 @@ class ProcessingPagesBrowserTest {
     void theAdminPageListsHeldBackUploadsAndReleasesOrDeletesTheQuarantinedOnes() throws Exception {
         String owner = "held-" + UUID.randomUUID().toString().substring(0, 8);
         Gateway client = Gateway.as(owner);
-        String released = upload(client, "invoice.txt", EICAR);
-        String deleted = upload(client, "setup-notes.txt", EICAR);
+        String released = client.uploadWhole("invoice.txt", EICAR);
+        String deleted = client.uploadWhole("setup-notes.txt", EICAR);
         client.complete(released).then().statusCode(200).body("state", equalTo("PROCESSING"));
         client.complete(deleted).then().statusCode(200).body("state", equalTo("PROCESSING"));
-        awaitState(client, released, "QUARANTINED");
-        awaitState(client, deleted, "QUARANTINED");
-        String waiting = upload(client, "minutes.txt", "minutes of the meeting\n".repeat(100).getBytes(StandardCharsets.UTF_8));
+        client.awaitState(released, "QUARANTINED", SETTLED);
+        client.awaitState(deleted, "QUARANTINED", SETTLED);
+        String waiting = client.uploadWhole("minutes.txt", "minutes of the meeting\n".repeat(100).getBytes(StandardCharsets.UTF_8));
 
         clamd.stop(); // the scan cannot give a verdict: the upload waits in PROCESSING
         try (Chromium chromium = Chromium.start()) {
@@ -188,14 +188,4 @@ class ProcessingPagesBrowserTest {
         return By.xpath("//tbody[@id='held-rows']/tr[.//*[contains(@class,'id') and text()='" + id + "']]");
     }
 
-    private static String upload(Gateway client, String filename, byte[] bytes) {
-        String id = client.start(filename, bytes.length, null).getString("id");
-        client.uploadPart(id, 1, bytes);
-        return id;
-    }
-
-    private static void awaitState(Gateway client, String id, String state) {
-        Awaitility.await("upload " + id + " " + state).atMost(SETTLED).pollInterval(Duration.ofMillis(100))
-                .until(() -> state.equals(client.get(id).path("state")));
-    }
 }

@@ -4,6 +4,7 @@ import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
+import org.awaitility.Awaitility;
 
 import java.io.IOException;
 import java.net.URI;
@@ -115,6 +116,20 @@ public final class Gateway {
         }
         record(id, partNumber, answer.etag()).then().statusCode(200);
         return answer.etag();
+    }
+
+    /** Starts an upload of {@code bytes} and sends them as its one part (not completed yet); answers its id. */
+    public String uploadWhole(String filename, byte[] bytes) {
+        String id = start(filename, bytes.length, null).getString("id");
+        uploadPart(id, 1, bytes);
+        return id;
+    }
+
+    /** Waits until the upload is in {@code state} (the processing stage settles uploads on its own time); answers it then. */
+    public JsonPath awaitState(String id, String state, Duration within) {
+        Awaitility.await("upload " + id + " " + state).atMost(within).pollInterval(Duration.ofMillis(100))
+                .until(() -> state.equals(get(id).path("state")));
+        return get(id).then().extract().jsonPath();
     }
 
     public record PresignedUrl(String url, String method, Map<String, String> headers) {

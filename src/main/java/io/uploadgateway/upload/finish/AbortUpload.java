@@ -65,8 +65,9 @@ public class AbortUpload {
 
             @Override
             public Uni<Upload> answerFor(Upload upload) {
-                if (upload.state == UploadState.COMPLETED) {
-                    throw Errors.alreadyCompleted(upload.id);
+                if (upload.state == UploadState.COMPLETED || upload.state == UploadState.PROCESSING
+                        || upload.state == UploadState.QUARANTINED) {
+                    throw Errors.alreadyCompleted(upload.id, upload.state);
                 }
                 return Uni.createFrom().item(upload); // ABORTED, EXPIRED or REJECTED: nothing left to do
             }

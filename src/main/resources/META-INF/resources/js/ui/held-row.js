@@ -3,7 +3,7 @@
  * PROCESSING (waiting for a step's verdict) or QUARANTINED (its reason, and whether its object is
  * kept), with Release and Delete object buttons while a quarantined object is kept.
  */
-import { ago } from './stalled-row.js';
+import { ago, fillWho } from './stalled-row.js';
 
 /** The processing stage runs its configured steps in this order; what each waits for. */
 const STEPS = [['scan', 'the virus scan'], ['webhook', "the app's verdict"]];
@@ -17,14 +17,7 @@ const STEPS = [['scan', 'the virus scan'], ['webhook', "the app's verdict"]];
 export function heldRow(upload, act) {
   const tr = document.getElementById('held-row').content.firstElementChild.cloneNode(true);
   tr.dataset.state = upload.state.toLowerCase();
-  tr.querySelector('.owner').textContent = upload.owner || '–';
-  tr.querySelector('.filename').textContent = upload.filename;
-  tr.querySelector('.id').textContent = upload.id;
-  if (upload.store && upload.store !== 'default') {
-    const store = tr.querySelector('.store');
-    store.hidden = false;
-    store.textContent = `store ${upload.store}`;
-  }
+  fillWho(tr, upload);
   const completed = tr.querySelector('.completed');
   completed.textContent = upload.completedAt ? `${ago(upload.completedAt)} ago` : '–';
   if (upload.completedAt) completed.title = new Date(upload.completedAt).toLocaleString();

@@ -9,14 +9,7 @@ import { formatBytes, formatDuration } from '../format.js';
 export function stalledRow(upload, abort) {
   const tr = document.getElementById('stalled-row').content.firstElementChild.cloneNode(true);
   const percent = upload.size ? Math.floor((upload.bytesUploaded || 0) / upload.size * 100) : 0;
-  tr.querySelector('.owner').textContent = upload.owner || '–';
-  tr.querySelector('.filename').textContent = upload.filename;
-  tr.querySelector('.id').textContent = upload.id;
-  if (upload.store && upload.store !== 'default') {
-    const store = tr.querySelector('.store');
-    store.hidden = false;
-    store.textContent = `store ${upload.store}`;
-  }
+  fillWho(tr, upload);
   const partsUploaded = upload.partsUploaded ?? 0;
   // An upload started through the /s3 (Uppy) routes has no size or part count until it completes.
   tr.querySelector('.progress-text').textContent = upload.size == null
@@ -47,6 +40,18 @@ export function stalledRow(upload, abort) {
 }
 
 /** How long ago an ISO instant was, e.g. "3 h 5 min". */
+/** The cells every admin row has: owner, file, id, and the store when it is not the default one. */
+export function fillWho(tr, upload) {
+  tr.querySelector('.owner').textContent = upload.owner || '–';
+  tr.querySelector('.filename').textContent = upload.filename;
+  tr.querySelector('.id').textContent = upload.id;
+  if (upload.store && upload.store !== 'default') {
+    const store = tr.querySelector('.store');
+    store.hidden = false;
+    store.textContent = `store ${upload.store}`;
+  }
+}
+
 export function ago(iso) {
   const seconds = (Date.now() - Date.parse(iso)) / 1000;
   return Number.isFinite(seconds) ? formatDuration(Math.max(0, seconds)) : '–';

@@ -6,6 +6,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import io.uploadgateway.embedded.EmbeddedClamd;
 import io.uploadgateway.support.AppBackend;
+import io.uploadgateway.support.Bytes;
 import io.uploadgateway.support.Gateway;
 import io.uploadgateway.support.TestStack;
 import io.uploadgateway.support.Tokens;
@@ -18,7 +19,6 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.UUID;
 
 import static org.hamcrest.Matchers.equalTo;
@@ -59,11 +59,11 @@ class ProcessingWebhookTest {
         client.complete(fine).then().statusCode(200).body("state", equalTo("PROCESSING"));
         client.complete(nope).then().statusCode(200).body("state", equalTo("PROCESSING"));
 
-        assertEquals(List.of("PASSED", "PASSED"), awaitState(client, fine, "COMPLETED").getList("processing.verdict"));
+        assertEquals(List.of("PASSED", "PASSED"), client.awaitState(fine, "COMPLETED", SETTLED).getList("processing.verdict"));
         client.get(fine).then().body("processing[0].step", equalTo("scan")).body("processing[1].step", equalTo("webhook"));
         client.api().get("/api/v1/uploads/" + fine + "/download").then().statusCode(200);
 
-        JsonPath refused = awaitState(client, nope, "QUARANTINED");
+        JsonPath refused = client.awaitState(nope, "QUARANTINED", SETTLED);
         assertEquals("webhook: not a document we accept", refused.getString("quarantineReason"));
         assertEquals("FAILED", refused.getString("processing[1].verdict"));
 
@@ -90,7 +90,7 @@ class ProcessingWebhookTest {
                 .contentType("application/problem+json");
         admin.api().body(Map.of("verdict", "pass", "reason", "reviewed by a person")).post("/api/v1/admin/uploads/" + id + "/verdict")
                 .then().statusCode(200);
-        JsonPath ready = awaitState(client, id, "COMPLETED");
+        JsonPath ready = client.awaitState(id, "COMPLETED", SETTLED);
         assertEquals("reviewed by a person", ready.getString("processing[1].detail"));
         // A repeat (the app retrying its callback) changes nothing.
         admin.api().body(Map.of("verdict", "fail")).post("/api/v1/admin/uploads/" + id + "/verdict").then().statusCode(200)
@@ -107,23 +107,14 @@ class ProcessingWebhookTest {
         String id = upload(client, "big.bin", 1_500_000);
         client.complete(id).then().statusCode(200);
 
-        JsonPath ready = awaitState(client, id, "COMPLETED");
+        JsonPath ready = client.awaitState(id, "COMPLETED", SETTLED);
         assertEquals("SKIPPED", ready.getString("processing[0].verdict"));
         assertEquals("1500000 bytes, over the scan limit of 1048576", ready.getString("processing[0].detail"));
         assertEquals(scans, clamd.scansLogged(), "nothing was sent to clamd");
     }
 
     private static String upload(Gateway client, String filename, int size) {
-        byte[] bytes = new byte[size];
-        new Random(size).nextBytes(bytes);
-        String id = client.start(filename, size, null).getString("id");
-        client.uploadPart(id, 1, bytes);
-        return id;
+        return client.uploadWhole(filename, Bytes.random(size, size));
     }
 
-    private static JsonPath awaitState(Gateway client, String id, String state) {
-        Awaitility.await("upload " + id + " " + state).atMost(SETTLED).pollInterval(Duration.ofMillis(100))
-                .until(() -> state.equals(client.get(id).path("state")));
-        return client.get(id).then().extract().jsonPath();
-    }
 }

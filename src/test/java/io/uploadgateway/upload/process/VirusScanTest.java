@@ -97,10 +97,10 @@ class VirusScanTest {
     void aCleanFileIsProcessingUntilScannedThenCompletedAndServed() {
         Gateway client = Gateway.as("scan-clean-" + UUID.randomUUID());
         byte[] bytes = random(3 * 1024 * 1024 + 17);
-        String id = upload(client, "report.bin", bytes);
+        String id = client.uploadWhole("report.bin", bytes);
 
         client.complete(id).then().statusCode(200).body("state", equalTo("PROCESSING")).body("location", equalTo(null));
-        awaitState(client, id, "COMPLETED");
+        client.awaitState(id, "COMPLETED", SETTLED);
 
         client.get(id).then().body("processing.size()", equalTo(1))
                 .body("processing[0].step", equalTo("scan")).body("processing[0].verdict", equalTo("PASSED"))
@@ -121,19 +121,20 @@ class VirusScanTest {
     void theEicarFileAndTheSameInsideAZipAreQuarantinedAndNeverServed() throws IOException {
         String owner = "scan-eicar-" + UUID.randomUUID();
         Gateway client = Gateway.as(owner);
-        String plain = upload(client, "eicar.com", EmbeddedClamd.EICAR.getBytes(StandardCharsets.US_ASCII));
+        String plain = client.uploadWhole("eicar.com", EmbeddedClamd.EICAR.getBytes(StandardCharsets.US_ASCII));
         byte[] zip = zipOfEicar();
-        String zipped = upload(client, "holiday-photos.zip", zip);
+        String zipped = client.uploadWhole("holiday-photos.zip", zip);
         client.complete(plain).then().statusCode(200).body("state", equalTo("PROCESSING"));
         client.complete(zipped).then().statusCode(200).body("state", equalTo("PROCESSING"));
 
         for (String id : List.of(plain, zipped)) {
-            JsonPath quarantined = awaitState(client, id, "QUARANTINED");
+            JsonPath quarantined = client.awaitState(id, "QUARANTINED", SETTLED);
             assertTrue(quarantined.getString("quarantineReason").startsWith("scan: " + EmbeddedClamd.SIGNATURE),
                     quarantined.getString("quarantineReason"));
             client.api().get("/api/v1/uploads/" + id + "/download").then().statusCode(409)
                     .contentType("application/problem+json").body("code", equalTo("upload_quarantined"))
                     .body("quarantineReason", containsString(EmbeddedClamd.SIGNATURE));
+            client.abort(id).then().statusCode(409).body("code", equalTo("upload_not_active"));
             // The object left its key for the quarantine prefix.
             String key = quarantined.getString("key");
             assertGone(key);
@@ -179,10 +180,10 @@ class VirusScanTest {
     void anObjectOverTheScanLimitIsQuarantinedUnscanned() throws IOException {
         Gateway client = Gateway.as("scan-large-" + UUID.randomUUID());
         long scansBefore = clamd.scansLogged();
-        String id = upload(client, "big.iso", random(5 * 1024 * 1024));
+        String id = client.uploadWhole("big.iso", random(5 * 1024 * 1024));
         client.complete(id).then().statusCode(200);
 
-        JsonPath quarantined = awaitState(client, id, "QUARANTINED");
+        JsonPath quarantined = client.awaitState(id, "QUARANTINED", SETTLED);
         assertEquals("scan: 5242880 bytes, over the scan limit of 4194304", quarantined.getString("quarantineReason"));
         assertEquals(scansBefore, clamd.scansLogged(), "nothing was sent to clamd");
     }
@@ -192,7 +193,7 @@ class VirusScanTest {
         String owner = "scan-outage-" + UUID.randomUUID();
         Gateway client = Gateway.as(owner);
         byte[] bytes = random(100_000);
-        String id = upload(client, "notes.txt", bytes);
+        String id = client.uploadWhole("notes.txt", bytes);
         clamd.stop();
         try {
             client.complete(id).then().statusCode(200).body("state", equalTo("PROCESSING"));
@@ -202,18 +203,21 @@ class VirusScanTest {
             client.get(id).then().body("state", equalTo("PROCESSING"));
             client.api().get("/api/v1/uploads/" + id + "/download").then().statusCode(409)
                     .body("code", equalTo("upload_processing")).header("Retry-After", "5");
+            // Its object is assembled: nobody aborts it any more, and nobody is told they did.
+            client.abort(id).then().statusCode(409).body("code", equalTo("upload_not_active"));
+            admin.api().post("/api/v1/admin/uploads/" + id + "/abort").then().statusCode(409);
             given().get(metrics).then().body(containsString("gateway_scanner_up 0.0"));
         } finally {
             clamd.start();
         }
-        awaitState(client, id, "COMPLETED");
+        client.awaitState(id, "COMPLETED", SETTLED);
         client.get(id).then().body("processing[0].verdict", equalTo("PASSED"));
     }
 
     @Test
     void anUploadADeadReplicaTookIsTakenOverOnceItsLeaseEnded() throws Exception {
         Gateway client = Gateway.as("scan-takeover-" + UUID.randomUUID());
-        String id = upload(client, "orphaned.bin", random(50_000));
+        String id = client.uploadWhole("orphaned.bin", random(50_000));
         Instant leaseEnds = clock.instant().plusSeconds(3);
         clamd.stop();
         try {
@@ -224,7 +228,7 @@ class VirusScanTest {
         } finally {
             clamd.start();
         }
-        JsonPath done = awaitState(client, id, "COMPLETED");
+        JsonPath done = client.awaitState(id, "COMPLETED", SETTLED);
         Instant scannedAt = Instant.parse(done.getString("processing[0].at"));
         assertFalse(scannedAt.isBefore(leaseEnds), "scanned at " + scannedAt + ", the lease ended at " + leaseEnds);
         assertEquals(1, done.getList("processing").size());
@@ -235,7 +239,7 @@ class VirusScanTest {
         Gateway client = Gateway.as("scan-replicas-" + UUID.randomUUID());
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
-            ids.add(upload(client, "file-" + i + ".bin", random(300_000 + i)));
+            ids.add(client.uploadWhole("file-" + i + ".bin", random(300_000 + i)));
         }
         clamd.stop(); // they pile up in PROCESSING, then every runner finds them due at once
         try {
@@ -258,7 +262,7 @@ class VirusScanTest {
             }
             CompletableFuture.allOf(runners.toArray(CompletableFuture[]::new)).join();
         }
-        ids.forEach(id -> awaitState(client, id, "COMPLETED"));
+        ids.forEach(id -> client.awaitState(id, "COMPLETED", SETTLED));
 
         assertEquals(ids.size(), clamd.scansLogged() - scansBefore, "clamd scanned each upload exactly once");
         for (String id : ids) {
@@ -280,17 +284,7 @@ class VirusScanTest {
         }
     }
 
-    private static String upload(Gateway client, String filename, byte[] bytes) {
-        String id = client.start(filename, bytes.length, null).getString("id");
-        client.uploadPart(id, 1, bytes);
-        return id;
-    }
 
-    private static JsonPath awaitState(Gateway client, String id, String state) {
-        Awaitility.await("upload " + id + " " + state).atMost(SETTLED).pollInterval(Duration.ofMillis(100))
-                .until(() -> state.equals(client.get(id).path("state")));
-        return client.get(id).then().extract().jsonPath();
-    }
 
     private String quarantineKeyOf(String owner, String id) {
         return admin.api().get("/api/v1/admin/uploads?state=QUARANTINED&owner=" + owner).then().statusCode(200)
