@@ -32,17 +32,21 @@ public class OperatorLedger {
     private static final int KEY_LOOKUP_CHUNK = 500;
 
     /**
-     * The stats' counts by state: every upload in flight (the open states and PROCESSING, as
-     * constants, so the partial {@code uploads_owner_open} or a range of an index on state serves),
-     * and the uploads that settled since {@code :endedSince} (a range of the partial index {@code uploads_ended}). Never the whole
+     * The stats' counts by state: every upload in flight — the open states (as constants, so the
+     * partial {@code uploads_owner_open} or a range of an index on state serves) and PROCESSING (the
+     * partial {@code uploads_processing_due}; in one list with the open states the planner read the
+     * whole table) — and the uploads that settled since {@code :endedSince} (a range of the partial
+     * index {@code uploads_ended}). Never the whole
      * table: {@code select state, count(*) from uploads group by state} read all 10 M index
      * entries at 10 M uploads (3.1 s, docs/benchmarks.md, "The ledger at scale").
      */
     static final String STATS_BY_STATE = """
             select state, count(*) from uploads where state in (%1$s) group by state
             union all
-            select state, count(*) from uploads where ended_at >= :endedSince and state in (%2$s) group by state"""
-            .formatted(SqlLiterals.IN_FLIGHT_STATES, SqlLiterals.SETTLED_STATES);
+            select state, count(*) from uploads where state = %2$s group by state
+            union all
+            select state, count(*) from uploads where ended_at >= :endedSince and state in (%3$s) group by state"""
+            .formatted(SqlLiterals.OPEN_STATES, SqlLiterals.PROCESSING, SqlLiterals.SETTLED_STATES);
 
     /** The stats' UPLOADING rows, by store: how many, how many are stalled, since when the most idle one is, and their bytes. */
     static final String STATS_UPLOADING = """

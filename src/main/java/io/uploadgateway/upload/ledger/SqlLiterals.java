@@ -21,12 +21,7 @@ final class SqlLiterals {
     static final String OPEN_STATES = Arrays.stream(UploadState.values()).filter(UploadState::isOpen)
             .map(SqlLiterals::literal).collect(Collectors.joining(", "));
 
-    /** The states an upload is still on its way in: the open ones and PROCESSING (assembled, not served yet). */
-    static final String IN_FLIGHT_STATES = Arrays.stream(UploadState.values())
-            .filter(state -> state.isOpen() || state == UploadState.PROCESSING)
-            .map(SqlLiterals::literal).collect(Collectors.joining(", "));
-
-    /** The states an upload is settled in: every one not in flight. */
+    /** The states an upload is settled in: neither open nor PROCESSING (assembled, not served yet). */
     static final String SETTLED_STATES = Arrays.stream(UploadState.values())
             .filter(state -> !state.isOpen() && state != UploadState.PROCESSING)
             .map(SqlLiterals::literal).collect(Collectors.joining(", "));

@@ -210,6 +210,13 @@ class LedgerQueriesTest {
                     now.minus(Duration.ofHours(30)));
             insert(db, owner, "PLANNED", UploadState.COMPLETED, now.minus(Duration.ofDays(3)), endedSince.minusNanos(1000), null,
                     endedSince.minusNanos(1000));
+            // Assembled long ago and still waiting for its steps: in flight, counted however old.
+            insert(db, owner, "PLANNED", UploadState.PROCESSING, now.minus(Duration.ofDays(3)), now.minus(Duration.ofHours(30)), null,
+                    now.minus(Duration.ofHours(30)));
+            insert(db, owner, "PLANNED", UploadState.QUARANTINED, now.minus(Duration.ofDays(3)), now.minusSeconds(90), null,
+                    now.minusSeconds(90));
+            insert(db, owner, "PLANNED", UploadState.QUARANTINED, now.minus(Duration.ofDays(3)), now.minus(Duration.ofHours(30)), null,
+                    now.minus(Duration.ofHours(30)));
         }
         OperatorLedger.Stats after = stats(now, endedSince);
         Map<UploadState, Long> delta = new java.util.EnumMap<>(UploadState.class);
@@ -217,7 +224,8 @@ class LedgerQueriesTest {
             delta.put(state, after.byState().get(state) - before.byState().get(state));
         }
         assertEquals(Map.of(UploadState.UPLOADING, 3L, UploadState.COMPLETING, 0L, UploadState.COMPLETED, 2L,
-                UploadState.ABORTING, 0L, UploadState.ABORTED, 0L, UploadState.EXPIRED, 1L, UploadState.REJECTED, 0L), delta);
+                UploadState.ABORTING, 0L, UploadState.ABORTED, 0L, UploadState.EXPIRED, 1L, UploadState.REJECTED, 0L,
+                UploadState.PROCESSING, 1L, UploadState.QUARANTINED, 1L), delta);
         assertEquals(endedSince, after.endedSince());
         assertEquals(UploadState.values().length, after.byState().size(), "every state, zero included");
     }
