@@ -83,8 +83,7 @@ public final class EmbeddedClamd implements AutoCloseable {
             return 0;
         }
         try (var lines = Files.lines(log, StandardCharsets.ISO_8859_1)) {
-            return lines.filter(line -> line.contains("instream(") || line.contains("stream(")).filter(line -> line.endsWith(" OK")
-                    || line.endsWith(" FOUND")).count();
+            return lines.filter(line -> line.contains("stream(") && (line.endsWith(" OK") || line.endsWith(" FOUND"))).count();
         }
     }
 

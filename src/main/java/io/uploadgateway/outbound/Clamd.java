@@ -144,7 +144,7 @@ public final class Clamd {
      * at once), so nothing keeps a chunk once it was written and the stack stays flat.
      */
     private void stream(NetSocket socket, long offset, long size, Function<Long, Uni<byte[]>> chunks, Future<byte[]> current,
-                               Promise<Void> sent) {
+                        Promise<Void> sent) {
         if (offset >= size) {
             socket.write(Buffer.buffer(new byte[4])).onComplete(sent); // the zero-length chunk: the stream's end
             return;
