@@ -156,31 +156,39 @@ public class ProcessingStage {
                         .collect().asList());
     }
 
-    /** The upload's next step, or its ending; answers its id once settled, null while it waits. */
+    /**
+     * The upload's next step, or its ending; answers its id once settled, null while it waits. A
+     * failure of this step (not of a later one, which handles its own) lets the upload go for the
+     * back-off; a lost lease means another replica has it.
+     */
     private Uni<String> process(Upload upload, UUID token) {
         StepOutcome failed = upload.outcomes() == null ? null
                 : upload.outcomes().stream().filter(outcome -> !outcome.lets()).findFirst().orElse(null);
-        if (failed != null) {
-            return quarantine(upload, token, failed);
-        }
         ProcessingStep next = steps.stream().filter(step -> upload.outcomeOf(step.name()) == null).findFirst().orElse(null);
-        if (next == null) {
-            return finisher.settle(upload.id, token, u -> u.ready(now()))
-                    .invoke(this::settled)
-                    .map(ready -> ready.id.toString())
-                    .onFailure(ClaimLost.class).recoverWithNull();
-        }
-        return next.judge(upload)
-                .invoke(outcome -> metrics.verdict(next.name(), outcome.verdict().name()))
-                .flatMap(outcome -> finisher.settle(upload.id, token, u -> {
-                    if (u.outcomeOf(outcome.step()) == null) {
-                        u.stepDone(outcome, now());
-                    }
-                }))
-                .flatMap(judged -> process(judged, token))
-                .onFailure(failure -> !(failure instanceof ClaimLost)).recoverWithUni(failure -> later(upload, token, next, failure))
+        String what = failed != null ? "its quarantine" : next == null ? "its ending" : "step " + next.name();
+        Uni<String> work = failed != null ? quarantine(upload, token, failed)
+                : next == null ? ready(upload, token)
+                : judge(next, upload, token);
+        return work
+                .onFailure(failure -> !(failure instanceof ClaimLost)).recoverWithUni(failure -> later(upload, token, what, failure))
                 .onFailure(ClaimLost.class).invoke(lost -> LOG.infof("upload %s was taken over by another replica", upload.id))
                 .onFailure(ClaimLost.class).recoverWithNull();
+    }
+
+    /** The step's verdict, recorded (and counted once recorded), then whatever comes next. */
+    private Uni<String> judge(ProcessingStep step, Upload upload, UUID token) {
+        return step.judge(upload)
+                .flatMap(outcome -> finisher.settle(upload.id, token, u -> {
+                            if (u.outcomeOf(outcome.step()) == null) {
+                                u.stepDone(outcome, now());
+                            }
+                        })
+                        .invoke(() -> metrics.verdict(step.name(), outcome.verdict().name())))
+                .flatMap(judged -> process(judged, token));
+    }
+
+    private Uni<String> ready(Upload upload, UUID token) {
+        return finisher.settle(upload.id, token, u -> u.ready(now())).invoke(this::settled).map(ready -> ready.id.toString());
     }
 
     private Uni<String> quarantine(Upload upload, UUID token, StepOutcome failed) {
@@ -189,16 +197,12 @@ public class ProcessingStage {
                 .flatMap(kept -> finisher.settle(upload.id, token, u -> u.quarantine(reason, kept, now())))
                 .invoke(quarantined -> LOG.warnf("upload %s quarantined (%s)", upload.id, reason))
                 .invoke(this::settled)
-                .map(quarantined -> quarantined.id.toString())
-                .onFailure(failure -> !(failure instanceof ClaimLost))
-                .recoverWithUni(failure -> later(upload, token, null, failure))
-                .onFailure(ClaimLost.class).recoverWithNull();
+                .map(quarantined -> quarantined.id.toString());
     }
 
-    /** No verdict (or no quarantine) yet: the runner lets go, and the upload is due again after the back-off. */
-    private Uni<String> later(Upload upload, UUID token, ProcessingStep step, Throwable why) {
+    /** No verdict (or no ending) yet: the runner lets go, and the upload is due again after the back-off. */
+    private Uni<String> later(Upload upload, UUID token, String what, Throwable why) {
         Duration pause = backoff(upload.processingAttempts);
-        String what = step == null ? "its quarantine" : "step " + step.name();
         if (why instanceof ProcessingStep.Pending) {
             LOG.infof("upload %s: %s has no verdict yet (%s); again in %s", upload.id, what, why.getMessage(), pause);
         } else {
