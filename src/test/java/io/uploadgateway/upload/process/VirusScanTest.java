@@ -241,13 +241,13 @@ class VirusScanTest {
         for (int i = 0; i < 8; i++) {
             ids.add(client.uploadWhole("file-" + i + ".bin", random(300_000 + i)));
         }
+        long scansBefore = clamd.scansLogged(); // before it stops: a runner may scan the moment it is back
         clamd.stop(); // they pile up in PROCESSING, then every runner finds them due at once
         try {
             ids.forEach(id -> client.complete(id).then().statusCode(200).body("state", equalTo("PROCESSING")));
         } finally {
             clamd.start();
         }
-        long scansBefore = clamd.scansLogged();
         // Four more runners beside the scheduled one, each on its own Vert.x context: replicas polling at once.
         List<CompletableFuture<List<String>>> runners = new ArrayList<>();
         for (int round = 0; round < 6; round++) {
@@ -264,6 +264,9 @@ class VirusScanTest {
         }
         ids.forEach(id -> client.awaitState(id, "COMPLETED", SETTLED));
 
+        // clamd logs a scan just after it answers: wait for the lines, then none may be extra.
+        Awaitility.await("clamd's log of the scans").atMost(SETTLED).pollInterval(Duration.ofMillis(50))
+                .until(() -> clamd.scansLogged() - scansBefore >= ids.size());
         assertEquals(ids.size(), clamd.scansLogged() - scansBefore, "clamd scanned each upload exactly once");
         for (String id : ids) {
             client.get(id).then().body("processing.size()", equalTo(1));
