@@ -5,6 +5,8 @@
 #   bench/http.sh                      # build the jar if missing, then every cell
 #   BENCH_WARMUP=10 BENCH_DURATION=20 bench/http.sh
 #   BENCH_BUILD=1 bench/http.sh        # rebuild target/quarkus-app first
+#   BENCH_STACK_XMX=6g bench/http.sh  # heap of the PostgreSQL + S3Proxy JVM (S3Proxy holds every upload in memory)
+#   BENCH_JIT_WARMUP=0 bench/http.sh   # skip the one-time warm-up of every server (20 s per route)
 #   GATEWAY_JVM_OPTS='-XX:+UseSerialGC' bench/http.sh      # extra JVM options for both gateways
 #   BENCH_ONLY='gw_cells create 16 0 gw-create 1' bench/http.sh   # only these cells (see the end)
 #
@@ -64,7 +66,9 @@ fi
 
 # ---------------------------------------------------------------- PostgreSQL + S3Proxy
 log "starting PostgreSQL + S3Proxy (BenchStack)"
-java -Xmx512m -cp "target/test-classes:target/classes:$(cat target/bench-classpath.txt)" \
+# S3Proxy keeps every multipart upload in memory: tens of thousands of creates filled a 512 MiB heap
+# and the create cells then measured its full GCs (run 11 in docs/benchmarks.md), hence 6 GiB.
+java -Xmx"${BENCH_STACK_XMX:-6g}" -cp "target/test-classes:target/classes:$(cat target/bench-classpath.txt)" \
   io.uploadgateway.bench.BenchStack "$TMP/stack.env" >"$OUT/stack.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 1 120); do [[ -f "$TMP/stack.env" ]] && break; sleep 0.5; done
@@ -184,6 +188,26 @@ breakdown() { # conns: the pieces of a create alone (CreateBreakdown) on the sam
           "$(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/results.tsv" >&2
       done
 }
+
+# Once per server before the first cell: BENCH_JIT_WARMUP seconds of each route it serves, not
+# measured, so that the first cell does not pay for the JIT compiling the code every cell runs
+# (a 10 s warm-up per cell was not enough for the first one; run 11 in docs/benchmarks.md).
+warm_servers() {
+  local secs="${BENCH_JIT_WARMUP:-20}"
+  [[ "$secs" -gt 0 ]] || return 0
+  log "warming every server up: ${secs}s per route, not measured"
+  for server in "$GW1_PORT:$GW1_BIG" "$GW2_PORT:$GW2_BIG"; do
+    for kind in gw-sign gw-batch gw-create; do
+      env CELL="$kind" TOKEN="$TOKEN" UPLOAD="${server#*:}" PARTS=10000 BATCH=100 \
+        wrk -t2 -c16 -d"${secs}s" --timeout 10s -s bench/wrk/cell.lua "http://127.0.0.1:${server%%:*}" >/dev/null
+    done
+  done
+  for kind in co-sign co-batch co-create; do
+    env CELL="$kind" UPLOAD="$CO_UPLOAD" KEY="$CO_KEY" PARTS=10000 BATCH=100 \
+      wrk -t2 -c16 -d"${secs}s" --timeout 10s -s bench/wrk/cell.lua "http://127.0.0.1:$CO_PORT" >/dev/null
+  done
+}
+warm_servers
 
 log "cells: ${WARMUP}s warm-up + ${DURATION}s measured each; results in $OUT"
 if [[ -n "${BENCH_ONLY:-}" ]]; then
