@@ -215,6 +215,17 @@ class ArchitectureTest {
                 .check(main);
     }
 
+    /**
+     * 17. Nothing relies on thread-context propagation: it is off (application.properties), so no class
+     * may capture or restore contexts through MicroProfile or SmallRye Context Propagation; what a
+     * request needs travels with its Vert.x context.
+     */
+    @Test
+    void nothingReliesOnContextPropagation() {
+        noClasses().should().dependOnClassesThat().resideInAnyPackage("org.eclipse.microprofile.context..", "io.smallrye.context..")
+                .check(main);
+    }
+
     /** Panache's active-record queries and writes (static finders, update, delete, persist) on ledger entities. */
     private static DescribedPredicate<JavaMethodCall> panacheQueryOrWrite() {
         List<String> names = List.of("find", "findAll", "findById", "list", "listAll", "stream", "streamAll", "count",
