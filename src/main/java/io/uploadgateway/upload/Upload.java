@@ -354,7 +354,7 @@ public class Upload extends PanacheEntityBase {
      */
     public void end(Ending ending, Instant now) {
         requireState(UploadState.COMPLETING, UploadState.ABORTING);
-        if (ending.state() == UploadState.COMPLETED || ending.state() == UploadState.PROCESSING) {
+        if (ending.state().isAssembled()) {
             size = ending.size();
             etag = ending.etag();
             completedAt = now;

@@ -26,4 +26,13 @@ public enum UploadState {
     public boolean isOpen() {
         return this == UPLOADING || this == COMPLETING || this == ABORTING;
     }
+
+    /**
+     * Whether the upload's object was assembled: served ({@code COMPLETED}), held for its steps
+     * ({@code PROCESSING}) or kept away ({@code QUARANTINED}). Such an upload has its ETag and size,
+     * and nobody aborts it any more.
+     */
+    public boolean isAssembled() {
+        return this == COMPLETED || this == PROCESSING || this == QUARANTINED;
+    }
 }

@@ -187,5 +187,4 @@ class ProcessingPagesBrowserTest {
     private static By heldRow(String id) {
         return By.xpath("//tbody[@id='held-rows']/tr[.//*[contains(@class,'id') and text()='" + id + "']]");
     }
-
 }

@@ -40,6 +40,19 @@ class ProcessingTransitionsTest {
     }
 
     @Test
+    void anAssembledObjectIsServedHeldOrKeptAwayNeverOpen() {
+        // What complete answers as it is, and abort refuses (409), whatever the processing stage did.
+        java.util.Set<UploadState> assembled = java.util.EnumSet.noneOf(UploadState.class);
+        for (UploadState state : UploadState.values()) {
+            if (state.isAssembled()) {
+                assembled.add(state);
+                assertFalse(state.isOpen(), state + " is assembled and open");
+            }
+        }
+        assertEquals(java.util.EnumSet.of(UploadState.COMPLETED, UploadState.PROCESSING, UploadState.QUARANTINED), assembled);
+    }
+
+    @Test
     void stepsAreRecordedOnceInOrderThenTheUploadIsServed() {
         Upload upload = processing();
         UUID token = UUID.randomUUID();

@@ -65,8 +65,7 @@ public class AbortUpload {
 
             @Override
             public Uni<Upload> answerFor(Upload upload) {
-                if (upload.state == UploadState.COMPLETED || upload.state == UploadState.PROCESSING
-                        || upload.state == UploadState.QUARANTINED) {
+                if (upload.state.isAssembled()) {
                     throw Errors.alreadyCompleted(upload.id, upload.state);
                 }
                 return Uni.createFrom().item(upload); // ABORTED, EXPIRED or REJECTED: nothing left to do

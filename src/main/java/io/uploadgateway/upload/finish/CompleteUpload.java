@@ -82,8 +82,7 @@ public class CompleteUpload {
 
             @Override
             public Uni<UploadWithParts> answerFor(Upload upload) {
-                if (upload.state == UploadState.COMPLETED || upload.state == UploadState.REJECTED
-                        || upload.state == UploadState.PROCESSING || upload.state == UploadState.QUARANTINED) {
+                if (upload.state.isAssembled() || upload.state == UploadState.REJECTED) {
                     return ledger.withParts(upload);
                 }
                 throw Errors.notUploading(upload.id, upload.state);

@@ -70,7 +70,7 @@ public class Finisher {
                     Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
                     Adoption adoption = assembled == null ? new Adoption(recorded, List.of(), List.of())
                             : PartReconciliation.assembled(upload.id, recorded, assembled, now);
-                    if (ending.state() == UploadState.COMPLETED || ending.state() == UploadState.PROCESSING) {
+                    if (ending.state().isAssembled()) {
                         upload.recount(adoption.parts(), now);
                     }
                     upload.end(ending, now);

@@ -39,7 +39,6 @@ export function stalledRow(upload, abort) {
   return tr;
 }
 
-/** How long ago an ISO instant was, e.g. "3 h 5 min". */
 /** The cells every admin row has: owner, file, id, and the store when it is not the default one. */
 export function fillWho(tr, upload) {
   tr.querySelector('.owner').textContent = upload.owner || '–';
@@ -52,6 +51,7 @@ export function fillWho(tr, upload) {
   }
 }
 
+/** How long ago an ISO instant was, e.g. "3 h 5 min". */
 export function ago(iso) {
   const seconds = (Date.now() - Date.parse(iso)) / 1000;
   return Number.isFinite(seconds) ? formatDuration(Math.max(0, seconds)) : '–';

@@ -28,7 +28,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.awaitility.Awaitility.await;
 
 /**
  * An app in an OS background session: it creates the upload with autoComplete, takes one lease,
@@ -87,7 +86,7 @@ class PhoneUploadTest {
             assertEquals(200, stored.status(), stored.body());
         }
 
-        awaitState(phone, id, "COMPLETED", Duration.ofSeconds(60));
+        phone.awaitState(id, "COMPLETED", Duration.ofSeconds(60));
         String url = phone.api().get("/api/v1/uploads/" + id + "/download").then().statusCode(200).extract().path("url");
         assertEquals(Bytes.sha256(file), Bytes.sha256(Gateway.download(url).body()));
         assertEquals(completedBefore + 1, completedTotal(), "completed exactly once");
@@ -134,11 +133,6 @@ class PhoneUploadTest {
         @SuppressWarnings("unchecked")
         Map<String, String> headers = (Map<String, String>) part.get("headers");
         return new Gateway.PresignedUrl((String) part.get("url"), (String) part.get("method"), headers);
-    }
-
-    private static void awaitState(Gateway client, String id, String state, Duration within) {
-        await("upload " + id + " " + state).atMost(within).pollInterval(Duration.ofMillis(250))
-                .until(() -> client.get(id).then().statusCode(200).extract().path("state"), state::equals);
     }
 
     private double completedTotal() {

@@ -116,5 +116,4 @@ class ProcessingWebhookTest {
     private static String upload(Gateway client, String filename, int size) {
         return client.uploadWhole(filename, Bytes.random(size, size));
     }
-
 }

@@ -287,8 +287,6 @@ class VirusScanTest {
         }
     }
 
-
-
     private String quarantineKeyOf(String owner, String id) {
         return admin.api().get("/api/v1/admin/uploads?state=QUARANTINED&owner=" + owner).then().statusCode(200)
                 .extract().path("items.find { it.id == '" + id + "' }.quarantineKey");
