@@ -19,7 +19,9 @@
 # Each cell: BENCH_WARMUP seconds of the same load (not measured), then BENCH_DURATION seconds
 # measured. Per cell: requests/s, URLs/s, p50/p99 latency (wrk), the server process's CPU share
 # (utime+stime delta from /proc/<pid>/stat over the measured seconds; 100% = one core) and its
-# peak RSS during the cell (VmHWM from /proc/<pid>/status, reset via clear_refs before the cell).
+# peak RSS during the cell (VmHWM from /proc/<pid>/status, reset via clear_refs before the cell),
+# and over the same seconds the CPU share of S3Proxy (the BenchStack JVM), of PostgreSQL (all its
+# processes) and of the whole box (every core's busy time from /proc/stat; 100% = one core).
 # The load averages (1/5/15 min) are taken at the start of every measured cell.
 set -euo pipefail
 
@@ -70,7 +72,8 @@ log "starting PostgreSQL + S3Proxy (BenchStack)"
 # and the create cells then measured its full GCs (run 11 in docs/benchmarks.md), hence 6 GiB.
 java -Xmx"${BENCH_STACK_XMX:-6g}" -cp "target/test-classes:target/classes:$(cat target/bench-classpath.txt)" \
   io.uploadgateway.bench.BenchStack "$TMP/stack.env" >"$OUT/stack.log" 2>&1 &
-PIDS+=($!)
+STACK_PID=$!
+PIDS+=("$STACK_PID")
 for _ in $(seq 1 120); do [[ -f "$TMP/stack.env" ]] && break; sleep 0.5; done
 [[ -f "$TMP/stack.env" ]] || { echo "BenchStack did not start:" >&2; tail -30 "$OUT/stack.log" >&2; exit 1; }
 # shellcheck disable=SC1091
@@ -152,23 +155,28 @@ done
 # ---------------------------------------------------------------- cells
 TICKS="$(getconf CLK_TCK)"
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-printf 'cell\tserver\tconns\turls_per_req\trps\turls_per_s\tp50_ms\tp99_ms\tnon2xx\tsocket_errors\tcpu_pct\tpeak_rss_mib\tload_1_5_15\n' >"$OUT/results.tsv"
+pg_ticks() { local t=0 p; for p in $(pgrep -x postgres); do t=$((t + $(cpu_ticks "$p" 2>/dev/null || echo 0))); done; echo "$t"; }
+box_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }   # every core's busy time
+pct() { awk -v a="$1" -v b="$2" -v t="$TICKS" -v s="$3" -v e="$4" 'BEGIN{print (b - a) * 100 / t / (e - s)}'; }
+printf 'cell\tserver\tconns\turls_per_req\trps\turls_per_s\tp50_ms\tp99_ms\tnon2xx\tsocket_errors\tcpu_pct\tpeak_rss_mib\tload_1_5_15\ts3proxy_cpu_pct\tpg_cpu_pct\tbox_cpu_pct\n' >"$OUT/results.tsv"
 cell() { # label server pid port conns urls_per_req CELL=... (env for cell.lua)
   local label="$1" server="$2" pid="$3" port="$4" conns="$5" urls="$6"; shift 6
   env "$@" wrk -t2 -c"$conns" -d"${WARMUP}s" --timeout 10s -s bench/wrk/cell.lua "http://127.0.0.1:$port" >/dev/null
   echo 5 >"/proc/$pid/clear_refs"
-  local load cpu0 cpu1 t0 t1 out result
+  local load cpu0 cpu1 stack0 stack1 pg0 pg1 box0 box1 t0 t1 out result
   load="$(cut -d' ' -f1-3 /proc/loadavg)"
-  cpu0="$(cpu_ticks "$pid")"; t0="$(date +%s.%N)"
+  cpu0="$(cpu_ticks "$pid")"; stack0="$(cpu_ticks "$STACK_PID")"; pg0="$(pg_ticks)"; box0="$(box_ticks)"; t0="$(date +%s.%N)"
   out="$(env "$@" wrk -t2 -c"$conns" -d"${DURATION}s" --timeout 10s -s bench/wrk/cell.lua "http://127.0.0.1:$port")"
-  t1="$(date +%s.%N)"; cpu1="$(cpu_ticks "$pid")"
+  t1="$(date +%s.%N)"; cpu1="$(cpu_ticks "$pid")"; stack1="$(cpu_ticks "$STACK_PID")"; pg1="$(pg_ticks)"; box1="$(box_ticks)"
   local hwm; hwm="$(awk '/VmHWM/{print $2}' "/proc/$pid/status")"
   echo "$out" >>"$OUT/wrk-$label-$server-c$conns.txt"
   result="$(grep '^RESULT ' <<<"$out" | sed 's/^RESULT //')"
   jq -r --arg cell "$label" --arg server "$server" --arg conns "$conns" --arg urls "$urls" \
-    --arg cpu "$(awk -v a="$cpu0" -v b="$cpu1" -v t="$TICKS" -v s="$t0" -v e="$t1" 'BEGIN{print (b - a) * 100 / t / (e - s)}')" --arg hwm "$hwm" --arg load "$load" \
+    --arg cpu "$(pct "$cpu0" "$cpu1" "$t0" "$t1")" --arg hwm "$hwm" --arg load "$load" \
+    --arg stack "$(pct "$stack0" "$stack1" "$t0" "$t1")" --arg pg "$(pct "$pg0" "$pg1" "$t0" "$t1")" --arg box "$(pct "$box0" "$box1" "$t0" "$t1")" \
     '[$cell, $server, $conns, $urls, (.rps|round), ((.rps * ($urls|tonumber))|round), .p50_ms, .p99_ms, .non2xx,
-      .socket_errors, ($cpu|tonumber|round), (($hwm|tonumber) / 1024 | round), $load] | @tsv' <<<"$result" \
+      .socket_errors, ($cpu|tonumber|round), (($hwm|tonumber) / 1024 | round), $load, ($stack|tonumber|round),
+      ($pg|tonumber|round), ($box|tonumber|round)] | @tsv' <<<"$result" \
     | tee -a "$OUT/results.tsv" >&2
 }
 gw_cells() { # label conns urls_per_req kind batch (gateway cells on both heaps, 10,000-part upload)
@@ -184,7 +192,7 @@ breakdown() { # conns: the pieces of a create alone (CreateBreakdown) on the sam
   java -cp "target/test-classes:target/classes:$(cat target/bench-classpath.txt)" io.uploadgateway.bench.CreateBreakdown \
     "$BENCH_PG_PORT" "$BENCH_S3_ENDPOINT" "$BUCKET" "$1" "$DURATION" 2>/dev/null | grep -v '^piece' \
     | while IFS=$'\t' read -r piece conns rps p50 p99; do
-        printf 'breakdown\t%s\t%s\t0\t%s\t0\t%s\t%s\t0\t0\t-\t-\t%s\n' "$piece" "$conns" "$rps" "$p50" "$p99" \
+        printf 'breakdown\t%s\t%s\t0\t%s\t0\t%s\t%s\t0\t0\t-\t-\t%s\t-\t-\t-\n' "$piece" "$conns" "$rps" "$p50" "$p99" \
           "$(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/results.tsv" >&2
       done
 }
