@@ -9,6 +9,7 @@
 #   BENCH_JIT_WARMUP=0 bench/http.sh   # skip the one-time warm-up of every server (20 s per route)
 #   GATEWAY_JVM_OPTS='-XX:+UseSerialGC' bench/http.sh      # extra JVM options for both gateways
 #   BENCH_ONLY='gw_cells create 16 0 gw-create 1' bench/http.sh   # only these cells (see the end)
+#   BENCH_SWEEP=0 bench/http.sh        # keep S3Proxy's multipart uploads between create cells
 #
 # Needs: JDK 17, wrk, node + npm (Companion is installed from npm into a temporary folder at run
 # time, never into the repository), openssl, curl, jq. Output: a table on stdout and
@@ -152,6 +153,17 @@ for id in "$GW1_BIG" "$GW2_BIG" "$GW1_SMALL" "$GW2_SMALL" "$CO_UPLOAD" "$CO_KEY"
   [[ -n "$id" && "$id" != null ]] || { echo "could not create the uploads to sign" >&2; exit 1; }
 done
 
+# S3Proxy's in-memory store keeps every multipart upload a create makes, and its CPU per create
+# grows with what it holds (docs/benchmarks.md, run 13): before every create cell, outside the
+# measured seconds, every multipart upload but the sign cells' targets is aborted, so each create
+# cell meets the same S3Proxy. BENCH_SWEEP=0 turns it off.
+sweep() { # keep | abort
+  java -cp "target/test-classes:target/classes:$(cat target/bench-classpath.txt)" io.uploadgateway.bench.MultipartSweep \
+    "$1" "$BENCH_S3_ENDPOINT" "$BUCKET" "$TMP/kept-uploads.txt" 2>>"$OUT/sweep.log" \
+    | sed "s/^/[$(date -u +%H:%M:%S)] sweep: /" | tee -a "$OUT/sweep.log" >&2
+}
+sweep keep
+
 # ---------------------------------------------------------------- cells
 TICKS="$(getconf CLK_TCK)"
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -161,6 +173,7 @@ pct() { awk -v a="$1" -v b="$2" -v t="$TICKS" -v s="$3" -v e="$4" 'BEGIN{print (
 printf 'cell\tserver\tconns\turls_per_req\trps\turls_per_s\tp50_ms\tp99_ms\tnon2xx\tsocket_errors\tcpu_pct\tpeak_rss_mib\tload_1_5_15\ts3proxy_cpu_pct\tpg_cpu_pct\tbox_cpu_pct\n' >"$OUT/results.tsv"
 cell() { # label server pid port conns urls_per_req CELL=... (env for cell.lua)
   local label="$1" server="$2" pid="$3" port="$4" conns="$5" urls="$6"; shift 6
+  [[ "${BENCH_SWEEP:-1}" == 0 || " $* " != *-create* ]] || sweep abort
   env "$@" wrk -t2 -c"$conns" -d"${WARMUP}s" --timeout 10s -s bench/wrk/cell.lua "http://127.0.0.1:$port" >/dev/null
   echo 5 >"/proc/$pid/clear_refs"
   local load cpu0 cpu1 stack0 stack1 pg0 pg1 box0 box1 t0 t1 out result

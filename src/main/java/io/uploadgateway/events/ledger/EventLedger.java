@@ -11,7 +11,6 @@ import io.uploadgateway.ledger.NumberedParameters;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
-import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -85,8 +84,6 @@ public class EventLedger {
     private static final String INSERT = """
             insert into events (id, subject, type, payload, occurred_at, status, pending_since)
             values (:id, :subject, :type, cast(cast(:payload as text) as json), :occurredAt, :status, :occurredAt)""";
-    /** The same statement for the SQL client: its parameters numbered in the order they first appear. */
-    private static final NumberedParameters INSERT_NUMBERED = NumberedParameters.of(INSERT);
 
     private final Pool pool;
 
@@ -111,13 +108,22 @@ public class EventLedger {
                 .replaceWithVoid();
     }
 
-    /** As {@link #insert(NewEvent)}, in a transaction on the reactive SQL client ({@code transaction} is its connection). */
-    public static Uni<Void> insert(SqlClient transaction, NewEvent event) {
-        return transaction.preparedQuery(INSERT_NUMBERED.sql())
-                .execute(INSERT_NUMBERED.values().set("id", event.id()).set("subject", event.subject()).set("type", event.type())
-                        .set("payload", event.payload()).set("occurredAt", utc(event.occurredAt())).set("status", event.status().wire())
-                        .tuple())
-                .replaceWithVoid();
+    /**
+     * {@code change}, an insert or update whose names do not include the event's ({@code id},
+     * {@code subject}, {@code type}, {@code payload}, {@code occurredAt}, {@code status}), and the
+     * event as one statement for the SQL client: the change runs as a data-modifying CTE, which
+     * PostgreSQL runs exactly once and to completion whether or not the event's insert reads it. Both
+     * are written or neither, in one round trip, without a transaction around them (the same
+     * statement also runs inside one). Bind the event with {@link #bind}.
+     */
+    public static NumberedParameters withEvent(String change) {
+        return NumberedParameters.of("with change as (" + change + ")\n" + INSERT);
+    }
+
+    /** {@code event}'s values in {@code values} of a statement {@link #withEvent} made. */
+    public static NumberedParameters.Values bind(NumberedParameters.Values values, NewEvent event) {
+        return values.set("id", event.id()).set("subject", event.subject()).set("type", event.type())
+                .set("payload", event.payload()).set("occurredAt", utc(event.occurredAt())).set("status", event.status().wire());
     }
 
     /** Claims up to {@code limit} due events for {@code holder} until {@code leaseUntil}, oldest first. */

@@ -14,7 +14,7 @@ import java.util.UUID;
 /**
  * The transactional outbox. The application writes an {@link #event} inside the transaction that
  * makes the change it reports ({@link #record} in an ORM transaction; a ledger on the SQL client
- * writes it with {@code EventLedger#insert(SqlClient, NewEvent)}): the event commits or rolls back
+ * writes the change and its event as one statement, {@code EventLedger#withEvent}): the event commits or rolls back
  * with the change, so a crash never loses one and a change that rolled back never emits one. After the commit,
  * {@link #committed} wakes this replica's dispatcher. Events of one {@code subject} (the thing they
  * are about) are delivered in the order they were written.

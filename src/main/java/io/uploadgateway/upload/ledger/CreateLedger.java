@@ -20,23 +20,24 @@ import java.time.ZoneOffset;
 
 /**
  * A create's ledger work, on the reactive SQL client directly (no ORM session): the first look at
- * the owner's quota (single reads of what is committed), then one short transaction — the
- * owner's quota lock and usage when a limit applies, the upload's row, its {@code upload.created}
- * event. Creating is the first call of every browser and phone; through Hibernate Reactive's
- * sessions it ran several times slower than these statements do (docs/benchmarks.md, "Where a
- * create waits"). Every later change of the upload goes through the ORM, which reads the row
+ * the owner's quota (single reads of what is committed), then the upload's row and its
+ * {@code upload.created} event in one statement — inside a short transaction behind the owner's
+ * quota lock and usage when a limit applies. Creating is the first call of every browser and
+ * phone; through Hibernate Reactive's sessions it ran several times slower than these statements
+ * do (docs/benchmarks.md, "Where a create waits"). Every later change of the upload goes through the ORM, which reads the row
  * written here as any other ({@code CreateLedgerTest} checks every field).
  */
 @ApplicationScoped
 public class CreateLedger {
 
-    private static final NumberedParameters INSERT = NumberedParameters.of("""
+    /** The upload's row and its {@code upload.created} event, in one statement. */
+    private static final NumberedParameters INSERT = EventLedger.withEvent("""
             insert into uploads (id, owner, kind, state, store, object_key, staging_key, s3_upload_id, filename, content_type, size,
                 part_size, part_count, metadata, idempotency_key, parts_uploaded, bytes_uploaded, reserved_bytes, etag,
                 created_at, updated_at, last_activity_at, expires_at, completed_at, ended_at, parts_pruned_at, auto_complete,
                 next_check_at, check_interval_seconds, size_checked_at, detected_content_type, checksum_algorithm,
                 claim_token, claimed_at, claimed_for)
-            values (:id, :owner, :kind, :state, :store, :key, :stagingKey, :s3UploadId, :filename, :contentType, :size,
+            values (:uploadId, :owner, :kind, :state, :store, :key, :stagingKey, :s3UploadId, :filename, :contentType, :size,
                 :partSize, :partCount, cast(cast(:metadata as text) as jsonb), :idempotencyKey, :partsUploaded, :bytesUploaded,
                 :reservedBytes, :etag, :createdAt, :updatedAt, :lastActivityAt, :expiresAt, :completedAt, :endedAt,
                 :partsPrunedAt, :autoComplete, :nextCheckAt, :checkIntervalSeconds, :sizeCheckedAt, :detectedContentType,
@@ -61,31 +62,29 @@ public class CreateLedger {
     }
 
     /**
-     * In one transaction: {@code check} decided under its owner's quota lock (none when null: the
-     * owner has no limit, nothing to race for), the upload's row and {@code created}, its event.
-     * Committed when all three succeed; it runs to its end even when the client goes away
-     * ({@link RunToEnd}).
+     * The upload's row and {@code created}, its event, written together or not at all; with a
+     * {@code check}, in a transaction that first decides it under the owner's quota lock. Without
+     * one (the owner has no limit, nothing to race for) the row and its event are one statement,
+     * atomic on its own: one round trip instead of a transaction's four. It runs to its end even
+     * when the client goes away ({@link RunToEnd}).
      */
     public Uni<Upload> record(Upload upload, NewEvent created, QuotaLedger.Check check) {
-        return RunToEnd.of(() -> pool.withTransaction(transaction -> quota(transaction, check)
-                .chain(() -> insert(transaction, upload))
-                .chain(() -> EventLedger.insert(transaction, created))
-                .replaceWith(upload)));
+        return RunToEnd.of(() -> check == null
+                        ? insert(pool, upload, created)
+                        : pool.withTransaction(transaction -> quota(transaction, check).chain(() -> insert(transaction, upload, created))))
+                .replaceWith(upload);
     }
 
     private static Uni<Void> quota(SqlClient transaction, QuotaLedger.Check check) {
-        if (check == null) {
-            return Uni.createFrom().voidItem();
-        }
         return QuotaLedger.lockOwner(transaction, check.owner())
                 .chain(() -> QuotaLedger.usage(transaction, check.owner()))
                 .invoke(check.refuse())
                 .replaceWithVoid();
     }
 
-    private Uni<Void> insert(SqlClient transaction, Upload upload) {
-        return transaction.preparedQuery(INSERT.sql()).execute(INSERT.values()
-                        .set("id", upload.id).set("owner", upload.owner).set("kind", name(upload.kind)).set("state", name(upload.state))
+    private Uni<Void> insert(SqlClient client, Upload upload, NewEvent created) {
+        return client.preparedQuery(INSERT.sql()).execute(EventLedger.bind(INSERT.values(), created)
+                        .set("uploadId", upload.id).set("owner", upload.owner).set("kind", name(upload.kind)).set("state", name(upload.state))
                         .set("store", upload.store).set("key", upload.key).set("stagingKey", upload.stagingKey).set("s3UploadId", upload.s3UploadId)
                         .set("filename", upload.filename).set("contentType", upload.contentType).set("size", upload.size)
                         .set("partSize", upload.partSize).set("partCount", upload.partCount).set("metadata", metadata(upload))

@@ -105,6 +105,24 @@ class CreateLedgerTest {
                 .map(rows -> rows.iterator().next().getLong(0)), count -> assertEquals(0L, count));
     }
 
+    @Test
+    @RunOnVertxContext
+    void anEventThatCannotBeWrittenTakesItsRowWithItOnTheOneStatementPath(UniAsserter asserter) {
+        // No quota check: the row and its event are one statement, no transaction around them. The
+        // second upload's event reuses the first's id: the event fails after the row was inserted.
+        String owner = "create-ledger-atomic-" + UUID.randomUUID();
+        Upload first = NewUploads.planned(owner, 100);
+        Upload second = NewUploads.planned(owner, 100);
+        NewEvent firstEvent = created(first);
+        NewEvent clash = new NewEvent(firstEvent.id(), second.id, "upload.created", "{}", second.createdAt, EventStatus.SKIPPED);
+        asserter.execute(() -> creates.record(first, firstEvent, null));
+        asserter.assertFailedWith(() -> creates.record(second, clash, null),
+                failure -> assertTrue(String.valueOf(failure.getMessage()).contains("duplicate key"), String.valueOf(failure)));
+        asserter.assertThat(() -> pool.preparedQuery("select count(*) from uploads where id = $1").execute(Tuple.of(second.id))
+                .map(rows -> rows.iterator().next().getLong(0)), count -> assertEquals(0L, count, "the row went with its event"));
+        asserter.assertThat(() -> events(first.id), count -> assertEquals(1L, count));
+    }
+
     private static NewEvent created(Upload upload) {
         return new NewEvent(UUID.randomUUID(), upload.id, "upload.created", "{\"type\":\"upload.created\"}", upload.createdAt,
                 EventStatus.SKIPPED);
