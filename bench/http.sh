@@ -156,7 +156,7 @@ done
 # S3Proxy's in-memory store keeps every multipart upload a create makes, and its CPU per create
 # grows with what it holds (docs/benchmarks.md, run 13): before every create cell, outside the
 # measured seconds, every multipart upload but the sign cells' targets is aborted, so each create
-# cell meets the same S3Proxy. BENCH_SWEEP=0 turns it off.
+# cell meets the same S3Proxy (and once after the servers' warm-up). BENCH_SWEEP=0 turns it off.
 sweep() { # keep | abort
   java -cp "target/test-classes:target/classes:$(cat target/bench-classpath.txt)" io.uploadgateway.bench.MultipartSweep \
     "$1" "$BENCH_S3_ENDPOINT" "$BUCKET" "$TMP/kept-uploads.txt" 2>>"$OUT/sweep.log" \
@@ -229,6 +229,8 @@ warm_servers() {
   done
 }
 warm_servers
+# The warm-up's creates too: the first cells (signs) would otherwise meet S3Proxy busy with them.
+[[ "${BENCH_SWEEP:-1}" == 0 ]] || sweep abort
 
 log "cells: ${WARMUP}s warm-up + ${DURATION}s measured each; results in $OUT"
 if [[ -n "${BENCH_ONLY:-}" ]]; then
