@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
@@ -87,7 +88,10 @@ public final class MultipartSweep {
             String id = uploadIdMarker;
             ListMultipartUploadsResponse page = s3.listMultipartUploads(r -> r.bucket(bucket).keyMarker(key).uploadIdMarker(id)).join();
             all.addAll(page.uploads());
-            if (!Boolean.TRUE.equals(page.isTruncated()) || page.uploads().isEmpty()) {
+            // As S3MultipartStorage's listing (not callable here, outside the application): stop
+            // when S3 says it is done or hands back markers that do not move.
+            if (!Boolean.TRUE.equals(page.isTruncated()) || page.nextKeyMarker() == null
+                    || (page.nextKeyMarker().equals(key) && Objects.equals(page.nextUploadIdMarker(), id))) {
                 return all;
             }
             keyMarker = page.nextKeyMarker();

@@ -109,12 +109,13 @@ public class EventLedger {
     }
 
     /**
-     * {@code change}, an insert or update whose names do not include the event's ({@code id},
+     * {@code change}, a single-row insert whose names do not include the event's ({@code id},
      * {@code subject}, {@code type}, {@code payload}, {@code occurredAt}, {@code status}), and the
-     * event as one statement for the SQL client: the change runs as a data-modifying CTE, which
+     * event as one statement for the SQL client: the insert runs as a data-modifying CTE, which
      * PostgreSQL runs exactly once and to completion whether or not the event's insert reads it. Both
      * are written or neither, in one round trip, without a transaction around them (the same
-     * statement also runs inside one). Bind the event with {@link #bind}.
+     * statement also runs inside one). Not for an update: one that matched no row would still
+     * write the event. Bind the event with {@link #bind}.
      */
     public static NumberedParameters withEvent(String change) {
         return NumberedParameters.of("with change as (" + change + ")\n" + INSERT);

@@ -101,8 +101,7 @@ class CreateLedgerTest {
             assertEquals(100, usage.bytesInFlight());
         });
         asserter.assertThat(() -> events(second.id), count -> assertEquals(0L, count, "the refused upload's event rolled back"));
-        asserter.assertThat(() -> pool.preparedQuery("select count(*) from uploads where id = $1").execute(Tuple.of(second.id))
-                .map(rows -> rows.iterator().next().getLong(0)), count -> assertEquals(0L, count));
+        asserter.assertThat(() -> rows(second.id), count -> assertEquals(0L, count));
     }
 
     @Test
@@ -118,8 +117,7 @@ class CreateLedgerTest {
         asserter.execute(() -> creates.record(first, firstEvent, null));
         asserter.assertFailedWith(() -> creates.record(second, clash, null),
                 failure -> assertTrue(String.valueOf(failure.getMessage()).contains("duplicate key"), String.valueOf(failure)));
-        asserter.assertThat(() -> pool.preparedQuery("select count(*) from uploads where id = $1").execute(Tuple.of(second.id))
-                .map(rows -> rows.iterator().next().getLong(0)), count -> assertEquals(0L, count, "the row went with its event"));
+        asserter.assertThat(() -> rows(second.id), count -> assertEquals(0L, count, "the row went with its event"));
         asserter.assertThat(() -> events(first.id), count -> assertEquals(1L, count));
     }
 
@@ -129,7 +127,14 @@ class CreateLedgerTest {
     }
 
     private io.smallrye.mutiny.Uni<Long> events(UUID subject) {
-        return pool.preparedQuery("select count(*) from events where subject = $1").execute(Tuple.of(subject))
-                .map(rows -> rows.iterator().next().getLong(0));
+        return count("select count(*) from events where subject = $1", subject);
+    }
+
+    private io.smallrye.mutiny.Uni<Long> rows(UUID upload) {
+        return count("select count(*) from uploads where id = $1", upload);
+    }
+
+    private io.smallrye.mutiny.Uni<Long> count(String sql, UUID id) {
+        return pool.preparedQuery(sql).execute(Tuple.of(id)).map(rows -> rows.iterator().next().getLong(0));
     }
 }
