@@ -7,6 +7,7 @@
 #   BENCH_BUILD=1 bench/http.sh        # rebuild target/quarkus-app first
 #   BENCH_STACK_XMX=6g bench/http.sh  # heap of the PostgreSQL + S3Proxy JVM (S3Proxy holds every upload in memory)
 #   BENCH_JIT_WARMUP=0 bench/http.sh   # skip the one-time warm-up of every server (20 s per route)
+#   BENCH_CREATE_WARMUP=20 bench/http.sh   # seconds of that warm-up for the create route (default 90)
 #   GATEWAY_JVM_OPTS='-XX:+UseSerialGC' bench/http.sh      # extra JVM options for both gateways
 #   BENCH_ONLY='gw_cells create 16 0 gw-create 1' bench/http.sh   # only these cells (see the end)
 #   BENCH_SWEEP=0 bench/http.sh        # keep S3Proxy's multipart uploads between create cells
@@ -212,20 +213,34 @@ breakdown() { # conns: the pieces of a create alone (CreateBreakdown) on the sam
 
 # Once per server before the first cell: BENCH_JIT_WARMUP seconds of each route it serves, not
 # measured, so that the first cell does not pay for the JIT compiling the code every cell runs
-# (a 10 s warm-up per cell was not enough for the first one; run 11 in docs/benchmarks.md).
+# (a 10 s warm-up per cell was not enough for the first one; run 11 in docs/benchmarks.md). The
+# create route gets BENCH_CREATE_WARMUP seconds: a gateway's CPU per create still fell after 60 s
+# (the AWS SDK's request pipeline compiling; runs 14 and 15), Companion's did not.
+warm_up() { # kind port seconds env...: unmeasured load; creates in 20 s slices, each followed by a sweep
+  local kind="$1" port="$2" secs="$3" slice; shift 3
+  while [[ "$secs" -gt 0 ]]; do
+    [[ "$kind" == *-create && "$secs" -gt 20 ]] && slice=20 || slice="$secs"
+    env CELL="$kind" PARTS=10000 BATCH=100 "$@" \
+      wrk -t2 -c16 -d"${slice}s" --timeout 10s -s bench/wrk/cell.lua "http://127.0.0.1:$port" >/dev/null
+    secs=$((secs - slice))
+    # S3Proxy's aborts slow down with every multipart upload it holds (run 15: 51,143 took 312 s,
+    # 21,881 took 37 s): sweep while they are few.
+    [[ "$kind" != *-create || "${BENCH_SWEEP:-1}" == 0 ]] || sweep abort
+  done
+}
 warm_servers() {
-  local secs="${BENCH_JIT_WARMUP:-20}"
+  local secs="${BENCH_JIT_WARMUP:-20}" create_secs="${BENCH_CREATE_WARMUP:-90}"
   [[ "$secs" -gt 0 ]] || return 0
-  log "warming every server up: ${secs}s per route, not measured"
+  log "warming every server up: ${secs}s per route (creates ${create_secs}s), not measured"
   for server in "$GW1_PORT:$GW1_BIG" "$GW2_PORT:$GW2_BIG"; do
     for kind in gw-sign gw-batch gw-create; do
-      env CELL="$kind" TOKEN="$TOKEN" UPLOAD="${server#*:}" PARTS=10000 BATCH=100 \
-        wrk -t2 -c16 -d"${secs}s" --timeout 10s -s bench/wrk/cell.lua "http://127.0.0.1:${server%%:*}" >/dev/null
+      warm_up "$kind" "${server%%:*}" "$([[ $kind == *-create ]] && echo "$create_secs" || echo "$secs")" \
+        TOKEN="$TOKEN" UPLOAD="${server#*:}"
     done
   done
   for kind in co-sign co-batch co-create; do
-    env CELL="$kind" UPLOAD="$CO_UPLOAD" KEY="$CO_KEY" PARTS=10000 BATCH=100 \
-      wrk -t2 -c16 -d"${secs}s" --timeout 10s -s bench/wrk/cell.lua "http://127.0.0.1:$CO_PORT" >/dev/null
+    warm_up "$kind" "$CO_PORT" "$([[ $kind == *-create ]] && echo "$create_secs" || echo "$secs")" \
+      UPLOAD="$CO_UPLOAD" KEY="$CO_KEY"
   done
 }
 warm_servers

@@ -2,6 +2,7 @@ package io.uploadgateway.upload;
 
 import java.nio.charset.StandardCharsets;
 import java.text.Normalizer;
+import java.util.regex.Pattern;
 
 /**
  * The rules for client-supplied filenames: what is accepted (API.md) and how an accepted name
@@ -12,6 +13,10 @@ public final class Filenames {
     public static final int MAX_BYTES = 255;
     /** Longest sanitised key segment; keeps whole keys far below S3's 1,024-byte limit. */
     static final int MAX_SEGMENT_BYTES = 200;
+    // Compiled once: every create sanitises its filename.
+    private static final Pattern REPEATED_UNDERSCORES = Pattern.compile("_{2,}");
+    private static final Pattern REPEATED_DOTS = Pattern.compile("\\.{2,}");
+    private static final Pattern LEADING_DOTS_AND_UNDERSCORES = Pattern.compile("^[._]+");
 
     private Filenames() {
     }
@@ -77,8 +82,9 @@ public final class Filenames {
             boolean safe = Character.isLetterOrDigit(cp) || cp == '.' || cp == '_' || cp == '-' || cp == '(' || cp == ')';
             out.appendCodePoint(safe ? cp : '_');
         });
-        String cleaned = out.toString().replaceAll("_{2,}", "_").replaceAll("\\.{2,}", ".");
-        cleaned = cleaned.replaceAll("^[._]+", "");
+        String cleaned = REPEATED_UNDERSCORES.matcher(out).replaceAll("_");
+        cleaned = REPEATED_DOTS.matcher(cleaned).replaceAll(".");
+        cleaned = LEADING_DOTS_AND_UNDERSCORES.matcher(cleaned).replaceAll("");
         if (cleaned.isEmpty()) {
             cleaned = "file";
         }

@@ -18,6 +18,7 @@ public final class BenchStack {
     }
 
     public static void main(String[] args) throws Exception {
+        BenchLogging.infoAndAbove();
         if (args.length != 1) {
             System.err.println("usage: BenchStack ENV_FILE");
             System.exit(2);

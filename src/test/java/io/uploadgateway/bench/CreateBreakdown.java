@@ -65,6 +65,7 @@ public final class CreateBreakdown {
     }
 
     public static void main(String[] args) throws Exception {
+        BenchLogging.infoAndAbove();
         int pgPort = Integer.parseInt(args[0]);
         String s3Endpoint = args[1];
         String bucket = args[2];

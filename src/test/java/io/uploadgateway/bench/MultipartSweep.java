@@ -42,6 +42,7 @@ public final class MultipartSweep {
     }
 
     public static void main(String[] args) throws Exception {
+        BenchLogging.infoAndAbove();
         if (args.length != 4 || !List.of("keep", "abort").contains(args[0])) {
             System.err.println("usage: MultipartSweep keep|abort ENDPOINT BUCKET FILE");
             System.exit(2);

@@ -46,6 +46,7 @@ public final class ScanBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
+        BenchLogging.infoAndAbove();
         Path out = Path.of(args.length > 0 ? args[0] : "target/scan-bench");
         Files.createDirectories(out);
         String xmx = System.getenv().getOrDefault("SCAN_XMX", "96m");
