@@ -215,7 +215,7 @@ breakdown() { # conns: the pieces of a create alone (CreateBreakdown) on the sam
 # measured, so that the first cell does not pay for the JIT compiling the code every cell runs
 # (a 10 s warm-up per cell was not enough for the first one; run 11 in docs/benchmarks.md). The
 # create route gets BENCH_CREATE_WARMUP seconds: a gateway's CPU per create still fell after 60 s
-# (the AWS SDK's request pipeline compiling; runs 14 and 15), Companion's did not.
+# of creates (its JIT still compiling; runs 14 and 15).
 warm_up() { # kind port seconds env...: unmeasured load; creates in 20 s slices, each followed by a sweep
   local kind="$1" port="$2" secs="$3" slice; shift 3
   while [[ "$secs" -gt 0 ]]; do
