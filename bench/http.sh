@@ -157,7 +157,7 @@ done
 # S3Proxy's in-memory store keeps every multipart upload a create makes, and its CPU per create
 # grows with what it holds (docs/benchmarks.md, run 13): before every create cell, outside the
 # measured seconds, every multipart upload but the sign cells' targets is aborted, so each create
-# cell meets the same S3Proxy (and once after the servers' warm-up). BENCH_SWEEP=0 turns it off.
+# cell meets the same S3Proxy (and after every slice of the create warm-up). BENCH_SWEEP=0 turns it off.
 sweep() { # keep | abort
   java -cp "target/test-classes:target/classes:$(cat target/bench-classpath.txt)" io.uploadgateway.bench.MultipartSweep \
     "$1" "$BENCH_S3_ENDPOINT" "$BUCKET" "$TMP/kept-uploads.txt" 2>>"$OUT/sweep.log" \
@@ -216,36 +216,33 @@ breakdown() { # conns: the pieces of a create alone (CreateBreakdown) on the sam
 # (a 10 s warm-up per cell was not enough for the first one; run 11 in docs/benchmarks.md). The
 # create route gets BENCH_CREATE_WARMUP seconds: a gateway's CPU per create still fell after 60 s
 # of creates (its JIT still compiling; runs 14 and 15).
-warm_up() { # kind port seconds env...: unmeasured load; creates in 20 s slices, each followed by a sweep
-  local kind="$1" port="$2" secs="$3" slice; shift 3
+warm_up() { # kind port env...: unmeasured load; creates in 20 s slices, each followed by a sweep
+  local kind="$1" port="$2" secs="${BENCH_JIT_WARMUP:-20}" slice; shift 2
+  [[ "$kind" != *-create ]] || secs="${BENCH_CREATE_WARMUP:-90}"
   while [[ "$secs" -gt 0 ]]; do
     [[ "$kind" == *-create && "$secs" -gt 20 ]] && slice=20 || slice="$secs"
     env CELL="$kind" PARTS=10000 BATCH=100 "$@" \
       wrk -t2 -c16 -d"${slice}s" --timeout 10s -s bench/wrk/cell.lua "http://127.0.0.1:$port" >/dev/null
     secs=$((secs - slice))
     # S3Proxy's aborts slow down with every multipart upload it holds (run 15: 51,143 took 312 s,
-    # 21,881 took 37 s): sweep while they are few.
+    # 21,881 took 37 s): sweep while they are few. The sign cells after the warm-up so meet an
+    # S3Proxy holding only their targets.
     [[ "$kind" != *-create || "${BENCH_SWEEP:-1}" == 0 ]] || sweep abort
   done
 }
 warm_servers() {
-  local secs="${BENCH_JIT_WARMUP:-20}" create_secs="${BENCH_CREATE_WARMUP:-90}"
-  [[ "$secs" -gt 0 ]] || return 0
-  log "warming every server up: ${secs}s per route (creates ${create_secs}s), not measured"
+  [[ "${BENCH_JIT_WARMUP:-20}" -gt 0 ]] || return 0
+  log "warming every server up: ${BENCH_JIT_WARMUP:-20}s per route (creates ${BENCH_CREATE_WARMUP:-90}s), not measured"
   for server in "$GW1_PORT:$GW1_BIG" "$GW2_PORT:$GW2_BIG"; do
     for kind in gw-sign gw-batch gw-create; do
-      warm_up "$kind" "${server%%:*}" "$([[ $kind == *-create ]] && echo "$create_secs" || echo "$secs")" \
-        TOKEN="$TOKEN" UPLOAD="${server#*:}"
+      warm_up "$kind" "${server%%:*}" TOKEN="$TOKEN" UPLOAD="${server#*:}"
     done
   done
   for kind in co-sign co-batch co-create; do
-    warm_up "$kind" "$CO_PORT" "$([[ $kind == *-create ]] && echo "$create_secs" || echo "$secs")" \
-      UPLOAD="$CO_UPLOAD" KEY="$CO_KEY"
+    warm_up "$kind" "$CO_PORT" UPLOAD="$CO_UPLOAD" KEY="$CO_KEY"
   done
 }
 warm_servers
-# The warm-up's creates too: the first cells (signs) would otherwise meet S3Proxy busy with them.
-[[ "${BENCH_SWEEP:-1}" == 0 ]] || sweep abort
 
 log "cells: ${WARMUP}s warm-up + ${DURATION}s measured each; results in $OUT"
 if [[ -n "${BENCH_ONLY:-}" ]]; then

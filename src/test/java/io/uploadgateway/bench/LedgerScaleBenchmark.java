@@ -84,6 +84,7 @@ public final class LedgerScaleBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
+        BenchLogging.infoAndAbove();
         if (args.length < 3 || (args.length > 3 && !"sql".equals(args[0]))) {
             System.err.println("usage: LedgerScaleBenchmark load|queries|retention|sizes DATA_DIR RESULTS_DIR");
             System.err.println("       LedgerScaleBenchmark sql DATA_DIR RESULTS_DIR STATEMENT...   (prints the results: a psql stand-in)");
