@@ -5,14 +5,17 @@
 -- again at the start of every INSERT or UPDATE statement on the table (ExecRelCheck: stringToNode,
 -- then the expression is compiled). The fourteen constraints on these two tables were 18.6 KB of
 -- such text (the IN lists on varchar columns alone became ARRAY[...]::text[] coercions, built per
--- row); a create's one insert of an upload and its event spent about half of PostgreSQL's time on
+-- row); about half of PostgreSQL's time on a create's one insert (an upload and its event) went to
 -- them (docs/benchmarks.md, "The ledger's row rules"). A function is compiled once per connection;
 -- its constraint's stored tree is one call on the whole row (269 bytes).
 --
 -- A CHECK passes when its expression is true or null; the functions return what the separate
 -- constraints' AND would (a rule on a null column passes, any false fails). PL/pgSQL, not SQL: a
 -- SQL function would be inlined, and its body parsed again, each time.
--- LedgerRowRulesTest writes a row breaking each rule and expects check_violation.
+-- LedgerRowRulesTest writes a row breaking each rule and expects check_violation. A new rule goes
+-- into a later migration's `create or replace function`, with its case in that test. PostgreSQL
+-- does not track the columns a function names: a migration renaming or dropping one replaces the
+-- function too (every write, and that test, fail until it does).
 
 alter table uploads
     drop constraint uploads_store_check,
